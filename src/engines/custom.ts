@@ -1,0 +1,154 @@
+import { Duration, Size } from 'cdk8s';
+import { EngineDefinition } from './engine-definition';
+import { EnginePort, PortRole } from './engine-port';
+import { MIB, execProbe, secretEnv, tcpProbe } from './probes';
+
+/** Options of a custom engine: any database image, described by what the construct needs to run it well. */
+export interface CustomEngineProps {
+  /** Engine family, used as `app.kubernetes.io/name` (e.g. `clickhouse`). */
+  readonly name: string;
+  /** Image without tag, e.g. `docker.io/clickhouse/clickhouse-server`. */
+  readonly image: string;
+  /** Image tag; floating tags such as `latest` are refused. */
+  readonly version: string;
+  /** Ports; exactly one must have the CLIENT role. */
+  readonly ports: EnginePort[];
+  /** Where the data volume is mounted. */
+  readonly dataPath: string;
+  /** Numeric user id the image runs as (must not be 0). */
+  readonly runAsUser: number;
+  /**
+   * Group that owns the data volume.
+   * @default - the same as `runAsUser`
+   */
+  readonly fsGroup?: number;
+  /**
+   * Container command.
+   * @default - the image's entrypoint
+   */
+  readonly command?: string[];
+  /**
+   * Container arguments.
+   * @default - the image's default command
+   */
+  readonly args?: string[];
+  /**
+   * Env var that receives the username from the credentials Secret.
+   * @default - the username is not passed
+   */
+  readonly usernameEnv?: string;
+  /**
+   * Env var that receives the password from the credentials Secret.
+   * @default - the password is not passed
+   */
+  readonly passwordEnv?: string;
+  /**
+   * Command of the readiness probe.
+   * @default - a TCP check of the client port
+   */
+  readonly readinessCommand?: string[];
+  /**
+   * Command of the liveness and startup probes.
+   * @default - a TCP check of the client port
+   */
+  readonly livenessCommand?: string[];
+  /**
+   * Command of the preStop hook.
+   * @default - none: the engine must stop cleanly on SIGTERM
+   */
+  readonly preStopCommand?: string[];
+  /**
+   * Directories the engine writes outside its data volume (emptyDirs keep the root filesystem read-only).
+   * @default ['/tmp']
+   */
+  readonly writablePaths?: string[];
+  /**
+   * The least memory the engine runs with.
+   * @default Size.mebibytes(128)
+   */
+  readonly minimumMemory?: Size;
+  /**
+   * How long a clean shutdown may take.
+   * @default Duration.seconds(60)
+   */
+  readonly terminationGracePeriod?: Duration;
+  /**
+   * Directory of the configuration file; `config` settings are written there as `key = value` lines.
+   * @default '/etc/database'
+   */
+  readonly configPath?: string;
+  /**
+   * Name of the configuration file.
+   * @default 'database.conf'
+   */
+  readonly configFileName?: string;
+  /**
+   * Directory where the image runs init scripts on first start.
+   * @default - the engine has no init scripts
+   */
+  readonly initScriptsPath?: string;
+  /**
+   * Full image (with tag) of a Prometheus exporter sidecar listening on the METRICS port.
+   * @default - no exporter
+   */
+  readonly exporterImage?: string;
+}
+
+/** Splits `registry/repository` the way container runtimes do: the first part is a registry host when it has a dot, a colon, or is localhost. */
+export function splitImage(image: string): { registry: string; repository: string } {
+  const [first, ...rest] = image.split('/');
+  if (rest.length > 0 && (first.includes('.') || first.includes(':') || first === 'localhost')) {
+    return { registry: first, repository: rest.join('/') };
+  }
+  return { registry: 'docker.io', repository: rest.length > 0 ? image : `library/${image}` };
+}
+
+export function customDefinition(props: CustomEngineProps): EngineDefinition {
+  const { registry, repository } = splitImage(props.image);
+  const client = props.ports.find((p) => p.role === PortRole.CLIENT);
+  const metrics = props.ports.find((p) => p.role === PortRole.METRICS);
+  const timing = { period: 10, timeout: 5 };
+  const probe = (command: string[] | undefined, failureThreshold: number) =>
+    command ? execProbe(command, { ...timing, failureThreshold }) : tcpProbe(client?.port ?? 0, { ...timing, failureThreshold });
+  return {
+    family: props.name,
+    version: props.version,
+    registry,
+    repository,
+    tag: props.version,
+    ports: props.ports,
+    runAsUser: props.runAsUser,
+    fsGroup: props.fsGroup ?? props.runAsUser,
+    dataPath: props.dataPath,
+    writablePaths: (props.writablePaths ?? ['/tmp']).map((path) => ({ path })),
+    minMemoryBytes: (props.minimumMemory ?? Size.mebibytes(128)).toMebibytes() * MIB,
+    defaultMemoryBytes: Math.max(1024, (props.minimumMemory ?? Size.mebibytes(128)).toMebibytes()) * MIB,
+    terminationGracePeriodSeconds: (props.terminationGracePeriod ?? Duration.seconds(60)).toSeconds(),
+    defaultUsername: 'admin',
+    initScriptsPath: props.initScriptsPath,
+    supportsDatabaseName: false,
+    secretSettings: [],
+    configFileName: props.configFileName ?? 'database.conf',
+    configPath: props.configPath ?? '/etc/database',
+    renderConfig: (ctx) => Object.entries(ctx.settings).map(([k, v]) => `${k} = ${v}\n`).join(''),
+    container: (ctx) => ({
+      command: props.command,
+      args: props.args,
+      env: [
+        ...(props.usernameEnv ? [secretEnv(props.usernameEnv, ctx.credentials.secretName, ctx.credentials.usernameKey)] : []),
+        ...(props.passwordEnv ? [secretEnv(props.passwordEnv, ctx.credentials.secretName, ctx.credentials.passwordKey)] : []),
+      ],
+      startupProbe: probe(props.livenessCommand, 60),
+      readinessProbe: probe(props.readinessCommand, 3),
+      livenessProbe: probe(props.livenessCommand, 6),
+      preStop: props.preStopCommand,
+    }),
+    exporter: props.exporterImage && metrics ? () => ({
+      image: props.exporterImage!,
+      env: [],
+      port: metrics.port,
+      cpuMillis: 100,
+      memoryMebibytes: 64,
+    }) : undefined,
+  };
+}

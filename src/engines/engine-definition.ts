@@ -1,0 +1,110 @@
+import { k8s } from 'cdk8s-plus-28';
+import { EnginePort } from './engine-port';
+
+/** Where the credentials live, as the engine needs to reference them. */
+export interface CredentialsRef {
+  readonly secretName: string;
+  readonly usernameKey: string;
+  readonly passwordKey: string;
+}
+
+/** What the construct knows when it asks an engine to render itself. */
+export interface EngineContext {
+  /** StatefulSet name (also the client Service name). */
+  readonly name: string;
+  /** Headless Service name. */
+  readonly headlessService: string;
+  /** Namespace of the chart, when it has one. */
+  readonly namespace?: string;
+  readonly credentials: CredentialsRef;
+  readonly databaseName?: string;
+  /** Mount path of the TLS secret when TLS is on. */
+  readonly tlsPath?: string;
+  /** Directory where the engine's ConfigMap is mounted. */
+  readonly configPath: string;
+  readonly memoryBytes: number;
+  readonly cpuMillis: number;
+  /** Extra settings given by the user (`config` prop), already checked. */
+  readonly settings: Record<string, string>;
+}
+
+/** The main container as the engine wants it; the construct adds resources, security and mounts. */
+export interface EngineContainer {
+  readonly command?: string[];
+  readonly args?: string[];
+  readonly env: k8s.EnvVar[];
+  readonly startupProbe: k8s.Probe;
+  readonly readinessProbe: k8s.Probe;
+  readonly livenessProbe: k8s.Probe;
+  /** Command run by the preStop hook to stop the engine cleanly. */
+  readonly preStop?: string[];
+}
+
+/** A sidecar that exports Prometheus metrics. */
+export interface EngineExporter {
+  readonly image: string;
+  readonly args?: string[];
+  readonly env: k8s.EnvVar[];
+  readonly port: number;
+  readonly cpuMillis: number;
+  readonly memoryMebibytes: number;
+  /** Extra files the exporter needs, rendered into the engine ConfigMap and mounted at `configMountPath`. */
+  readonly configFiles?: Record<string, string>;
+  readonly configMountPath?: string;
+  /** Writable directories the exporter needs on a read-only root filesystem. */
+  readonly writablePaths?: string[];
+}
+
+/** A one-off Job the engine needs beside the StatefulSet, run with the engine's own image (e.g. Cassandra's role bootstrap). */
+export interface EngineJob {
+  /** Suffix appended to the database name. */
+  readonly suffix: string;
+  readonly script: string;
+  readonly env: k8s.EnvVar[];
+  readonly runAsUser: number;
+}
+
+/** A directory the engine writes to outside its data volume. */
+export interface WritablePath {
+  readonly path: string;
+  /** Memory-backed (for /dev/shm). */
+  readonly memory?: boolean;
+}
+
+/** Everything the construct needs from an engine profile. */
+export interface EngineDefinition {
+  /** Engine family, used as `app.kubernetes.io/name` (e.g. `postgresql`). */
+  readonly family: string;
+  readonly version: string;
+  /** Image registry host, e.g. `docker.io`; replaced by `imageRegistry`. */
+  readonly registry: string;
+  /** Image repository below the registry, e.g. `library/postgres`. */
+  readonly repository: string;
+  readonly tag: string;
+  readonly ports: EnginePort[];
+  readonly runAsUser: number;
+  readonly fsGroup: number;
+  readonly dataPath: string;
+  readonly writablePaths: WritablePath[];
+  readonly minMemoryBytes: number;
+  readonly defaultMemoryBytes: number;
+  readonly terminationGracePeriodSeconds: number;
+  /** Username used when the library generates the credentials Secret. */
+  readonly defaultUsername: string;
+  /** Directory the engine runs `*.sql`/`*.sh`/`*.js` scripts from on first start, if it has one. */
+  readonly initScriptsPath?: string;
+  readonly supportsDatabaseName: boolean;
+  /** The TLS secret must carry a combined key+certificate PEM (cert-manager `CombinedPEM`). */
+  readonly tlsNeedsCombinedPem?: boolean;
+  /** Setting names the engine refuses in `config` because they would carry a secret. */
+  readonly secretSettings: string[];
+  /** File name of the engine configuration inside `configPath`. */
+  readonly configFileName: string;
+  readonly configPath: string;
+  renderConfig(ctx: EngineContext): string;
+  /** More files for the same ConfigMap. */
+  extraConfigFiles?(ctx: EngineContext): Record<string, string>;
+  container(ctx: EngineContext): EngineContainer;
+  exporter?(ctx: EngineContext): EngineExporter;
+  bootstrapJob?(ctx: EngineContext): EngineJob;
+}

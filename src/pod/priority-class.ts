@@ -1,0 +1,49 @@
+import { Names } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { check } from '../private/errors';
+import { checkSubdomainName } from '../private/names';
+
+/** Properties of a `DatabasePriorityClass`. */
+export interface DatabasePriorityClassProps {
+  /**
+   * Priority value; higher is scheduled first and preempted last. Values above one billion are reserved for system pods.
+   * @default 1000000
+   */
+  readonly value?: number;
+  /**
+   * Name of the PriorityClass.
+   * @default - derived from the construct path
+   */
+  readonly name?: string;
+  /**
+   * @default 'Priority of stateful database pods (cdk8s-databases).'
+   */
+  readonly description?: string;
+}
+
+/**
+ * A PriorityClass for database pods, which the Data on Kubernetes whitepaper pairs with Guaranteed QoS:
+ * under pressure, the scheduler preempts other work before the databases.
+ * @see https://kubernetes.io/docs/concepts/scheduling-eviction/pod-priority-preemption/
+ */
+export class DatabasePriorityClass extends Construct {
+  /** Name of the PriorityClass, for `priorityClassName`. */
+  public readonly name: string;
+
+  constructor(scope: Construct, id: string, props: DatabasePriorityClassProps = {}) {
+    super(scope, id);
+    this.name = props.name ?? Names.toDnsLabel(this);
+    checkSubdomainName(this, 'name', this.name);
+    const value = props.value ?? 1_000_000;
+    check(Number.isInteger(value) && value >= -2_147_483_648 && value <= 1_000_000_000, this,
+      `\`value\` (${value}) must be a whole number no greater than 1000000000; higher values are reserved for system-critical pods.`);
+    new k8s.KubePriorityClass(this, 'Resource', {
+      metadata: { name: this.name, labels: { 'app.kubernetes.io/managed-by': 'cdk8s-databases' } },
+      value,
+      globalDefault: false,
+      preemptionPolicy: 'PreemptLowerPriority',
+      description: props.description ?? 'Priority of stateful database pods (cdk8s-databases).',
+    });
+  }
+}

@@ -1,0 +1,150 @@
+import { k8s } from 'cdk8s-plus-28';
+import { EngineContext, EngineDefinition, EngineExporter } from '../engines/engine-definition';
+import { DatabaseToleration, DedicatedNodes, NodeRequirement, TaintEffect, TolerationOperator } from '../pod/placement';
+import { QosClass, containerResources } from '../pod/resources';
+import { restrictedContainerSecurity, restrictedPodSecurity } from '../pod/security';
+import { VolumeMode } from '../storage/volume';
+
+/** Where the TLS Secret is mounted in the database container. */
+export const TLS_PATH = '/tls';
+
+export interface DatabasePodOptions {
+  readonly def: EngineDefinition;
+  readonly ctx: EngineContext;
+  readonly name: string;
+  readonly image: string;
+  readonly qos: QosClass;
+  readonly cpuMillis: number;
+  readonly memoryMebibytes: number;
+  readonly exporter?: EngineExporter;
+  readonly exporterImage?: string;
+  readonly configMapName: string;
+  readonly initScriptsConfigMap?: string;
+  readonly tlsSecretName?: string;
+  readonly volumeMode: VolumeMode;
+  readonly extraEnv: Record<string, string>;
+  readonly terminationGracePeriodSeconds: number;
+  readonly priorityClassName?: string;
+  readonly imagePullSecrets?: string[];
+  readonly dedicatedNodes?: DedicatedNodes;
+  readonly nodeSelector?: Record<string, string>;
+  readonly tolerations?: DatabaseToleration[];
+  readonly requiredNodeAffinity?: NodeRequirement[];
+}
+
+/** Volume names derived from a path: `/var/run/postgresql` becomes `var-run-postgresql`. */
+function volumeName(path: string): string {
+  return path.replace(/^\//, '').replace(/[^a-z0-9]+/gi, '-').toLowerCase().slice(0, 63).replace(/-+$/, '');
+}
+
+/**
+ * The pod template of a database: the engine container, its exporter sidecar, the volumes a
+ * read-only root filesystem needs, and restricted security on every container.
+ */
+export function buildPodSpec(o: DatabasePodOptions): k8s.PodSpec {
+  const { def, ctx } = o;
+  const engine = def.container(ctx);
+  const volumes: k8s.Volume[] = [{ name: 'config', configMap: { name: o.configMapName } }];
+  const mounts: k8s.VolumeMount[] = [
+    { name: 'data', mountPath: def.dataPath },
+    { name: 'config', mountPath: def.configPath, readOnly: true },
+  ];
+  for (const w of def.writablePaths) {
+    const name = volumeName(w.path);
+    volumes.push({ name, emptyDir: w.memory ? { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(`${Math.max(64, Math.floor(o.memoryMebibytes / 4))}Mi`) } : {} });
+    mounts.push({ name, mountPath: w.path });
+  }
+  if (o.initScriptsConfigMap && def.initScriptsPath) {
+    volumes.push({ name: 'init-scripts', configMap: { name: o.initScriptsConfigMap } });
+    mounts.push({ name: 'init-scripts', mountPath: def.initScriptsPath, readOnly: true });
+  }
+  if (o.tlsSecretName) {
+    // Group-readable only: PostgreSQL refuses a key readable by others.
+    volumes.push({ name: 'tls', secret: { secretName: o.tlsSecretName, defaultMode: 0o440 } });
+    mounts.push({ name: 'tls', mountPath: TLS_PATH, readOnly: true });
+  }
+
+  const containers: k8s.Container[] = [{
+    name: def.family,
+    image: o.image,
+    imagePullPolicy: 'IfNotPresent',
+    command: engine.command,
+    args: engine.args,
+    env: [...engine.env, ...Object.entries(o.extraEnv).map(([name, value]) => ({ name, value }))],
+    ports: def.ports.filter((p) => p.role !== 'metrics').map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
+    resources: containerResources(o.cpuMillis, o.memoryMebibytes, o.qos),
+    securityContext: restrictedContainerSecurity(def.runAsUser),
+    startupProbe: engine.startupProbe,
+    readinessProbe: engine.readinessProbe,
+    livenessProbe: engine.livenessProbe,
+    lifecycle: engine.preStop ? { preStop: { exec: { command: engine.preStop } } } : undefined,
+    volumeMounts: mounts,
+  }];
+
+  if (o.exporter) {
+    const x = o.exporter;
+    const exporterMounts: k8s.VolumeMount[] = [];
+    if (x.configFiles && x.configMountPath) {
+      volumes.push({ name: 'exporter-config', configMap: { name: o.configMapName, items: Object.keys(x.configFiles).map((key) => ({ key, path: key })) } });
+      exporterMounts.push({ name: 'exporter-config', mountPath: x.configMountPath, readOnly: true });
+    }
+    for (const path of x.writablePaths ?? []) {
+      const name = `exporter-${volumeName(path)}`;
+      volumes.push({ name, emptyDir: {} });
+      exporterMounts.push({ name, mountPath: path });
+    }
+    if (ctx.tlsPath && o.tlsSecretName) exporterMounts.push({ name: 'tls', mountPath: TLS_PATH, readOnly: true });
+    containers.push({
+      name: 'metrics-exporter',
+      image: o.exporterImage ?? x.image,
+      imagePullPolicy: 'IfNotPresent',
+      args: x.args,
+      env: x.env,
+      ports: [{ name: 'metrics', containerPort: x.port, protocol: 'TCP' }],
+      // Sidecars get requests == limits too: one container without limits makes the whole pod Burstable.
+      resources: containerResources(x.cpuMillis, x.memoryMebibytes, o.qos),
+      securityContext: restrictedContainerSecurity(65534),
+      volumeMounts: exporterMounts.length > 0 ? exporterMounts : undefined,
+    });
+  }
+
+  return {
+    securityContext: restrictedPodSecurity(def.runAsUser, def.fsGroup),
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
+    priorityClassName: o.priorityClassName,
+    imagePullSecrets: o.imagePullSecrets?.map((name) => ({ name })),
+    nodeSelector: nodeSelectorOf(o),
+    tolerations: tolerationsOf(o),
+    affinity: o.requiredNodeAffinity && o.requiredNodeAffinity.length > 0 ? {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: o.requiredNodeAffinity.map((r) => ({ key: r.key, operator: r.operator, values: r.values })) }],
+        },
+      },
+    } : undefined,
+    containers,
+    volumes,
+  };
+}
+
+function nodeSelectorOf(o: DatabasePodOptions): Record<string, string> | undefined {
+  const selector = { ...o.nodeSelector, ...(o.dedicatedNodes ? { [o.dedicatedNodes.labelKey]: o.dedicatedNodes.labelValue } : {}) };
+  return Object.keys(selector).length > 0 ? selector : undefined;
+}
+
+function tolerationsOf(o: DatabasePodOptions): k8s.Toleration[] | undefined {
+  const list: k8s.Toleration[] = (o.tolerations ?? []).map((t) => ({
+    key: t.key, operator: t.operator ?? TolerationOperator.EQUAL, value: t.value, effect: t.effect,
+  }));
+  if (o.dedicatedNodes) {
+    list.push({
+      key: o.dedicatedNodes.taintKey ?? o.dedicatedNodes.labelKey,
+      operator: TolerationOperator.EQUAL,
+      value: o.dedicatedNodes.labelValue,
+      effect: TaintEffect.NO_SCHEDULE,
+    });
+  }
+  return list.length > 0 ? list : undefined;
+}

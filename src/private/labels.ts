@@ -1,0 +1,38 @@
+/** The label and annotation keys the library writes. */
+export const LABEL_NAME = 'app.kubernetes.io/name';
+export const LABEL_INSTANCE = 'app.kubernetes.io/instance';
+export const LABEL_VERSION = 'app.kubernetes.io/version';
+export const LABEL_COMPONENT = 'app.kubernetes.io/component';
+export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+export const LABEL_PART_OF = 'app.kubernetes.io/part-of';
+export const MANAGED_BY = 'cdk8s-databases';
+export const ANNOTATION_CONFIG_CHECKSUM = 'cdk8s-databases.io/config-checksum';
+export const ANNOTATION_DECISION = 'cdk8s-databases.io/decision';
+
+/**
+ * Labels of one database.
+ *
+ * `selector` is immutable on a StatefulSet, so it holds only what never changes
+ * (engine family, instance name, component); `common` adds the version and ownership labels.
+ */
+export class DatabaseLabels {
+  public readonly selector: Record<string, string>;
+  public readonly common: Record<string, string>;
+
+  constructor(family: string, instance: string, version: string, extra: Record<string, string>) {
+    // The component label keeps helper Jobs of the same instance out of the database's
+    // Services, NetworkPolicy and budgets.
+    this.selector = { [LABEL_NAME]: family, [LABEL_INSTANCE]: instance, [LABEL_COMPONENT]: 'database' };
+    this.common = {
+      ...extra,
+      ...this.selector,
+      [LABEL_VERSION]: version,
+      [LABEL_MANAGED_BY]: MANAGED_BY,
+    };
+  }
+
+  /** Common labels plus `app.kubernetes.io/component`. */
+  public forComponent(component: string): Record<string, string> {
+    return { ...this.common, [LABEL_COMPONENT]: component };
+  }
+}

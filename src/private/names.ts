@@ -1,0 +1,69 @@
+import { IConstruct } from 'constructs';
+import { check } from './errors';
+
+// Kubernetes naming rules, as enforced by the API server (k8s.io/apimachinery validation).
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+
+/**
+ * The longest StatefulSet name: pods get the label
+ * `controller-revision-hash: <name>-<hash>` where the hash takes up to 10 characters and
+ * label values stop at 63, so 63 - 1 - 10 = 52.
+ */
+export const MAX_STATEFULSET_NAME = 52;
+
+export function isDnsLabel(value: string): boolean {
+  return value.length <= 63 && DNS1123_LABEL.test(value);
+}
+
+export function isDnsSubdomain(value: string): boolean {
+  return value.length <= 253 && DNS1123_SUBDOMAIN.test(value);
+}
+
+export function isServiceName(value: string): boolean {
+  return value.length <= 63 && DNS1035_LABEL.test(value);
+}
+
+export function isLabelValue(value: string): boolean {
+  return value.length <= 63 && LABEL_VALUE.test(value);
+}
+
+/** A qualified label or annotation key: optional DNS-subdomain prefix, then a name of at most 63. */
+export function isQualifiedKey(key: string): boolean {
+  const slash = key.lastIndexOf('/');
+  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+  const name = slash >= 0 ? key.slice(slash + 1) : key;
+  if (prefix !== undefined && !isDnsSubdomain(prefix)) return false;
+  return name.length <= 63 && LABEL_NAME.test(name);
+}
+
+export function isEnvName(value: string): boolean {
+  return ENV_NAME.test(value);
+}
+
+/** Checks a name that must be a DNS-1123 subdomain (Secrets, ConfigMaps, StorageClasses, PriorityClasses). */
+export function checkSubdomainName(scope: IConstruct, prop: string, value: string): void {
+  check(isDnsSubdomain(value), scope,
+    `\`${prop}\` ("${value}") is not a valid Kubernetes name: use at most 253 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit (RFC 1123 subdomain).`);
+}
+
+/** Checks user-supplied labels: keys qualified names, values at most 63 characters. */
+export function checkLabels(scope: IConstruct, prop: string, labels: Record<string, string>): void {
+  for (const [key, value] of Object.entries(labels)) {
+    check(isQualifiedKey(key), scope,
+      `\`${prop}\` key "${key}" is not a valid label key: use an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.'.`);
+    check(isLabelValue(value), scope,
+      `\`${prop}\` value "${value}" for key "${key}" is not a valid label value: use at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit.`);
+  }
+}
+
+export function checkAnnotationKeys(scope: IConstruct, prop: string, annotations: Record<string, string>): void {
+  for (const key of Object.keys(annotations)) {
+    check(isQualifiedKey(key), scope,
+      `\`${prop}\` key "${key}" is not a valid annotation key: use an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.'.`);
+  }
+}

@@ -1,0 +1,54 @@
+import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { restrictedContainerSecurity, restrictedPodSecurity } from '../pod/security';
+
+/** A short Job that runs a shell script once, with restricted security and Guaranteed resources. */
+export interface OneOffJobOptions {
+  readonly name: string;
+  readonly labels: Record<string, string>;
+  readonly image: string;
+  readonly script: string;
+  readonly env: k8s.EnvVar[];
+  readonly runAsUser: number;
+  readonly serviceAccountName: string;
+  /** Only Jobs that call the Kubernetes API get a token. */
+  readonly needsApiToken: boolean;
+  readonly imagePullSecrets?: string[];
+  readonly cpuMillis?: number;
+  readonly memoryMebibytes?: number;
+}
+
+export function oneOffJob(scope: Construct, id: string, options: OneOffJobOptions): ApiObject {
+  const cpu = k8s.Quantity.fromString(`${options.cpuMillis ?? 100}m`);
+  const memory = k8s.Quantity.fromString(`${options.memoryMebibytes ?? 64}Mi`);
+  return new k8s.KubeJob(scope, id, {
+    metadata: { name: options.name, labels: options.labels },
+    spec: {
+      backoffLimit: 10,
+      // Long enough to wait for a database that is still starting; then the Job fails visibly.
+      activeDeadlineSeconds: 1800,
+      template: {
+        metadata: { labels: options.labels },
+        spec: {
+          restartPolicy: 'OnFailure',
+          serviceAccountName: options.serviceAccountName,
+          automountServiceAccountToken: options.needsApiToken,
+          securityContext: restrictedPodSecurity(options.runAsUser, options.runAsUser),
+          imagePullSecrets: options.imagePullSecrets?.map((name) => ({ name })),
+          containers: [{
+            name: 'run',
+            image: options.image,
+            imagePullPolicy: 'IfNotPresent',
+            command: ['sh', '-c', options.script],
+            env: options.env.length > 0 ? options.env : undefined,
+            resources: { requests: { cpu, memory }, limits: { cpu, memory } },
+            securityContext: restrictedContainerSecurity(options.runAsUser),
+            volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+          }],
+          volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }],
+        },
+      },
+    },
+  });
+}

@@ -1,0 +1,218 @@
+import { IConstruct } from 'constructs';
+import { StatefulDatabaseProps } from '../constructs/stateful-database-props';
+import { EngineDefinition } from '../engines/engine-definition';
+import { PortRole } from '../engines/engine-port';
+import { NodeSelectorOperator, TolerationOperator } from '../pod/placement';
+import { cpuToMillis } from '../pod/resources';
+import { VolumeMode } from '../storage/volume';
+import { check } from './errors';
+import {
+  MAX_STATEFULSET_NAME, checkAnnotationKeys, checkLabels, checkSubdomainName, isDnsLabel, isEnvName,
+  isLabelValue, isQualifiedKey, isServiceName,
+} from './names';
+
+/** Values the construct uses after checking. */
+export interface CheckedProps {
+  readonly cpuMillis: number;
+  readonly memoryMebibytes: number;
+  readonly metrics: boolean;
+}
+
+const PORT_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const USERNAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,62}$/;
+const REGISTRY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9._-]+)*$/;
+const SECRET_NAME_HINT = /(pass(word|wd)?|secret|token|credential|api[-_]?key|private[-_]?key)/i;
+
+/**
+ * Checks every prop of a database against the engine and Kubernetes' own rules. Throws at the
+ * first problem with the construct path, the prop, the reason and the fix.
+ */
+export function validateProps(scope: IConstruct, props: StatefulDatabaseProps, name: string): CheckedProps {
+  const def = props.engine._definition;
+  const engine = `Engine '${def.family} ${def.version}'`;
+
+  check(isServiceName(name) && name.length <= MAX_STATEFULSET_NAME, scope,
+    `\`name\` ("${name}") must be at most ${MAX_STATEFULSET_NAME} characters of lower-case letters, digits and '-', starting with a letter: it names the StatefulSet (whose pods carry a 63-character controller-revision-hash label of the name plus 11) and its Services (RFC 1035).`);
+  checkEngine(scope, def, engine);
+
+  const storageKib = props.storageSize?.toKibibytes() ?? 1024;
+  check(storageKib > 0, scope, '`storageSize` must be greater than zero: give the data volume a size, e.g. `Size.gibibytes(20)`.');
+  check(storageKib % 1024 === 0, scope, `\`storageSize\` (${storageKib} KiB) must be a whole number of MiB.`);
+  if (props.storageClassName !== undefined) checkSubdomainName(scope, 'storageClassName', props.storageClassName);
+  check(props.volumeMode !== VolumeMode.BLOCK, scope,
+    `${engine} needs a filesystem at ${def.dataPath}, and \`volumeMode\` Block gives a raw device: use VolumeMode.FILESYSTEM.`);
+
+  const cpuMillis = props.cpu ? cpuToMillis(props.cpu.amount) : 1000;
+  check(Number.isInteger(cpuMillis) && cpuMillis > 0, scope,
+    `\`cpu\` (${props.cpu?.amount}) must be a positive whole number of millicores, e.g. \`Cpu.millis(500)\` or \`Cpu.units(2)\`.`);
+  const memoryKib = props.memory?.toKibibytes() ?? def.defaultMemoryBytes / 1024;
+  check(memoryKib > 0, scope, '`memory` must be greater than zero, e.g. `Size.gibibytes(2)`.');
+  check(memoryKib % 1024 === 0, scope, `\`memory\` (${memoryKib} KiB) must be a whole number of MiB.`);
+  const memoryMebibytes = memoryKib / 1024;
+  const minMib = def.minMemoryBytes / 1024 / 1024;
+  check(memoryMebibytes >= minMib, scope,
+    `\`memory\` (${memoryMebibytes} MiB) is below what ${engine} needs (${minMib} MiB): raise \`memory\` to at least \`Size.mebibytes(${minMib})\`.`);
+
+  if (props.priorityClassName !== undefined) checkSubdomainName(scope, 'priorityClassName', props.priorityClassName);
+  const partition = props.updateStrategy?.partition ?? 0;
+  check(Number.isInteger(partition) && partition >= 0 && partition <= 1, scope,
+    `\`updateStrategy\` partition (${partition}) must be 0 (update the instance) or 1 (hold it at the current revision) for a single instance.`);
+  check((props.minReady?.toSeconds() ?? 0) >= 0, scope, '`minReady` must not be negative.');
+  const grace = props.terminationGracePeriod?.toSeconds() ?? def.terminationGracePeriodSeconds;
+  check(Number.isInteger(grace) && grace > 0, scope,
+    `\`terminationGracePeriod\` (${grace} s) must be a positive whole number of seconds: the engine needs time to stop cleanly.`);
+
+  checkCredentialsAndData(scope, props, def, engine);
+  const metrics = checkMonitoring(scope, props, def, engine);
+  checkTls(scope, props);
+  checkExtras(scope, props, def);
+  checkPlacement(scope, props);
+  return { cpuMillis, memoryMebibytes, metrics };
+}
+
+function checkEngine(scope: IConstruct, def: EngineDefinition, engine: string): void {
+  check(/^v?[0-9]/.test(def.tag) && /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(def.tag), scope,
+    `\`engine\` version "${def.tag}" is not a pinned image tag: floating tags such as "latest" change under a running database. Give a versioned tag, e.g. "16.6".`);
+  check(def.ports.length > 0, scope,
+    `\`engine\` ${engine} declares no ports: give \`ports\` with one PortRole.CLIENT port (and PEER, ADMIN, METRICS as the engine has them).`);
+  const clients = def.ports.filter((p) => p.role === PortRole.CLIENT);
+  check(clients.length === 1, scope,
+    `\`engine\` ${engine} must declare exactly one PortRole.CLIENT port (found ${clients.length}): it is what the client Service publishes.`);
+  const seenNames = new Set<string>();
+  const seenPorts = new Set<number>();
+  for (const port of def.ports) {
+    check(Number.isInteger(port.port) && port.port >= 1 && port.port <= 65535, scope,
+      `\`engine\` port "${port.name}" (${port.port}) must be a whole number from 1 to 65535.`);
+    check(port.name.length <= 15 && PORT_NAME.test(port.name) && /[a-z]/.test(port.name), scope,
+      `\`engine\` port name "${port.name}" must be at most 15 lower-case letters, digits and '-' with at least one letter (IANA service name).`);
+    check(!seenNames.has(port.name) && !seenPorts.has(port.port), scope,
+      `\`engine\` port "${port.name}" (${port.port}) repeats a name or number: give each port its own.`);
+    seenNames.add(port.name);
+    seenPorts.add(port.port);
+  }
+  check(Number.isInteger(def.runAsUser) && def.runAsUser > 0, scope,
+    `\`engine\` runAsUser (${def.runAsUser}) must be a non-zero numeric user id: restricted pods never run as root.`);
+  check(def.dataPath.startsWith('/'), scope, `\`engine\` dataPath ("${def.dataPath}") must be an absolute path.`);
+}
+
+function checkCredentialsAndData(scope: IConstruct, props: StatefulDatabaseProps, def: EngineDefinition, engine: string): void {
+  const credentials = props.credentials;
+  if (credentials) {
+    for (const [prop, key] of [['usernameKey', credentials._usernameKey], ['passwordKey', credentials._passwordKey]]) {
+      check(CONFIG_KEY.test(key), scope, `\`credentials\` ${prop} "${key}" is not a valid Secret key: use letters, digits, '-', '_' and '.'.`);
+    }
+    const username = credentials._username;
+    if (username !== undefined) {
+      check(USERNAME.test(username), scope,
+        `\`credentials\` username "${username}" must start with a letter or '_' and hold at most 63 letters, digits, '_', '.' or '-'.`);
+      check(def.family !== 'mysql' || username === 'root', scope,
+        `\`credentials\` username "${username}": the MySQL profile's credentials are the root account's; leave \`username\` unset (root) and create application users with \`initScripts\`.`);
+    }
+  }
+  if (props.databaseName !== undefined) {
+    check(def.supportsDatabaseName, scope,
+      `${engine} does not create a named database on first start: remove \`databaseName\`.`);
+    check(IDENTIFIER.test(props.databaseName), scope,
+      `\`databaseName\` ("${props.databaseName}") must start with a letter or '_' and hold at most 63 letters, digits or '_'.`);
+  }
+  if (props.initScripts !== undefined) {
+    check(def.initScriptsPath !== undefined, scope,
+      `${engine} does not run init scripts on first start: remove \`initScripts\` and load data with a Job instead.`);
+    check(Object.keys(props.initScripts).length > 0, scope, '`initScripts` is empty: give at least one file, or leave the prop out.');
+    for (const file of Object.keys(props.initScripts)) {
+      check(CONFIG_KEY.test(file), scope, `\`initScripts\` file name "${file}" must use only letters, digits, '-', '_' and '.'.`);
+    }
+  }
+}
+
+function checkMonitoring(scope: IConstruct, props: StatefulDatabaseProps, def: EngineDefinition, engine: string): boolean {
+  const hasExporter = def.exporter !== undefined;
+  check(props.metrics !== true || hasExporter, scope,
+    `\`metrics\` is true but ${engine} has no metrics exporter: set \`metrics: false\`, or give the custom engine an \`exporterImage\` and a METRICS port.`);
+  const metrics = props.metrics ?? hasExporter;
+  check(!props.serviceMonitor || metrics, scope,
+    '`serviceMonitor` needs the metrics exporter, but `metrics` is off: set `metrics: true` or drop `serviceMonitor`.');
+  if (props.monitoringNamespace !== undefined) {
+    check(isDnsLabel(props.monitoringNamespace), scope,
+      `\`monitoringNamespace\` ("${props.monitoringNamespace}") is not a valid namespace name (RFC 1123 label, at most 63 characters).`);
+  }
+  return metrics;
+}
+
+function checkTls(scope: IConstruct, props: StatefulDatabaseProps): void {
+  const tls = props.tls;
+  if (!tls) return;
+  check(tls.issuerName !== undefined || tls.secretName !== undefined, scope,
+    '`tls` has no issuer: set `tls.issuerName` (a cert-manager Issuer or ClusterIssuer) or `tls.secretName` (an existing TLS Secret with tls.crt, tls.key and ca.crt).');
+  check(tls.issuerName === undefined || tls.secretName === undefined, scope,
+    '`tls` sets both `issuerName` and `secretName`: the Certificate would overwrite the existing Secret. Keep one.');
+  if (tls.issuerName !== undefined) checkSubdomainName(scope, 'tls.issuerName', tls.issuerName);
+  if (tls.secretName !== undefined) checkSubdomainName(scope, 'tls.secretName', tls.secretName);
+  const duration = tls.duration?.toHours() ?? 24 * 90;
+  const renewBefore = tls.renewBefore?.toHours() ?? 24 * 30;
+  check(duration >= 1 && renewBefore > 0 && renewBefore < duration, scope,
+    `\`tls.renewBefore\` (${renewBefore} h) must be positive and shorter than \`tls.duration\` (${duration} h).`);
+}
+
+function checkExtras(scope: IConstruct, props: StatefulDatabaseProps, def: EngineDefinition): void {
+  for (const [key, value] of Object.entries(props.config ?? {})) {
+    check(CONFIG_KEY.test(key), scope, `\`config\` key "${key}" must use only letters, digits, '-', '_' and '.'.`);
+    check(!def.secretSettings.includes(key) && !SECRET_NAME_HINT.test(key), scope,
+      `\`config\` key "${key}" would put a secret into a ConfigMap, readable by anyone who can read ConfigMaps: the library wires credentials from the Secret; remove "${key}".`);
+    check(!/[\r\n]/.test(value), scope, `\`config\` value of "${key}" holds a line break, which would inject settings: give one line.`);
+  }
+  const engineEnv = new Set(def.container({
+    name: 'x', headlessService: 'x', credentials: { secretName: 'x', usernameKey: 'x', passwordKey: 'x' },
+    configPath: def.configPath, memoryBytes: def.minMemoryBytes, cpuMillis: 1000, settings: {}, databaseName: 'x', tlsPath: '/x',
+  }).env.map((e) => e.name));
+  for (const [name, value] of Object.entries(props.env ?? {})) {
+    check(isEnvName(name), scope, `\`env\` name "${name}" is not a valid environment variable name.`);
+    check(!engineEnv.has(name), scope,
+      `\`env\` sets "${name}", which the ${def.family} profile sets itself: remove it (credentials and database name have their own props).`);
+    check(!SECRET_NAME_HINT.test(name) || value === '', scope,
+      `\`env\` "${name}" looks like a literal password, which would be stored in plain text in the YAML: put it in a Secret and read it from there.`);
+  }
+  checkLabels(scope, 'labels', props.labels ?? {});
+  checkAnnotationKeys(scope, 'annotations', props.annotations ?? {});
+  if (props.imageRegistry !== undefined) {
+    check(REGISTRY.test(props.imageRegistry), scope,
+      `\`imageRegistry\` ("${props.imageRegistry}") must be a registry host with optional port and path, e.g. "registry.internal:5000/mirror", without scheme or trailing '/'.`);
+  }
+  for (const secret of props.imagePullSecrets ?? []) checkSubdomainName(scope, 'imagePullSecrets', secret);
+}
+
+function checkPlacement(scope: IConstruct, props: StatefulDatabaseProps): void {
+  checkLabels(scope, 'nodeSelector', props.nodeSelector ?? {});
+  if (props.dedicatedNodes) {
+    const d = props.dedicatedNodes;
+    checkLabels(scope, 'dedicatedNodes', { [d.labelKey]: d.labelValue });
+    if (d.taintKey !== undefined) {
+      check(isQualifiedKey(d.taintKey), scope, `\`dedicatedNodes\` taintKey "${d.taintKey}" is not a valid taint key.`);
+    }
+  }
+  for (const t of props.tolerations ?? []) {
+    check(isQualifiedKey(t.key), scope, `\`tolerations\` key "${t.key}" is not a valid taint key.`);
+    check(t.operator !== TolerationOperator.EXISTS || t.value === undefined, scope,
+      `\`tolerations\` "${t.key}" uses operator Exists with a value: Exists matches any value; drop \`value\` or use Equal.`);
+    check(t.value === undefined || isLabelValue(t.value), scope, `\`tolerations\` value "${t.value}" is not a valid taint value.`);
+  }
+  for (const r of props.requiredNodeAffinity ?? []) {
+    check(isQualifiedKey(r.key), scope, `\`requiredNodeAffinity\` key "${r.key}" is not a valid label key.`);
+    const values = r.values ?? [];
+    switch (r.operator) {
+      case NodeSelectorOperator.IN:
+      case NodeSelectorOperator.NOT_IN:
+        check(values.length > 0, scope, `\`requiredNodeAffinity\` "${r.key}" ${r.operator} needs at least one value.`);
+        break;
+      case NodeSelectorOperator.EXISTS:
+      case NodeSelectorOperator.DOES_NOT_EXIST:
+        check(values.length === 0, scope, `\`requiredNodeAffinity\` "${r.key}" ${r.operator} takes no values: drop \`values\`.`);
+        break;
+      default:
+        check(values.length === 1 && /^-?[0-9]+$/.test(values[0]), scope,
+          `\`requiredNodeAffinity\` "${r.key}" ${r.operator} needs exactly one whole-number value.`);
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { oneOffJob } from '../private/one-off-job';
+
+/** Image of the generator Job: curl and a POSIX shell, nothing else. */
+export const GENERATOR_IMAGE = 'docker.io/curlimages/curl:8.10.1';
+
+export interface CredentialsGeneratorOptions {
+  readonly name: string;
+  readonly secretName: string;
+  readonly username: string;
+  readonly labels: Record<string, string>;
+  readonly secretLabels: Record<string, string>;
+  readonly imagePullSecrets?: string[];
+  readonly registry?: string;
+}
+
+/**
+ * Creates the credentials Secret inside the cluster, only if it is absent, so the password is
+ * generated where it is used and never appears in YAML or in git.
+ *
+ * RBAC: `create` on Secrets in the namespace and nothing else (Kubernetes cannot limit `create` by
+ * resource name). An existing Secret answers 409 Conflict and is left as it is: re-applying the
+ * manifests never rotates a password by surprise.
+ */
+export function credentialsGenerator(scope: Construct, options: CredentialsGeneratorOptions): void {
+  const name = options.name;
+  new k8s.KubeServiceAccount(scope, 'GeneratorServiceAccount', {
+    metadata: { name, labels: options.labels },
+    automountServiceAccountToken: false,
+  });
+  new k8s.KubeRole(scope, 'GeneratorRole', {
+    metadata: { name, labels: options.labels },
+    rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['create'] }],
+  });
+  new k8s.KubeRoleBinding(scope, 'GeneratorRoleBinding', {
+    metadata: { name, labels: options.labels },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+    subjects: [{ kind: 'ServiceAccount', name }],
+  });
+  const secretBody = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'kubernetes.io/basic-auth',
+    metadata: { name: options.secretName, labels: options.secretLabels },
+    stringData: { username: options.username, password: '__PASSWORD__' },
+  };
+  const script = [
+    'set -eu',
+    'SA=/var/run/secrets/kubernetes.io/serviceaccount',
+    'NS=$(cat "$SA/namespace")',
+    // 32 alphanumeric characters from the kernel's CSPRNG: about 190 bits.
+    'PASSWORD=$(head -c 96 /dev/urandom | base64 | tr -dc A-Za-z0-9 | head -c 32)',
+    `BODY=$(printf '%s' '${JSON.stringify(secretBody)}' | sed "s/__PASSWORD__/$PASSWORD/")`,
+    'CODE=$(curl -sS -o /tmp/response -w "%{http_code}" --cacert "$SA/ca.crt" \\',
+    '  -H "Authorization: Bearer $(cat "$SA/token")" -H "Content-Type: application/json" \\',
+    '  -X POST --data "$BODY" "https://kubernetes.default.svc/api/v1/namespaces/$NS/secrets")',
+    'case "$CODE" in',
+    `  201) echo "created Secret ${options.secretName}" ;;`,
+    `  409) echo "Secret ${options.secretName} exists; left unchanged" ;;`,
+    '  *) echo "creating Secret failed with HTTP $CODE"; cat /tmp/response; exit 1 ;;',
+    'esac',
+  ].join('\n');
+  oneOffJob(scope, 'GeneratorJob', {
+    name,
+    labels: options.labels,
+    image: options.registry ? GENERATOR_IMAGE.replace(/^docker\.io/, options.registry) : GENERATOR_IMAGE,
+    script,
+    env: [],
+    runAsUser: 100,
+    serviceAccountName: name,
+    needsApiToken: true,
+    imagePullSecrets: options.imagePullSecrets,
+  });
+}

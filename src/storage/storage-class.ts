@@ -1,0 +1,75 @@
+import { ApiObjectMetadata, Names } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { check } from '../private/errors';
+import { checkSubdomainName } from '../private/names';
+import { PvcRetention } from './volume';
+
+/** When a volume is provisioned and bound. */
+export enum VolumeBindingMode {
+  /** Provision where the pod is scheduled: the volume lands in the pod's zone. */
+  WAIT_FOR_FIRST_CONSUMER = 'WaitForFirstConsumer',
+  /** Provision at once, wherever the provisioner likes; pods may then not fit the zone. */
+  IMMEDIATE = 'Immediate',
+}
+
+/** Properties of a `DatabaseStorageClass`. */
+export interface DatabaseStorageClassProps {
+  /** CSI provisioner, e.g. `ebs.csi.aws.com` or `pd.csi.storage.gke.io`. */
+  readonly provisioner: string;
+  /**
+   * Provisioner parameters, e.g. `{ type: 'gp3', encrypted: 'true' }`.
+   * @default - none
+   */
+  readonly parameters?: Record<string, string>;
+  /**
+   * Name of the StorageClass.
+   * @default - derived from the construct path
+   */
+  readonly name?: string;
+  /**
+   * What happens to a volume when its claim is deleted.
+   * @default PvcRetention.RETAIN
+   */
+  readonly reclaimPolicy?: PvcRetention;
+  /**
+   * @default VolumeBindingMode.WAIT_FOR_FIRST_CONSUMER
+   */
+  readonly volumeBindingMode?: VolumeBindingMode;
+  /**
+   * Whether claims can grow in place (volume expansion, a day-2 operation).
+   * @default true
+   */
+  readonly allowVolumeExpansion?: boolean;
+  /**
+   * @default - none
+   */
+  readonly mountOptions?: string[];
+}
+
+/**
+ * A StorageClass made for databases: volumes are created in the zone where the pod lands
+ * (WaitForFirstConsumer), can grow, and are kept when their claim is deleted (Retain).
+ * @see https://kubernetes.io/docs/concepts/storage/storage-classes/
+ */
+export class DatabaseStorageClass extends Construct {
+  /** Name of the StorageClass, for `storageClassName`. */
+  public readonly name: string;
+
+  constructor(scope: Construct, id: string, props: DatabaseStorageClassProps) {
+    super(scope, id);
+    this.name = props.name ?? Names.toDnsLabel(this);
+    checkSubdomainName(this, 'name', this.name);
+    check(props.provisioner.length > 0, this, '`provisioner` is empty: name the CSI driver, e.g. `ebs.csi.aws.com`.');
+    const metadata: ApiObjectMetadata = { name: this.name, labels: { 'app.kubernetes.io/managed-by': 'cdk8s-databases' } };
+    new k8s.KubeStorageClass(this, 'Resource', {
+      metadata,
+      provisioner: props.provisioner,
+      parameters: props.parameters,
+      reclaimPolicy: props.reclaimPolicy ?? PvcRetention.RETAIN,
+      volumeBindingMode: props.volumeBindingMode ?? VolumeBindingMode.WAIT_FOR_FIRST_CONSUMER,
+      allowVolumeExpansion: props.allowVolumeExpansion ?? true,
+      mountOptions: props.mountOptions,
+    });
+  }
+}
