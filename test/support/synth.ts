@@ -1,0 +1,27 @@
+import { App, Chart, Testing } from 'cdk8s';
+import { assertValidManifests } from './validate';
+
+/** A chart in a fresh app, with the namespace given. */
+export function newChart(namespace: string | undefined = 'db'): Chart {
+  const app: App = Testing.app();
+  return new Chart(app, 'test', { namespace });
+}
+
+/** Synthesizes a chart and validates every object: schema, names, labels. Every test goes through here. */
+export function synthValid(chart: Chart): any[] {
+  const manifests = Testing.synth(chart);
+  assertValidManifests(manifests);
+  return manifests;
+}
+
+/** The single object of `kind` (and `name`, when given). */
+export function only(manifests: any[], kind: string, name?: string): any {
+  const found = manifests.filter((m) => m.kind === kind && (name === undefined || m.metadata.name === name));
+  if (found.length !== 1) throw new Error(`expected one ${kind}${name ? ` ${name}` : ''}, found ${found.length}`);
+  return found[0];
+}
+
+/** Every container of a pod spec, init containers included. */
+export function allContainers(podSpec: any): any[] {
+  return [...(podSpec.initContainers ?? []), ...podSpec.containers];
+}
