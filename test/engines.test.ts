@@ -281,3 +281,58 @@ describe('engine specifics', () => {
     expect(job.spec.template.spec.containers[0].image).toBe('docker.io/library/cassandra:5.0.2');
   });
 });
+
+describe('TLS configuration per engine', () => {
+  test.each([
+    ['postgres', cases.postgres.engine, 'postgresql.conf', /^ssl_key_file = '\/tls\/tls.key'$/m],
+    ['mysql', cases.mysql.engine, 'cdk8s-databases.cnf', /^require_secure_transport=ON$/m],
+    ['mongodb', cases.mongodb.engine, 'mongod.conf', /^\s+mode: requireTLS$/m],
+    ['redis', cases.redis.engine, 'redis.conf', /^tls-port 6379\nport 0|^port 0$/m],
+    ['cassandra', cases.cassandra.engine, 'cassandra.yaml', /^\s+keystore: \/tls\/tls-combined.pem$/m],
+  ])('%s reads its certificate from the mounted Secret', (_name, engine, file, line) => {
+    const chart = newChart('data');
+    new StatefulDatabase(chart, 'db', { engine, name: 'db', memory: Size.gibibytes(2), tls: { issuerName: 'ca' } });
+    const manifests = synthValid(chart);
+    expect(only(manifests, 'ConfigMap', 'db-config').data[file]).toMatch(line);
+    const main = only(manifests, 'StatefulSet').spec.template.spec.containers[0];
+    expect(main.volumeMounts).toContainEqual({ name: 'tls', mountPath: '/tls', readOnly: true });
+  });
+});
+
+describe('custom engine', () => {
+  test('runs any image with its ports, user, paths, commands and exporter', () => {
+    const engine = Engine.custom({
+      name: 'clickhouse',
+      image: 'docker.io/clickhouse/clickhouse-server',
+      version: '24.8.4.13',
+      ports: [
+        { name: 'http', port: 8123, role: PortRole.CLIENT },
+        { name: 'interserver', port: 9009, role: PortRole.PEER },
+        { name: 'metrics', port: 9363, role: PortRole.METRICS },
+      ],
+      dataPath: '/var/lib/clickhouse',
+      runAsUser: 101,
+      passwordEnv: 'CLICKHOUSE_PASSWORD',
+      usernameEnv: 'CLICKHOUSE_USER',
+      readinessCommand: ['clickhouse-client', '--query', 'SELECT 1'],
+      preStopCommand: ['clickhouse-client', '--query', 'SYSTEM SHUTDOWN'],
+      writablePaths: ['/tmp', '/var/log/clickhouse-server'],
+      exporterImage: 'registry.example.com/clickhouse-exporter:1.0.0',
+    });
+    const chart = newChart('data');
+    new StatefulDatabase(chart, 'db', { engine, name: 'ch', config: { max_connections: '200' } });
+    const manifests = synthValid(chart);
+    const pod = only(manifests, 'StatefulSet').spec.template.spec;
+    const main = pod.containers[0];
+    expect(main.image).toBe('docker.io/clickhouse/clickhouse-server:24.8.4.13');
+    expect(main.readinessProbe.exec.command).toEqual(['clickhouse-client', '--query', 'SELECT 1']);
+    expect(main.livenessProbe.tcpSocket.port).toBe(8123);
+    expect(main.lifecycle.preStop.exec.command).toEqual(['clickhouse-client', '--query', 'SYSTEM SHUTDOWN']);
+    expect(main.env.map((e: any) => e.name)).toEqual(['CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD']);
+    expect(pod.securityContext.runAsUser).toBe(101);
+    expect(pod.containers[1].image).toBe('registry.example.com/clickhouse-exporter:1.0.0');
+    expect(only(manifests, 'Service', 'ch-headless').spec.ports.map((p: any) => p.port)).toEqual([8123, 9009]);
+    expect(only(manifests, 'ConfigMap').data['database.conf']).toBe('max_connections = 200\n');
+    expect(engine.hasMetricsExporter).toBe(true);
+  });
+});

@@ -1,10 +1,10 @@
 import { App, Chart, Testing } from 'cdk8s';
 import { assertValidManifests } from './validate';
 
-/** A chart in a fresh app, with the namespace given. */
-export function newChart(namespace: string | undefined = 'db'): Chart {
+/** A chart in a fresh app, with the namespace given (null: none). */
+export function newChart(namespace: string | null = 'db'): Chart {
   const app: App = Testing.app();
-  return new Chart(app, 'test', { namespace });
+  return new Chart(app, 'test', { namespace: namespace ?? undefined });
 }
 
 /** Synthesizes a chart and validates every object: schema, names, labels. Every test goes through here. */
