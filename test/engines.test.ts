@@ -157,14 +157,21 @@ describe.each(Object.entries(cases))('%s engine profile', (_name, c) => {
   test('passes Pod Security Standards "restricted" on every container', () => {
     const { pod } = synthEngine(c);
     expect(pod.securityContext).toEqual({
-      runAsNonRoot: true, runAsUser: c.uid, runAsGroup: c.uid, fsGroup: c.uid,
-      fsGroupChangePolicy: 'OnRootMismatch', seccompProfile: { type: 'RuntimeDefault' },
+      runAsNonRoot: true,
+      runAsUser: c.uid,
+      runAsGroup: c.uid,
+      fsGroup: c.uid,
+      fsGroupChangePolicy: 'OnRootMismatch',
+      seccompProfile: { type: 'RuntimeDefault' },
     });
     expect(pod.automountServiceAccountToken).toBe(false);
     for (const container of allContainers(pod)) {
       expect(container.securityContext).toMatchObject({
-        runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,
-        capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+        runAsNonRoot: true,
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] },
+        seccompProfile: { type: 'RuntimeDefault' },
       });
       expect(container.securityContext.runAsUser).toBeGreaterThan(0);
     }
@@ -255,7 +262,8 @@ describe('engine specifics', () => {
     const chart = newChart('data');
     new StatefulDatabase(chart, 'db', {
       engine: Engine.cassandra({ version: CassandraVersion.V5_0, datacenter: 'eu-west', rack: 'rack-a' }),
-      name: 'ring', memory: Size.gibibytes(8),
+      name: 'ring',
+      memory: Size.gibibytes(8),
     });
     const manifests = synthValid(chart);
     const main = only(manifests, 'StatefulSet').spec.template.spec.containers[0];

@@ -15,8 +15,12 @@ function build(props: Partial<StatefulDatabaseProps>): () => void {
 }
 
 const custom = (overrides: Record<string, unknown> = {}) => Engine.custom({
-  name: 'clickhouse', image: 'docker.io/clickhouse/clickhouse-server', version: '24.8.4.13',
-  ports: [{ name: 'http', port: 8123, role: PortRole.CLIENT }], dataPath: '/var/lib/clickhouse', runAsUser: 101,
+  name: 'clickhouse',
+  image: 'docker.io/clickhouse/clickhouse-server',
+  version: '24.8.4.13',
+  ports: [{ name: 'http', port: 8123, role: PortRole.CLIENT }],
+  dataPath: '/var/lib/clickhouse',
+  runAsUser: 101,
   ...overrides,
 });
 

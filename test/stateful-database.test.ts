@@ -138,9 +138,13 @@ describe('StatefulDatabase options', () => {
     const chart = newChart();
     const sc = new DatabaseStorageClass(chart, 'fast', { provisioner: 'ebs.csi.aws.com', parameters: { type: 'gp3', encrypted: 'true' }, name: 'db-gp3' });
     new StatefulDatabase(chart, 'orders', {
-      engine: postgres(), name: 'orders', storageSize: Size.mebibytes(1536), storageClassName: sc.name,
+      engine: postgres(),
+      name: 'orders',
+      storageSize: Size.mebibytes(1536),
+      storageClassName: sc.name,
       storageAccessMode: StorageAccessMode.READ_WRITE_ONCE_POD,
-      pvcRetentionWhenDeleted: PvcRetention.DELETE, pvcRetentionWhenScaled: PvcRetention.DELETE,
+      pvcRetentionWhenDeleted: PvcRetention.DELETE,
+      pvcRetentionWhenScaled: PvcRetention.DELETE,
     });
     const manifests = synthValid(chart);
     const sts = only(manifests, 'StatefulSet');
@@ -148,8 +152,12 @@ describe('StatefulDatabase options', () => {
     expect(claim).toMatchObject({ storageClassName: 'db-gp3', accessModes: ['ReadWriteOncePod'], resources: { requests: { storage: '1536Mi' } } });
     expect(sts.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Delete', whenScaled: 'Delete' });
     expect(only(manifests, 'StorageClass')).toMatchObject({
-      metadata: { name: 'db-gp3' }, provisioner: 'ebs.csi.aws.com', parameters: { type: 'gp3', encrypted: 'true' },
-      reclaimPolicy: 'Retain', volumeBindingMode: 'WaitForFirstConsumer', allowVolumeExpansion: true,
+      metadata: { name: 'db-gp3' },
+      provisioner: 'ebs.csi.aws.com',
+      parameters: { type: 'gp3', encrypted: 'true' },
+      reclaimPolicy: 'Retain',
+      volumeBindingMode: 'WaitForFirstConsumer',
+      allowVolumeExpansion: true,
     });
   });
 
@@ -157,8 +165,12 @@ describe('StatefulDatabase options', () => {
     const chart = newChart();
     const pc = new DatabasePriorityClass(chart, 'critical', { name: 'database-critical' });
     new StatefulDatabase(chart, 'orders', {
-      engine: postgres(), name: 'orders', cpu: kplus.Cpu.millis(2500), memory: Size.gibibytes(4),
-      qosClass: QosClass.BURSTABLE, priorityClassName: pc.name,
+      engine: postgres(),
+      name: 'orders',
+      cpu: kplus.Cpu.millis(2500),
+      memory: Size.gibibytes(4),
+      qosClass: QosClass.BURSTABLE,
+      priorityClassName: pc.name,
     });
     const manifests = synthValid(chart);
     const pod = only(manifests, 'StatefulSet').spec.template.spec;
@@ -171,8 +183,10 @@ describe('StatefulDatabase options', () => {
 
   test('workload: pod management, update strategies, minReady, grace period', () => {
     const { sts, pod } = synth({
-      podManagementPolicy: PodManagementPolicy.PARALLEL, updateStrategy: UpdateStrategy.rollingUpdate({ partition: 1 }),
-      minReady: Duration.seconds(30), terminationGracePeriod: Duration.seconds(120),
+      podManagementPolicy: PodManagementPolicy.PARALLEL,
+      updateStrategy: UpdateStrategy.rollingUpdate({ partition: 1 }),
+      minReady: Duration.seconds(30),
+      terminationGracePeriod: Duration.seconds(120),
     });
     expect(sts.spec.podManagementPolicy).toBe('Parallel');
     expect(sts.spec.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { partition: 1 } });

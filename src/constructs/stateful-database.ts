@@ -2,23 +2,23 @@ import { ApiObject, Chart, Duration, Names, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { StatefulDatabaseProps } from './stateful-database-props';
 import { Engine } from '../engines/engine';
 import { EngineContext, EngineDefinition } from '../engines/engine-definition';
 import { EnginePort, PortRole } from '../engines/engine-port';
 import { DatabaseConnections } from '../network/connections';
 import { QosClass } from '../pod/resources';
 import { UpdateStrategy, PodManagementPolicy } from '../pod/update-strategy';
-import { Credentials } from '../security/credentials';
-import { credentialsGenerator } from '../security/credentials-generator';
-import { PvcRetention, StorageAccessMode, VolumeMode } from '../storage/volume';
+import { checksum } from '../private/checksum';
 import { buildPodSpec, TLS_PATH } from '../private/database-pod';
 import { ANNOTATION_CONFIG_CHECKSUM, ANNOTATION_DECISION, DatabaseLabels } from '../private/labels';
-import { checksum } from '../private/checksum';
 import { MAX_STATEFULSET_NAME, checkSubdomainName } from '../private/names';
 import { oneOffJob } from '../private/one-off-job';
 import { namespacePeer } from '../private/peers';
 import { validateProps } from '../private/validate-props';
-import { StatefulDatabaseProps } from './stateful-database-props';
+import { Credentials } from '../security/credentials';
+import { credentialsGenerator } from '../security/credentials-generator';
+import { PvcRetention, StorageAccessMode, VolumeMode } from '../storage/volume';
 
 const DEFAULT_STORAGE = Size.gibibytes(10);
 const DEFAULT_MONITORING_NAMESPACE = 'monitoring';
@@ -332,9 +332,17 @@ export class StatefulDatabase extends Construct {
 function oneOffJobFor(scope: Construct, name: string, labels: DatabaseLabels, image: string,
   job: { script: string; env: k8s.EnvVar[]; runAsUser: number }, imagePullSecrets?: string[]): void {
   oneOffJob(scope, 'BootstrapJob', {
-    name, labels: labels.forComponent('bootstrap'), image, script: job.script, env: job.env,
-    runAsUser: job.runAsUser, serviceAccountName: name, needsApiToken: false, imagePullSecrets,
-    cpuMillis: 250, memoryMebibytes: 256,
+    name,
+    labels: labels.forComponent('bootstrap'),
+    image,
+    script: job.script,
+    env: job.env,
+    runAsUser: job.runAsUser,
+    serviceAccountName: name,
+    needsApiToken: false,
+    imagePullSecrets,
+    cpuMillis: 250,
+    memoryMebibytes: 256,
   });
 }
 

@@ -1,7 +1,7 @@
-import { toYaml, typedScalar, YamlValue } from '../private/config-format';
 import { EngineContext, EngineDefinition } from './engine-definition';
 import { PortRole } from './engine-port';
 import { GIB, MIB, plainEnv, secretEnv, tcpProbe } from './probes';
+import { toYaml, typedScalar, YamlValue } from '../private/config-format';
 
 /**
  * Apache Cassandra versions, as tags of the official `cassandra` image.

@@ -1,7 +1,7 @@
-import { setDotted, toYaml, typedScalar, YamlValue } from '../private/config-format';
 import { EngineContext, EngineDefinition } from './engine-definition';
 import { PortRole } from './engine-port';
 import { GIB, MIB, plainEnv, secretEnv, shellProbe } from './probes';
+import { setDotted, toYaml, typedScalar, YamlValue } from '../private/config-format';
 
 /**
  * MongoDB Community versions, as tags of the official `mongo` image.

@@ -1,15 +1,15 @@
 import { IConstruct } from 'constructs';
+import { check } from './errors';
+import {
+  MAX_STATEFULSET_NAME, checkAnnotationKeys, checkLabels, checkSubdomainName, isDnsLabel, isEnvName,
+  isLabelValue, isQualifiedKey, isServiceName,
+} from './names';
 import { StatefulDatabaseProps } from '../constructs/stateful-database-props';
 import { EngineDefinition } from '../engines/engine-definition';
 import { PortRole } from '../engines/engine-port';
 import { NodeSelectorOperator, TolerationOperator } from '../pod/placement';
 import { cpuToMillis } from '../pod/resources';
 import { VolumeMode } from '../storage/volume';
-import { check } from './errors';
-import {
-  MAX_STATEFULSET_NAME, checkAnnotationKeys, checkLabels, checkSubdomainName, isDnsLabel, isEnvName,
-  isLabelValue, isQualifiedKey, isServiceName,
-} from './names';
 
 /** Values the construct uses after checking. */
 export interface CheckedProps {
@@ -164,8 +164,15 @@ function checkExtras(scope: IConstruct, props: StatefulDatabaseProps, def: Engin
     check(!/[\r\n]/.test(value), scope, `\`config\` value of "${key}" holds a line break, which would inject settings: give one line.`);
   }
   const engineEnv = new Set(def.container({
-    name: 'x', headlessService: 'x', credentials: { secretName: 'x', usernameKey: 'x', passwordKey: 'x' },
-    configPath: def.configPath, memoryBytes: def.minMemoryBytes, cpuMillis: 1000, settings: {}, databaseName: 'x', tlsPath: '/x',
+    name: 'x',
+    headlessService: 'x',
+    credentials: { secretName: 'x', usernameKey: 'x', passwordKey: 'x' },
+    configPath: def.configPath,
+    memoryBytes: def.minMemoryBytes,
+    cpuMillis: 1000,
+    settings: {},
+    databaseName: 'x',
+    tlsPath: '/x',
   }).env.map((e) => e.name));
   for (const [name, value] of Object.entries(props.env ?? {})) {
     check(isEnvName(name), scope, `\`env\` name "${name}" is not a valid environment variable name.`);

@@ -1,9 +1,9 @@
 import { ApiObjectMetadata, Names } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { PvcRetention } from './volume';
 import { check } from '../private/errors';
 import { checkSubdomainName } from '../private/names';
-import { PvcRetention } from './volume';
 
 /** When a volume is provisioned and bound. */
 export enum VolumeBindingMode {

@@ -1,0 +1,34 @@
+import { App, Chart, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { DatabasePriorityClass, DatabaseStorageClass, Engine, MysqlVersion, StatefulDatabase } from '../../src';
+
+// MySQL 8.4 LTS on an encrypted, expandable, retained gp3 volume, with a PriorityClass,
+// on dedicated database nodes, scraped by Prometheus through a ServiceMonitor.
+const app = new App();
+const chart = new Chart(app, 'billing', { namespace: 'billing' });
+
+const storage = new DatabaseStorageClass(chart, 'storage', {
+  name: 'db-gp3-encrypted',
+  provisioner: 'ebs.csi.aws.com',
+  parameters: { type: 'gp3', encrypted: 'true' },
+});
+const priority = new DatabasePriorityClass(chart, 'priority', { name: 'database' });
+
+const db = new StatefulDatabase(chart, 'db', {
+  name: 'billing-mysql',
+  engine: Engine.mysql({ version: MysqlVersion.V8_4 }),
+  storageClassName: storage.name,
+  storageSize: Size.gibibytes(100),
+  cpu: kplus.Cpu.units(2),
+  memory: Size.gibibytes(8),
+  priorityClassName: priority.name,
+  databaseName: 'billing',
+  initScripts: {
+    '01-app-user.sql': "CREATE USER IF NOT EXISTS 'billing'@'%' IDENTIFIED WITH caching_sha2_password BY RANDOM PASSWORD;",
+  },
+  dedicatedNodes: { labelKey: 'workload', labelValue: 'database' },
+  serviceMonitor: true,
+});
+db.connections.allowFrom(kplus.Namespaces.select(chart, 'apps', { names: ['billing-apps'] }));
+
+app.synth();
