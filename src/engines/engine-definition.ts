@@ -1,5 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
-import { EnginePort } from './engine-port';
+import { EnginePort, ReplicationMode } from './engine-port';
 
 /** Where the credentials live, as the engine needs to reference them. */
 export interface CredentialsRef {
@@ -107,4 +107,92 @@ export interface EngineDefinition {
   container(ctx: EngineContext): EngineContainer;
   exporter?(ctx: EngineContext): EngineExporter;
   bootstrapJob?(ctx: EngineContext): EngineJob;
+  /** Why this engine version has no replicated topology, when it has none. */
+  readonly replicationUnsupported?: string;
+  /** The engine's replicated topology, where it has one. */
+  replication?(ctx: ReplicationContext): ReplicationPlan;
+}
+
+/** Pod label that tells primaries from replicas, written by the engine itself. */
+export interface RoleLabel {
+  readonly key: string;
+  readonly primaryValue: string;
+  readonly replicaValue: string;
+}
+
+/** A rack of a ring engine: one StatefulSet, pinned to one zone. */
+export interface RackPlan {
+  readonly name: string;
+  readonly zone?: string;
+  readonly replicas: number;
+  /** StatefulSet name of the rack. */
+  readonly statefulSetName: string;
+}
+
+/** What the construct knows when it asks an engine for its replicated topology. */
+export interface ReplicationContext extends EngineContext {
+  readonly replicas: number;
+  /** DNS names of the members, in ordinal order (per rack for ring engines). */
+  readonly members: string[];
+  /** Labels every member carries (the database selector). */
+  readonly selectorLabels: Record<string, string>;
+  readonly synchronousStandbys?: number;
+  readonly memberPriorities?: number[];
+  readonly racks?: RackPlan[];
+  readonly replicationFactor?: number;
+  readonly datacenter?: string;
+}
+
+/** A container the engine adds beside the database (e.g. Redis Sentinel); the construct adds resources and security. */
+export interface EngineSidecar {
+  readonly name: string;
+  readonly command?: string[];
+  readonly args?: string[];
+  readonly env: k8s.EnvVar[];
+  readonly ports: k8s.ContainerPort[];
+  readonly readinessProbe?: k8s.Probe;
+  readonly livenessProbe?: k8s.Probe;
+  readonly volumeMounts: k8s.VolumeMount[];
+  readonly cpuMillis: number;
+  readonly memoryMebibytes: number;
+}
+
+/** A replicated topology, as the engine's own documentation runs it. */
+export interface ReplicationPlan {
+  readonly mode: ReplicationMode;
+  /** Members that must be up for the database to accept writes (or, for rings, replicas of each range for QUORUM). */
+  readonly quorum: number;
+  /** A different image for replicated mode (e.g. Spilo, which carries Patroni). */
+  readonly image?: { readonly registry: string; readonly repository: string; readonly tag: string };
+  readonly runAsUser?: number;
+  readonly fsGroup?: number;
+  readonly dataPath?: string;
+  readonly writablePaths?: WritablePath[];
+  readonly terminationGracePeriodSeconds?: number;
+  /** Replaces the engine container of the single-instance profile. */
+  readonly container: EngineContainer;
+  /** Per-rack env for ring engines (added to `container.env`). */
+  readonly rackEnv?: (rack: RackPlan) => k8s.EnvVar[];
+  /** Ports beyond the single-instance profile (peer, admin, sentinel). */
+  readonly extraPorts: EnginePort[];
+  readonly roleLabel?: RoleLabel;
+  readonly sidecars?: EngineSidecar[];
+  readonly initContainers?: EngineSidecar[];
+  readonly extraVolumes?: k8s.Volume[];
+  readonly extraMounts?: k8s.VolumeMount[];
+  /** Files for the ConfigMap; replace the single-instance configuration when `replacesConfig`. */
+  readonly configFiles: Record<string, string>;
+  readonly replacesConfig?: boolean;
+  /** Kubernetes API rights the members need (Patroni keeps its state in ConfigMaps and labels pods). */
+  readonly apiRules?: k8s.PolicyRule[];
+  /** Extra random keys the generated credentials Secret must hold (key name to bytes of entropy). */
+  readonly extraSecretKeys?: Record<string, number>;
+  /** A Job that forms the group once (replica set initiation, role bootstrap). */
+  readonly formationJob?: EngineJob;
+  /** How an operator moves the primary away before draining its node. */
+  readonly switchoverCommand?: (primaryPod: string) => string;
+  /** How long writes pause when the primary is evicted, as the engine documents it. */
+  readonly failoverPauseSeconds?: number;
+  /** What fails over by itself and what does not, for the report. */
+  readonly failoverNotes: string;
 }

@@ -20,3 +20,14 @@ export interface EnginePort {
   readonly role: PortRole;
 }
 
+
+/** How members of a replicated engine share work. */
+export enum ReplicationMode {
+  /** One writable primary, read-only replicas, automatic failover (Patroni, Redis Sentinel, MySQL Group Replication). */
+  PRIMARY_REPLICA = 'primary-replica',
+  /** Members vote; writes need a majority (MongoDB replica sets). */
+  CONSENSUS = 'consensus',
+  /** Every node owns token ranges replicated on `replicationFactor` nodes (Cassandra). */
+  RING = 'ring',
+}
+

@@ -1,4 +1,5 @@
 import { EngineContext, EngineDefinition } from './engine-definition';
+import { SPILO_IMAGE, SPILO_MAJORS, patroniPlan } from './postgres-patroni';
 import { PortRole } from './engine-port';
 import { GIB, MIB, plainEnv, secretEnv, shellProbe } from './probes';
 
@@ -34,6 +35,8 @@ const GRACE_SECONDS = 60;
 /** Profile of the official PostgreSQL image (Debian variant: user `postgres`, uid 999). */
 export function postgresDefinition(props: PostgresEngineProps): EngineDefinition {
   const version = props.version.version;
+  const major = version.split('.')[0];
+  const spilo = SPILO_MAJORS.includes(major);
   return {
     family: 'postgresql',
     version,
@@ -60,6 +63,9 @@ export function postgresDefinition(props: PostgresEngineProps): EngineDefinition
     configFileName: 'postgresql.conf',
     configPath: '/etc/postgresql',
     renderConfig: renderConfig,
+    replication: spilo ? (ctx) => patroniPlan(ctx, major) : undefined,
+    replicationUnsupported: spilo ? undefined
+      : `replicas run on Patroni from the Spilo image ${SPILO_IMAGE.repository}:${SPILO_IMAGE.tag}, which carries PostgreSQL ${SPILO_MAJORS.join(', ')}; choose one of those majors`,
     container: (ctx) => ({
       // The entrypoint prepends `postgres` to arguments that start with '-'.
       args: ['-c', `config_file=${ctx.configPath}/postgresql.conf`],

@@ -1,5 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
-import { EngineContext, EngineDefinition, EngineExporter } from '../engines/engine-definition';
+import { EngineContext, EngineDefinition, EngineExporter, EngineSidecar, ReplicationPlan } from '../engines/engine-definition';
 import { DatabaseToleration, DedicatedNodes, NodeRequirement, TaintEffect, TolerationOperator } from '../pod/placement';
 import { QosClass, containerResources } from '../pod/resources';
 import { restrictedContainerSecurity, restrictedPodSecurity } from '../pod/security';
@@ -30,6 +30,11 @@ export interface DatabasePodOptions {
   readonly nodeSelector?: Record<string, string>;
   readonly tolerations?: DatabaseToleration[];
   readonly requiredNodeAffinity?: NodeRequirement[];
+  /** Replicated topology: replaces the engine container, adds sidecars, init containers and ports. */
+  readonly replication?: ReplicationPlan;
+  /** Env of this StatefulSet only (a rack). */
+  readonly groupEnv?: k8s.EnvVar[];
+  readonly imageRegistry?: string;
 }
 
 /** Volume names derived from a path: `/var/run/postgresql` becomes `var-run-postgresql`. */
@@ -43,13 +48,17 @@ function volumeName(path: string): string {
  */
 export function buildPodSpec(o: DatabasePodOptions): k8s.PodSpec {
   const { def, ctx } = o;
-  const engine = def.container(ctx);
-  const volumes: k8s.Volume[] = [{ name: 'config', configMap: { name: o.configMapName } }];
+  const repl = o.replication;
+  const engine = repl?.container ?? def.container(ctx);
+  const runAsUser = repl?.runAsUser ?? def.runAsUser;
+  const fsGroup = repl?.fsGroup ?? def.fsGroup;
+  const volumes: k8s.Volume[] = [{ name: 'config', configMap: { name: o.configMapName } }, ...(repl?.extraVolumes ?? [])];
   const mounts: k8s.VolumeMount[] = [
-    { name: 'data', mountPath: def.dataPath },
+    { name: 'data', mountPath: repl?.dataPath ?? def.dataPath },
     { name: 'config', mountPath: def.configPath, readOnly: true },
+    ...(repl?.extraMounts ?? []),
   ];
-  for (const w of def.writablePaths) {
+  for (const w of repl?.writablePaths ?? def.writablePaths) {
     const name = volumeName(w.path);
     volumes.push({ name, emptyDir: w.memory ? { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(`${Math.max(64, Math.floor(o.memoryMebibytes / 4))}Mi`) } : {} });
     mounts.push({ name, mountPath: w.path });
@@ -70,16 +79,36 @@ export function buildPodSpec(o: DatabasePodOptions): k8s.PodSpec {
     imagePullPolicy: 'IfNotPresent',
     command: engine.command,
     args: engine.args,
-    env: [...engine.env, ...Object.entries(o.extraEnv).map(([name, value]) => ({ name, value }))],
-    ports: def.ports.filter((p) => p.role !== 'metrics').map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
+    env: [...engine.env, ...(o.groupEnv ?? []), ...Object.entries(o.extraEnv).map(([name, value]) => ({ name, value }))],
+    ports: [...def.ports, ...(repl?.extraPorts ?? [])].filter((p) => p.role !== 'metrics')
+      .map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
     resources: containerResources(o.cpuMillis, o.memoryMebibytes, o.qos),
-    securityContext: restrictedContainerSecurity(def.runAsUser),
+    securityContext: restrictedContainerSecurity(runAsUser),
     startupProbe: engine.startupProbe,
     readinessProbe: engine.readinessProbe,
     livenessProbe: engine.livenessProbe,
     lifecycle: engine.preStop ? { preStop: { exec: { command: engine.preStop } } } : undefined,
     volumeMounts: mounts,
   }];
+
+  // Sidecars and init containers of the topology run the engine's image as the engine's user,
+  // with requests == limits like every other container.
+  const helper = (c: EngineSidecar): k8s.Container => ({
+    name: c.name,
+    image: o.image,
+    imagePullPolicy: 'IfNotPresent',
+    command: c.command,
+    args: c.args,
+    env: c.env.length > 0 ? c.env : undefined,
+    ports: c.ports.length > 0 ? c.ports : undefined,
+    readinessProbe: c.readinessProbe,
+    livenessProbe: c.livenessProbe,
+    resources: containerResources(c.cpuMillis, c.memoryMebibytes, o.qos),
+    securityContext: restrictedContainerSecurity(runAsUser),
+    volumeMounts: c.volumeMounts,
+  });
+  containers.push(...(repl?.sidecars ?? []).map(helper));
+  const initContainers = (repl?.initContainers ?? []).map(helper);
 
   if (o.exporter) {
     const x = o.exporter;
@@ -109,14 +138,15 @@ export function buildPodSpec(o: DatabasePodOptions): k8s.PodSpec {
   }
 
   return {
-    securityContext: restrictedPodSecurity(def.runAsUser, def.fsGroup),
-    automountServiceAccountToken: false,
+    securityContext: restrictedPodSecurity(runAsUser, fsGroup),
     enableServiceLinks: false,
     terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
     priorityClassName: o.priorityClassName,
     imagePullSecrets: o.imagePullSecrets?.map((name) => ({ name })),
     nodeSelector: nodeSelectorOf(o),
     tolerations: tolerationsOf(o),
+    // Patroni calls the Kubernetes API; every other engine gets no token.
+    automountServiceAccountToken: (repl?.apiRules?.length ?? 0) > 0,
     affinity: o.requiredNodeAffinity && o.requiredNodeAffinity.length > 0 ? {
       nodeAffinity: {
         requiredDuringSchedulingIgnoredDuringExecution: {
@@ -124,6 +154,7 @@ export function buildPodSpec(o: DatabasePodOptions): k8s.PodSpec {
         },
       },
     } : undefined,
+    initContainers: initContainers.length > 0 ? initContainers : undefined,
     containers,
     volumes,
   };

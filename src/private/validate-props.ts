@@ -29,7 +29,7 @@ const SECRET_NAME_HINT = /(pass(word|wd)?|secret|token|credential|api[-_]?key|pr
  * Checks every prop of a database against the engine and Kubernetes' own rules. Throws at the
  * first problem with the construct path, the prop, the reason and the fix.
  */
-export function validateProps(scope: IConstruct, props: StatefulDatabaseProps, name: string): CheckedProps {
+export function validateProps(scope: IConstruct, props: StatefulDatabaseProps, name: string, layout: { replicas: number }): CheckedProps {
   const def = props.engine._definition;
   const engine = `Engine '${def.family} ${def.version}'`;
 
@@ -57,8 +57,9 @@ export function validateProps(scope: IConstruct, props: StatefulDatabaseProps, n
 
   if (props.priorityClassName !== undefined) checkSubdomainName(scope, 'priorityClassName', props.priorityClassName);
   const partition = props.updateStrategy?.partition ?? 0;
-  check(Number.isInteger(partition) && partition >= 0 && partition <= 1, scope,
-    `\`updateStrategy\` partition (${partition}) must be 0 (update the instance) or 1 (hold it at the current revision) for a single instance.`);
+  check(Number.isInteger(partition) && partition >= 0 && partition <= layout.replicas, scope, layout.replicas === 1
+    ? `\`updateStrategy\` partition (${partition}) must be 0 (update the instance) or 1 (hold it at the current revision) for a single instance.`
+    : `\`updateStrategy\` partition (${partition}) must be a whole number from 0 (update every member) to ${layout.replicas} (\`replicas\`: hold every member).`);
   check((props.minReady?.toSeconds() ?? 0) >= 0, scope, '`minReady` must not be negative.');
   const grace = props.terminationGracePeriod?.toSeconds() ?? def.terminationGracePeriodSeconds;
   check(Number.isInteger(grace) && grace > 0, scope,

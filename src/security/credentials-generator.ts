@@ -9,6 +9,8 @@ export interface CredentialsGeneratorOptions {
   readonly name: string;
   readonly secretName: string;
   readonly username: string;
+  /** More random keys the Secret must hold (key name to bytes of entropy), e.g. a MongoDB keyfile. */
+  readonly extraKeys?: Record<string, number>;
   readonly labels: Record<string, string>;
   readonly secretLabels: Record<string, string>;
   readonly imagePullSecrets?: string[];
@@ -43,15 +45,25 @@ export function credentialsGenerator(scope: Construct, options: CredentialsGener
     kind: 'Secret',
     type: 'kubernetes.io/basic-auth',
     metadata: { name: options.secretName, labels: options.secretLabels },
-    stringData: { username: options.username, password: '__PASSWORD__' },
+    stringData: {
+      username: options.username,
+      password: '__PASSWORD__',
+      ...Object.fromEntries(Object.keys(options.extraKeys ?? {}).map((key, i) => [key, `__EXTRA_${i}__`])),
+    },
   };
+  // Each extra key: base64 of that many random bytes (a MongoDB keyfile wants 6 to 1024 base64
+  // characters; a multiple of 3 bytes avoids padding). sed uses '|' since base64 holds '/'.
+  const extraLines = Object.values(options.extraKeys ?? {}).map((bytes, i) =>
+    `EXTRA_${i}=$(head -c ${bytes} /dev/urandom | base64 | tr -d '\\n')`);
+  const extraSeds = Object.keys(options.extraKeys ?? {}).map((_k, i) => ` -e "s|__EXTRA_${i}__|$EXTRA_${i}|"`).join('');
   const script = [
     'set -eu',
     'SA=/var/run/secrets/kubernetes.io/serviceaccount',
     'NS=$(cat "$SA/namespace")',
     // 32 alphanumeric characters from the kernel's CSPRNG: about 190 bits.
     'PASSWORD=$(head -c 96 /dev/urandom | base64 | tr -dc A-Za-z0-9 | head -c 32)',
-    `BODY=$(printf '%s' '${JSON.stringify(secretBody)}' | sed "s/__PASSWORD__/$PASSWORD/")`,
+    ...extraLines,
+    `BODY=$(printf '%s' '${JSON.stringify(secretBody)}' | sed -e "s/__PASSWORD__/$PASSWORD/"${extraSeds})`,
     'CODE=$(curl -sS -o /tmp/response -w "%{http_code}" --cacert "$SA/ca.crt" \\',
     '  -H "Authorization: Bearer $(cat "$SA/token")" -H "Content-Type: application/json" \\',
     '  -X POST --data "$BODY" "https://kubernetes.default.svc/api/v1/namespaces/$NS/secrets")',

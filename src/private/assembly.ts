@@ -1,0 +1,382 @@
+import { ApiObject, Chart, Duration, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { StatefulDatabaseProps } from '../constructs/stateful-database-props';
+import { EngineContext, EngineDefinition, EngineJob, ReplicationContext, ReplicationPlan } from '../engines/engine-definition';
+import { EnginePort, PortRole } from '../engines/engine-port';
+import { DatabaseConnections } from '../network/connections';
+import { QosClass } from '../pod/resources';
+import { PodManagementPolicy, UpdateStrategy } from '../pod/update-strategy';
+import { Credentials } from '../security/credentials';
+import { credentialsGenerator } from '../security/credentials-generator';
+import { PvcRetention, StorageAccessMode, VolumeMode } from '../storage/volume';
+import { checksum } from './checksum';
+import { DatabasePodOptions, buildPodSpec, TLS_PATH } from './database-pod';
+import { ANNOTATION_CONFIG_CHECKSUM, DatabaseLabels } from './labels';
+import { checkSubdomainName } from './names';
+import { oneOffJob } from './one-off-job';
+import { namespacePeer } from './peers';
+import { CheckedProps } from './validate-props';
+
+const DEFAULT_STORAGE = Size.gibibytes(10);
+const DEFAULT_MONITORING_NAMESPACE = 'monitoring';
+/** Label that tells the StatefulSets of a ring's racks apart. */
+export const LABEL_RACK = 'cdk8s-databases.io/rack';
+
+/** One StatefulSet of a database: the whole database, or one rack of a ring. */
+export interface AssemblyGroup {
+  readonly name: string;
+  readonly replicas: number;
+  /** Labels added to this group's selector (a rack). */
+  readonly extraSelector?: Record<string, string>;
+  /** Zone the group is pinned to with required node affinity. */
+  readonly zone?: string;
+  readonly extraEnv?: k8s.EnvVar[];
+}
+
+/** How the construct wants the database laid out. */
+export interface AssemblyOptions {
+  readonly name: string;
+  readonly checked: CheckedProps;
+  readonly groups: AssemblyGroup[];
+  /** Present for ReplicatedDatabase: what the engine needs to know to plan replication. */
+  readonly replication?: Omit<ReplicationContext, keyof EngineContext | 'members' | 'selectorLabels'>;
+  readonly topologySpread?: (selector: Record<string, string>) => k8s.TopologySpreadConstraint[];
+  /** Zones every member is restricted to (required node affinity). */
+  readonly zones?: string[];
+  readonly zoneKey?: string;
+}
+
+/**
+ * Builds the objects every database shares (configuration, identity, credentials, TLS, Services,
+ * StatefulSets, NetworkPolicy) for StatefulDatabase and ReplicatedDatabase alike.
+ */
+export class DatabaseAssembly {
+  public readonly host: string;
+  public readonly readerHost?: string;
+  public readonly port: number;
+  public readonly headlessServiceName: string;
+  public readonly credentialsSecretName: string;
+  public readonly usernameKey: string;
+  public readonly passwordKey: string;
+  public readonly connections = new DatabaseConnections();
+  public readonly labels: DatabaseLabels;
+  public readonly statefulSets: ApiObject[] = [];
+  public readonly replication?: ReplicationPlan;
+  public readonly memberHosts: string[];
+  private readonly def: EngineDefinition;
+
+  constructor(private readonly scope: Construct, private readonly props: StatefulDatabaseProps, private readonly options: AssemblyOptions) {
+    const def = props.engine._definition;
+    this.def = def;
+    const name = options.name;
+    const namespace = Chart.of(scope).namespace;
+
+    const credentials = props.credentials ?? Credentials.generate();
+    this.credentialsSecretName = credentials._secretName ?? `${name}-credentials`;
+    checkSubdomainName(scope, 'credentials', this.credentialsSecretName);
+    this.usernameKey = credentials._usernameKey;
+    this.passwordKey = credentials._passwordKey;
+    this.headlessServiceName = `${name}-headless`;
+    const dns = (host: string) => (namespace ? `${host}.${namespace}.svc` : host);
+    this.memberHosts = options.groups.flatMap((g) =>
+      Array.from({ length: g.replicas }, (_, i) => dns(`${g.name}-${i}.${this.headlessServiceName}`)));
+
+    const ctx: EngineContext = {
+      name,
+      headlessService: this.headlessServiceName,
+      namespace,
+      credentials: { secretName: this.credentialsSecretName, usernameKey: this.usernameKey, passwordKey: this.passwordKey },
+      databaseName: props.databaseName,
+      tlsPath: props.tls ? TLS_PATH : undefined,
+      configPath: def.configPath,
+      memoryBytes: options.checked.memoryMebibytes * 1024 * 1024,
+      cpuMillis: options.checked.cpuMillis,
+      settings: props.config ?? {},
+    };
+    // Labels carry the image actually run: replicated PostgreSQL runs Spilo, not the plain image.
+    const labelsFor = (version: string) => new DatabaseLabels(def.family, name, version, props.labels ?? {});
+    let labels = labelsFor(def.version);
+    if (options.replication) {
+      this.replication = def.replication!({
+        ...ctx, ...options.replication, members: this.memberHosts, selectorLabels: labels.selector,
+      });
+      if (this.replication.image) labels = labelsFor(`${this.replication.image.tag}`);
+    }
+    this.labels = labels;
+    const repl = this.replication;
+
+    const ports: EnginePort[] = [...def.ports, ...(repl?.extraPorts ?? [])];
+    const clientPort = def.ports.find((p) => p.role === PortRole.CLIENT)!;
+    this.port = clientPort.port;
+    this.host = dns(name);
+    this.readerHost = repl?.roleLabel ? dns(`${name}-ro`) : undefined;
+
+    // Configuration: one ConfigMap, its checksum on the pod template so a change rolls the pods.
+    const exporter = options.checked.metrics ? def.exporter?.(ctx) : undefined;
+    const configData: Record<string, string> = {
+      ...(repl?.replacesConfig ? {} : { [def.configFileName]: def.renderConfig(ctx), ...(def.extraConfigFiles?.(ctx) ?? {}) }),
+      ...(repl?.configFiles ?? {}),
+      ...(exporter?.configFiles ?? {}),
+    };
+    const configName = `${name}-config`;
+    new k8s.KubeConfigMap(scope, 'Config', { metadata: { name: configName, labels: labels.forComponent('config') }, data: configData });
+    const initScriptsName = props.initScripts ? `${name}-init` : undefined;
+    if (props.initScripts) {
+      new k8s.KubeConfigMap(scope, 'InitScripts', {
+        metadata: { name: initScriptsName, labels: labels.forComponent('init-scripts') },
+        data: props.initScripts,
+      });
+    }
+
+    const needsApi = (repl?.apiRules?.length ?? 0) > 0;
+    new k8s.KubeServiceAccount(scope, 'ServiceAccount', {
+      metadata: { name, labels: labels.common },
+      // Only engines that keep state in the Kubernetes API (Patroni) get a token.
+      automountServiceAccountToken: needsApi,
+    });
+    if (needsApi) {
+      new k8s.KubeRole(scope, 'Role', { metadata: { name, labels: labels.common }, rules: repl!.apiRules });
+      new k8s.KubeRoleBinding(scope, 'RoleBinding', {
+        metadata: { name, labels: labels.common },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+        subjects: [{ kind: 'ServiceAccount', name }],
+      });
+    }
+
+    if (credentials._generated) {
+      credentialsGenerator(scope, {
+        name: `${name}-creds`,
+        secretName: this.credentialsSecretName,
+        username: credentials._username ?? def.defaultUsername,
+        extraKeys: repl?.extraSecretKeys,
+        labels: labels.forComponent('credentials'),
+        secretLabels: labels.forComponent('credentials'),
+        imagePullSecrets: props.imagePullSecrets,
+        registry: props.imageRegistry,
+      });
+    }
+
+    const tlsSecretName = props.tls ? (props.tls.secretName ?? `${name}-tls`) : undefined;
+    if (props.tls && !props.tls.secretName) this.certificate(name, tlsSecretName!, namespace);
+
+    const image = imageFor(repl?.image ?? def, props.imageRegistry);
+    const dataPorts = ports.filter((p) => p.role === PortRole.CLIENT || p.role === PortRole.PEER);
+    this.service('HeadlessService', this.headlessServiceName, dataPorts, labels.selector, true);
+    const clientPorts = ports.filter((p) => p.role === PortRole.CLIENT);
+    const role = repl?.roleLabel;
+    this.service('Service', name, clientPorts, role ? { ...labels.selector, [role.key]: role.primaryValue } : labels.selector, false);
+    if (role) this.service('ReaderService', `${name}-ro`, clientPorts, { ...labels.selector, [role.key]: role.replicaValue }, false);
+    const metricsPort = def.ports.find((p) => p.role === PortRole.METRICS);
+    if (exporter && metricsPort) {
+      this.service('MetricsService', `${name}-metrics`, [metricsPort], labels.selector, false, 'metrics');
+      if (props.serviceMonitor) this.serviceMonitor(name, metricsPort);
+    }
+
+    const podOptions: DatabasePodOptions = {
+      def,
+      ctx,
+      name,
+      image,
+      qos: props.qosClass ?? QosClass.GUARANTEED,
+      cpuMillis: options.checked.cpuMillis,
+      memoryMebibytes: options.checked.memoryMebibytes,
+      exporter,
+      exporterImage: exporter ? rewriteRegistry(exporter.image, props.imageRegistry) : undefined,
+      configMapName: configName,
+      initScriptsConfigMap: initScriptsName,
+      tlsSecretName,
+      volumeMode: props.volumeMode ?? VolumeMode.FILESYSTEM,
+      extraEnv: props.env ?? {},
+      terminationGracePeriodSeconds: props.terminationGracePeriod?.toSeconds() ?? repl?.terminationGracePeriodSeconds ?? def.terminationGracePeriodSeconds,
+      priorityClassName: props.priorityClassName,
+      imagePullSecrets: props.imagePullSecrets,
+      dedicatedNodes: props.dedicatedNodes,
+      nodeSelector: props.nodeSelector,
+      tolerations: props.tolerations,
+      requiredNodeAffinity: props.requiredNodeAffinity,
+      replication: repl,
+      imageRegistry: props.imageRegistry,
+    };
+    for (const [index, group] of options.groups.entries()) {
+      this.statefulSets.push(this.statefulSet(index, group, podOptions, configData, exporter?.configFiles ?? {}));
+    }
+
+    this.networkPolicy(name, ports, props.monitoringNamespace ?? DEFAULT_MONITORING_NAMESPACE, exporter !== undefined);
+
+    const bootstrap = def.bootstrapJob?.(ctx);
+    if (bootstrap) this.job(`${name}-${bootstrap.suffix}`, 'Bootstrap', image, bootstrap);
+    if (repl?.formationJob) this.job(`${name}-${repl.formationJob.suffix}`, 'Formation', image, repl.formationJob);
+  }
+
+  /** Selector labels of one group (rack). */
+  public groupSelector(group: AssemblyGroup): Record<string, string> {
+    return { ...this.labels.selector, ...(group.extraSelector ?? {}) };
+  }
+
+  private statefulSet(index: number, group: AssemblyGroup, podOptions: DatabasePodOptions,
+    configData: Record<string, string>, exporterConfig: Record<string, string>): ApiObject {
+    const props = this.props;
+    const selector = this.groupSelector(group);
+    const podLabels = { ...this.labels.forComponent('database'), ...(group.extraSelector ?? {}) };
+    const zones = group.zone ? [group.zone] : this.options.zones;
+    const zoneKey = this.options.zoneKey ?? 'topology.kubernetes.io/zone';
+    const podSpec = buildPodSpec({
+      ...podOptions,
+      groupEnv: group.extraEnv,
+      requiredNodeAffinity: [
+        ...(props.requiredNodeAffinity ?? []),
+        ...(zones && zones.length > 0 ? [{ key: zoneKey, operator: 'In' as any, values: zones }] : []),
+      ],
+    });
+    const updateStrategy = props.updateStrategy ?? UpdateStrategy.rollingUpdate();
+    return new k8s.KubeStatefulSet(this.scope, index === 0 ? 'StatefulSet' : `StatefulSet${index}`, {
+      metadata: { name: group.name, labels: podLabels },
+      spec: {
+        replicas: group.replicas,
+        serviceName: this.headlessServiceName,
+        selector: { matchLabels: selector },
+        podManagementPolicy: props.podManagementPolicy ?? PodManagementPolicy.ORDERED_READY,
+        updateStrategy: updateStrategy.type === 'OnDelete' ? { type: 'OnDelete' }
+          : { type: 'RollingUpdate', rollingUpdate: { partition: updateStrategy.partition } },
+        minReadySeconds: (props.minReady ?? Duration.seconds(0)).toSeconds(),
+        persistentVolumeClaimRetentionPolicy: {
+          whenDeleted: props.pvcRetentionWhenDeleted ?? PvcRetention.RETAIN,
+          whenScaled: props.pvcRetentionWhenScaled ?? PvcRetention.RETAIN,
+        },
+        template: {
+          metadata: {
+            labels: podLabels,
+            annotations: {
+              ...props.annotations,
+              [ANNOTATION_CONFIG_CHECKSUM]: checksum(JSON.stringify([configData, exporterConfig, props.initScripts ?? {}])),
+            },
+          },
+          spec: {
+            ...podSpec,
+            serviceAccountName: this.options.name,
+            topologySpreadConstraints: this.options.topologySpread?.(this.labels.selector),
+          },
+        },
+        volumeClaimTemplates: [{
+          metadata: { name: 'data', labels: selector },
+          spec: {
+            accessModes: [props.storageAccessMode ?? StorageAccessMode.READ_WRITE_ONCE],
+            volumeMode: props.volumeMode ?? VolumeMode.FILESYSTEM,
+            storageClassName: props.storageClassName,
+            resources: { requests: { storage: k8s.Quantity.fromString(quantityOf(props.storageSize ?? DEFAULT_STORAGE)) } },
+          },
+        }],
+      },
+    });
+  }
+
+  private service(id: string, name: string, ports: EnginePort[], selector: Record<string, string>, headless: boolean, component = 'database'): void {
+    new k8s.KubeService(this.scope, id, {
+      metadata: { name, labels: this.labels.forComponent(component) },
+      spec: {
+        type: 'ClusterIP',
+        ...(headless ? { clusterIp: 'None', publishNotReadyAddresses: true } : {}),
+        selector,
+        ports: ports.map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromString(p.name), protocol: 'TCP' })),
+      },
+    });
+  }
+
+  private networkPolicy(name: string, ports: EnginePort[], monitoringNamespace: string, exporterOn: boolean): void {
+    const portsOf = (...roles: PortRole[]) => ports.filter((p) => roles.includes(p.role)).map((p) => ({ protocol: 'TCP', port: p.port }));
+    const members = this.options.groups.reduce((n, g) => n + g.replicas, 0);
+    // A plain ApiObject: the peer lists are read at synth time, after every allowFrom call.
+    new ApiObject(this.scope, 'NetworkPolicy', {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name, labels: this.labels.common },
+      spec: {
+        podSelector: { matchLabels: this.labels.selector },
+        // Ingress only: listing it with these rules denies every other ingress to the pods.
+        policyTypes: ['Ingress'],
+        ingress: {
+          resolve: () => {
+            const rules: unknown[] = [];
+            const add = (from: unknown[], rulePorts: unknown[]) => {
+              if (rulePorts.length > 0 && from.length > 0) rules.push({ from, ports: rulePorts });
+            };
+            add(this.connections._clientPeers(), portsOf(PortRole.CLIENT));
+            // Members reach each other on the data plane: replication uses the client port too.
+            const peerRoles = members > 1 ? [PortRole.CLIENT, PortRole.PEER] : [PortRole.PEER];
+            add([{ podSelector: { matchLabels: this.labels.selector } }], portsOf(...peerRoles));
+            add(this.connections._adminPeers(), portsOf(PortRole.ADMIN));
+            if (exporterOn) add([namespacePeer(monitoringNamespace)], portsOf(PortRole.METRICS));
+            return rules;
+          },
+        },
+      },
+    });
+  }
+
+  private job(jobName: string, id: string, image: string, job: EngineJob): void {
+    new k8s.KubeServiceAccount(this.scope, `${id}ServiceAccount`, {
+      metadata: { name: jobName, labels: this.labels.common },
+      automountServiceAccountToken: false,
+    });
+    // The Job reaches the database on its client port, like any application: admit it.
+    this.connections.allowFrom(kplus.Pods.select(this.scope, `${id}Pods`, { labels: { 'job-name': jobName } }));
+    oneOffJob(this.scope, `${id}Job`, {
+      name: jobName, labels: this.labels.forComponent(id.toLowerCase()), image, script: job.script, env: job.env,
+      runAsUser: job.runAsUser, serviceAccountName: jobName, needsApiToken: false, imagePullSecrets: this.props.imagePullSecrets,
+      cpuMillis: 250, memoryMebibytes: 256,
+    });
+  }
+
+  private certificate(name: string, secretName: string, namespace?: string): void {
+    const tls = this.props.tls!;
+    const suffixes = namespace ? ['', `.${namespace}`, `.${namespace}.svc`] : [''];
+    const hosts = this.readerHost ? [name, `${name}-ro`] : [name];
+    new ApiObject(this.scope, 'Certificate', {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: { name, labels: this.labels.common },
+      spec: {
+        secretName,
+        dnsNames: [
+          ...hosts.flatMap((h) => suffixes.map((s) => `${h}${s}`)),
+          ...suffixes.map((s) => `*.${this.headlessServiceName}${s}`),
+        ],
+        duration: `${(tls.duration ?? Duration.days(90)).toHours()}h`,
+        renewBefore: `${(tls.renewBefore ?? Duration.days(30)).toHours()}h`,
+        privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+        usages: ['server auth', 'digital signature', 'key encipherment'],
+        issuerRef: { name: tls.issuerName, kind: tls.issuerKind ?? 'Issuer', group: 'cert-manager.io' },
+        ...(this.def.tlsNeedsCombinedPem ? { additionalOutputFormats: [{ type: 'CombinedPEM' }] } : {}),
+      },
+    });
+  }
+
+  private serviceMonitor(name: string, metricsPort: EnginePort): void {
+    new ApiObject(this.scope, 'ServiceMonitor', {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'ServiceMonitor',
+      metadata: { name, labels: this.labels.common },
+      spec: {
+        selector: { matchLabels: { ...this.labels.selector, 'app.kubernetes.io/component': 'metrics' } },
+        endpoints: [{ port: metricsPort.name, interval: '30s', path: '/metrics' }],
+      },
+    });
+  }
+}
+
+export function imageFor(ref: { registry: string; repository: string; tag: string }, registry?: string): string {
+  return `${registry ?? ref.registry}/${ref.repository}:${ref.tag}`;
+}
+
+export function rewriteRegistry(image: string, registry?: string): string {
+  if (!registry) return image;
+  return `${registry}/${image.slice(image.indexOf('/') + 1)}`;
+}
+
+/** A Size as a Kubernetes quantity: whole GiB where it is one, else MiB. */
+function quantityOf(size: Size): string {
+  const mib = size.toMebibytes();
+  return mib % 1024 === 0 ? `${mib / 1024}Gi` : `${mib}Mi`;
+}
