@@ -17,3 +17,7 @@ export * from './security/credentials';
 export * from './security/tls';
 export * from './storage/storage-class';
 export * from './storage/volume';
+export * from './constructs/replicated-database';
+export * from './constructs/replicated-database-props';
+export { Spread, RequiredSpreadOptions, PreferredSpreadOptions } from './topology/spread';
+export { Tolerance } from './report/tolerance';

@@ -1,0 +1,185 @@
+import { ApiObject, Names } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { createBudgets, planBudgets } from '../disruption/pdb';
+import { Engine } from '../engines/engine';
+import { ReplicationPlan } from '../engines/engine-definition';
+import { ReplicationMode } from '../engines/engine-port';
+import { DatabaseConnections } from '../network/connections';
+import { AssemblyGroup, DatabaseAssembly, LABEL_RACK } from '../private/assembly';
+import { connectionEnv } from '../private/connection-env';
+import { check } from '../private/errors';
+import { MAX_STATEFULSET_NAME } from '../private/names';
+import { validateLayout } from '../private/validate-replication';
+import { validateProps } from '../private/validate-props';
+import { SynthReport } from '../report/synth-report';
+import { Tolerance, computeTolerance } from '../report/tolerance';
+import { HOST_KEY, ZONE_KEY, spreadConstraint, worstMembersPerDomain } from '../topology/spread';
+import { ReplicatedDatabaseProps } from './replicated-database-props';
+
+/**
+ * Several instances of one database with the engine's own replication and automatic failover,
+ * spread over zones and hosts, protected by PodDisruptionBudgets that keep quorum, and Services that
+ * follow roles where the engine labels them. At synth time it checks replicas against zones, spread
+ * and quorum, and reports what it survives (`tolerance()` and the synth report beside the YAML).
+ */
+export class ReplicatedDatabase extends Construct {
+  /** Name of the database (client Service; StatefulSet, or StatefulSet prefix for racks). */
+  public readonly name: string;
+  /** Host of the read-write endpoint (the primary where the engine has roles; all members otherwise). */
+  public readonly primaryHost: string;
+  /** Host of the read-only endpoint (replicas), where the engine labels roles. */
+  public readonly readerHost?: string;
+  /** Client port. */
+  public readonly port: number;
+  /** Stable DNS names of every member. */
+  public readonly memberHosts: string[];
+  /** Name of the headless Service. */
+  public readonly headlessServiceName: string;
+  /** Name of the credentials Secret. */
+  public readonly credentialsSecretName: string;
+  /** The credentials Secret. */
+  public readonly credentialsSecret: kplus.ISecret;
+  /** Who may connect; writes the NetworkPolicy (members always reach each other). */
+  public readonly connections: DatabaseConnections;
+  /** The engine profile. */
+  public readonly engine: Engine;
+  /** Members that must be up for writes (for rings: replicas of each range for QUORUM). */
+  public readonly quorum: number;
+  /** The StatefulSets (one, or one per rack). */
+  public readonly statefulSets: ApiObject[];
+  /** The PodDisruptionBudgets. */
+  public readonly disruptionBudgets: ApiObject[];
+  /** What fails over by itself and what does not. */
+  public readonly failoverNotes: string;
+
+  private readonly assembly: DatabaseAssembly;
+  private readonly plan: ReplicationPlan;
+  private readonly zonesDeclared?: number;
+  private readonly replicationFactor?: number;
+  private readonly roleBudgets: boolean;
+
+  constructor(scope: Construct, id: string, props: ReplicatedDatabaseProps) {
+    super(scope, id);
+    const def = props.engine._definition;
+    this.engine = props.engine;
+    this.name = props.name ?? Names.toDnsLabel(this, { maxLen: MAX_STATEFULSET_NAME });
+    const layout = validateLayout(this, props, def, this.name);
+    const checked = validateProps(this, props, this.name, { replicas: layout.replicas });
+    this.zonesDeclared = layout.zoneCount;
+    this.replicationFactor = layout.replicationFactor;
+
+    const groups: AssemblyGroup[] = layout.racks
+      ? layout.racks.map((r) => ({ name: r.statefulSetName, replicas: r.replicas, extraSelector: { [LABEL_RACK]: r.name }, zone: r.zone }))
+      : [{ name: this.name, replicas: layout.replicas }];
+    this.assembly = new DatabaseAssembly(this, props, {
+      name: this.name,
+      checked,
+      groups,
+      replication: {
+        replicas: layout.replicas,
+        synchronousStandbys: props.synchronousStandbys,
+        memberPriorities: props.memberPriorities,
+        racks: layout.racks,
+        replicationFactor: layout.replicationFactor,
+      },
+      zones: layout.racks ? undefined : layout.zones,
+      topologySpread: (selector) => [
+        spreadConstraint(layout.zoneSpread, ZONE_KEY, selector, layout.zoneMinDomains),
+        spreadConstraint(layout.hostSpread, HOST_KEY, selector),
+      ].filter((c): c is NonNullable<typeof c> => c !== undefined),
+    });
+    this.plan = this.assembly.replication!;
+    this.quorum = this.plan.quorum;
+    this.failoverNotes = this.plan.failoverNotes;
+    this.primaryHost = this.assembly.host;
+    this.readerHost = this.assembly.readerHost;
+    this.port = this.assembly.port;
+    this.memberHosts = this.assembly.memberHosts;
+    this.headlessServiceName = this.assembly.headlessServiceName;
+    this.credentialsSecretName = this.assembly.credentialsSecretName;
+    this.credentialsSecret = kplus.Secret.fromSecretName(this, 'CredentialsSecret', this.credentialsSecretName);
+    this.connections = this.assembly.connections;
+    this.statefulSets = this.assembly.statefulSets;
+
+    // Quorum against zones: a layout that loses quorum with one zone is refused unless accepted.
+    const engine = `Engine '${def.family} ${def.version}'`;
+    this.roleBudgets = props.roleBudgets ?? false;
+    check(!this.roleBudgets || this.plan.roleLabel !== undefined, this,
+      `\`roleBudgets\` needs members labelled by role, and ${engine} does not label its pods: remove \`roleBudgets\`.`);
+    const total = this.plan.mode === ReplicationMode.RING ? layout.replicationFactor! : layout.replicas;
+    check(total - this.quorum >= 1 || this.roleBudgets, this,
+      `${layout.replicas} replicas with a quorum of ${this.quorum} leave no member to spare: any budget that keeps quorum blocks every drain forever. Raise \`replicas\` to at least ${this.quorum + 1}${this.plan.mode === ReplicationMode.RING ? ' (and `replicationFactor` with it)' : ''}.`);
+    this.disruptionBudgets = createBudgets(this, planBudgets({
+      name: this.name,
+      selector: this.assembly.labels.selector,
+      mode: this.plan.mode,
+      replicas: layout.replicas,
+      quorum: this.quorum,
+      replicationFactor: this.replicationFactor,
+      roleLabel: this.plan.roleLabel,
+      roleBudgets: this.roleBudgets,
+    }), this.assembly.labels.common);
+
+    if (layout.zoneCount !== undefined && !props.allowQuorumLossOnZoneFailure) {
+      const t = this.tolerance();
+      const worst = layout.racks ? t.maxMembersPerZone : worstMembersPerDomain(layout.zoneSpread, layout.replicas, layout.zoneCount);
+      check(t.zoneFailuresTolerated >= 1, this,
+        `losing one zone loses quorum: ${layout.replicas} replicas over ${layout.zoneCount} zone(s) put up to ${worst} in one zone, and ${this.quorum} must stay up. Spread over more zones (\`zones\`, \`zoneSpread\`), change \`replicas\`, or accept it with \`allowQuorumLossOnZoneFailure: true\`.`);
+    }
+
+    SynthReport.register(this, this);
+  }
+
+  /**
+   * What this database survives, computed from its synthesized StatefulSets, spread constraints,
+   * zone affinity and PodDisruptionBudgets.
+   */
+  public tolerance(): Tolerance {
+    const notes = [this.plan.failoverNotes];
+    if (this.roleBudgets && this.plan.switchoverCommand) {
+      notes.push(`Drains of the primary's node wait for a switchover: ${this.switchoverCommand(`${this.statefulSets[0].name}-0`)}`);
+    }
+    return computeTolerance({
+      statefulSets: this.statefulSets.map((s) => s.toJson()),
+      budgets: this.disruptionBudgets.map((b) => b.toJson()),
+      mode: this.plan.mode,
+      quorum: this.quorum,
+      zonesDeclared: this.zonesDeclared,
+      roleLabel: this.plan.roleLabel,
+      replicationFactor: this.replicationFactor,
+      notes,
+    });
+  }
+
+  /**
+   * The command that moves the primary away from `primaryPod` before its node is drained, where the engine has one.
+   * @param primaryPod name of the pod that is primary now
+   */
+  public switchoverCommand(primaryPod: string): string | undefined {
+    return this.plan.switchoverCommand?.(primaryPod);
+  }
+
+  /**
+   * Env vars for an application container: `<prefix>HOST` (read-write endpoint), `<prefix>PORT`,
+   * `<prefix>USERNAME`, `<prefix>PASSWORD`.
+   * @param prefix prefix of the variable names; default `DB_`
+   */
+  public connectionEnv(prefix: string = 'DB_'): Record<string, kplus.EnvValue> {
+    return connectionEnv(prefix, this.primaryHost, this.port, this.credentialsSecret, this.assembly.usernameKey, this.assembly.passwordKey);
+  }
+
+  /** @internal */
+  public get _engineLabel(): string {
+    return `${this.engine.family} ${this.engine.version}`;
+  }
+
+  /** @internal */
+  public _reportExtras(): Record<string, string> {
+    return {
+      budgets: this.disruptionBudgets.map((b) => b.name).join(', '),
+      ...(this.readerHost ? { readerHost: this.readerHost } : {}),
+      primaryHost: this.primaryHost,
+    };
+  }
+}

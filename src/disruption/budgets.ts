@@ -1,0 +1,83 @@
+/** A PodDisruptionBudget as the library plans it. */
+export interface BudgetPlan {
+  readonly id: string;
+  readonly name: string;
+  readonly selector: Record<string, string>;
+  readonly minAvailable?: number;
+  readonly maxUnavailable?: number;
+  readonly description: string;
+}
+
+/** A member of a database as the disruption controller sees it. */
+export interface MemberView {
+  readonly name: string;
+  readonly labels: Record<string, string>;
+  /** Replicas of the StatefulSet that owns it: the controller's expected count for maxUnavailable and percentages. */
+  readonly controllerReplicas: number;
+  readonly controller: string;
+}
+
+/** A budget as synthesized (the `spec` of a policy/v1 PodDisruptionBudget). */
+export interface BudgetView {
+  readonly name: string;
+  readonly matchLabels: Record<string, string>;
+  readonly minAvailable?: number | string;
+  readonly maxUnavailable?: number | string;
+}
+
+export interface DisruptionEvaluation {
+  /** Members selected by more than one budget: the eviction API refuses to evict them. */
+  readonly overlapping: string[];
+  /** Members a drain can take down at the same time, all members being healthy at the start. */
+  readonly evictableAtOnce: number;
+  /** Allowed disruptions per budget with every member healthy. */
+  readonly allowed: Record<string, number>;
+}
+
+function selects(matchLabels: Record<string, string>, labels: Record<string, string>): boolean {
+  return Object.entries(matchLabels).every(([k, v]) => labels[k] === v);
+}
+
+/**
+ * Evaluates budgets the way the Kubernetes disruption controller does: for `maxUnavailable` and
+ * percentages the expected count is the replicas of the controllers owning the selected pods (not the
+ * number of pods selected); for an integer `minAvailable` it is the selected pods.
+ * @see https://kubernetes.io/docs/tasks/run-application/configure-pdb/#arbitrary-controllers-and-selectors
+ */
+export function evaluateBudgets(budgets: BudgetView[], members: MemberView[]): DisruptionEvaluation {
+  const allowed: Record<string, number> = {};
+  for (const b of budgets) {
+    const selected = members.filter((m) => selects(b.matchLabels, m.labels));
+    const controllers = new Map(selected.map((m) => [m.controller, m.controllerReplicas]));
+    const expected = [...controllers.values()].reduce((a, n) => a + n, 0);
+    const healthy = selected.length;
+    let desired: number;
+    if (b.maxUnavailable !== undefined) {
+      desired = expected - resolve(b.maxUnavailable, expected);
+    } else if (typeof b.minAvailable === 'string') {
+      desired = resolve(b.minAvailable, expected);
+    } else {
+      desired = b.minAvailable ?? 0;
+    }
+    allowed[b.name] = Math.max(0, healthy - desired);
+  }
+  const overlapping = members.filter((m) => budgets.filter((b) => selects(b.matchLabels, m.labels)).length > 1).map((m) => m.name);
+  // A drain evicts pods one at a time while every budget selecting the pod still allows one more.
+  const remaining = { ...allowed };
+  let evictable = 0;
+  for (const m of members) {
+    if (overlapping.includes(m.name)) continue;
+    const mine = budgets.filter((b) => selects(b.matchLabels, m.labels));
+    if (mine.every((b) => remaining[b.name] > 0)) {
+      for (const b of mine) remaining[b.name] -= 1;
+      evictable += 1;
+    }
+  }
+  return { overlapping, evictableAtOnce: evictable, allowed };
+}
+
+/** Percentages scale the expected count, rounded up, as the disruption controller does for both fields. */
+function resolve(value: number | string, expected: number): number {
+  if (typeof value === 'number') return value;
+  return Math.ceil((expected * Number(value.replace('%', ''))) / 100);
+}

@@ -1,0 +1,64 @@
+import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { ReplicationMode } from '../engines/engine-port';
+import { RoleLabel } from '../engines/engine-definition';
+import { ANNOTATION_DECISION } from '../private/labels';
+import { BudgetPlan } from './budgets';
+
+export interface BudgetInput {
+  readonly name: string;
+  readonly selector: Record<string, string>;
+  readonly mode: ReplicationMode;
+  readonly replicas: number;
+  readonly quorum: number;
+  readonly replicationFactor?: number;
+  readonly roleLabel?: RoleLabel;
+  readonly roleBudgets: boolean;
+}
+
+/**
+ * The budgets of a replicated database. Never overlapping: the eviction API refuses to evict a pod
+ * selected by two budgets, which would stall every drain of its node.
+ */
+export function planBudgets(input: BudgetInput): BudgetPlan[] {
+  const { name, selector, replicas, quorum } = input;
+  if (input.roleBudgets && input.roleLabel) {
+    const role = input.roleLabel;
+    // Integer minAvailable: a budget over one role selects only some of the StatefulSet's pods, and with
+    // maxUnavailable or a percentage the controller would expect all `replicas` of them and never allow an eviction.
+    return [
+      {
+        id: 'PrimaryBudget', name: `${name}-primary`, selector: { ...selector, [role.key]: role.primaryValue }, minAvailable: 1,
+        description: 'the primary is never evicted: drain its node after a switchover',
+      },
+      {
+        id: 'ReplicaBudget', name: `${name}-replicas`, selector: { ...selector, [role.key]: role.replicaValue }, minAvailable: Math.max(0, replicas - 2),
+        description: 'one replica down at a time',
+      },
+    ];
+  }
+  const spare = input.mode === ReplicationMode.RING
+    ? (input.replicationFactor ?? replicas) - quorum
+    : replicas - quorum;
+  const maxUnavailable = input.mode === ReplicationMode.CONSENSUS || input.mode === ReplicationMode.RING ? spare : Math.min(1, spare);
+  return [{
+    id: 'DisruptionBudget', name, selector, maxUnavailable,
+    description: input.mode === ReplicationMode.RING
+      ? `at most ${maxUnavailable} node(s) down: every token range keeps QUORUM`
+      : input.mode === ReplicationMode.CONSENSUS ? `at most ${maxUnavailable} member(s) down: a majority stays up` : 'one member down at a time',
+  }];
+}
+
+export function createBudgets(scope: Construct, plans: BudgetPlan[], labels: Record<string, string>): ApiObject[] {
+  return plans.map((p) => new k8s.KubePodDisruptionBudget(scope, p.id, {
+    metadata: { name: p.name, labels, annotations: { [ANNOTATION_DECISION]: p.description } },
+    spec: {
+      selector: { matchLabels: p.selector },
+      ...(p.minAvailable !== undefined ? { minAvailable: k8s.IntOrString.fromNumber(p.minAvailable) } : {}),
+      ...(p.maxUnavailable !== undefined ? { maxUnavailable: k8s.IntOrString.fromNumber(p.maxUnavailable) } : {}),
+      // A crash-looping member must not block drains: it is not serving anyway.
+      unhealthyPodEvictionPolicy: 'AlwaysAllow',
+    },
+  }));
+}
