@@ -70,7 +70,7 @@ export class ReplicatedDatabase extends Construct {
     this.replicationFactor = layout.replicationFactor;
 
     const groups: AssemblyGroup[] = layout.racks
-      ? layout.racks.map((r) => ({ name: r.statefulSetName, replicas: r.replicas, extraSelector: { [LABEL_RACK]: r.name }, zone: r.zone }))
+      ? layout.racks.map((r) => ({ name: r.statefulSetName, replicas: r.replicas, extraSelector: { [LABEL_RACK]: r.name }, zone: r.zone, rack: r }))
       : [{ name: this.name, replicas: layout.replicas }];
     this.assembly = new DatabaseAssembly(this, props, {
       name: this.name,

@@ -1,6 +1,6 @@
 import { Duration, Size } from 'cdk8s';
-import { EngineDefinition } from './engine-definition';
-import { EnginePort, PortRole } from './engine-port';
+import { EngineContainer, EngineContext, EngineDefinition } from './engine-definition';
+import { EnginePort, PortRole, ReplicationMode } from './engine-port';
 import { MIB, execProbe, secretEnv, tcpProbe } from './probes';
 
 /** Options of a custom engine: any database image, described by what the construct needs to run it well. */
@@ -92,6 +92,28 @@ export interface CustomEngineProps {
    * @default - no exporter
    */
   readonly exporterImage?: string;
+  /**
+   * How the engine replicates when run as a ReplicatedDatabase: its own members find each other through
+   * the headless Service (peer ports are open between members).
+   * @default - no replicated topology: ReplicatedDatabase refuses the engine
+   */
+  readonly replicationMode?: ReplicationMode;
+  /**
+   * Pod label the engine itself sets to tell the primary from replicas (PRIMARY_REPLICA engines), so
+   * Services can follow roles and `roleBudgets` can be used.
+   * @default - no role label
+   */
+  readonly roleLabelKey?: string;
+  /**
+   * Value of `roleLabelKey` on the primary.
+   * @default 'primary'
+   */
+  readonly primaryRoleValue?: string;
+  /**
+   * Value of `roleLabelKey` on replicas.
+   * @default 'replica'
+   */
+  readonly replicaRoleValue?: string;
 }
 
 /** Splits `registry/repository` the way container runtimes do: the first part is a registry host when it has a dot, a colon, or is localhost. */
@@ -110,6 +132,19 @@ export function customDefinition(props: CustomEngineProps): EngineDefinition {
   const timing = { period: 10, timeout: 5 };
   const probe = (command: string[] | undefined, failureThreshold: number) =>
     command ? execProbe(command, { ...timing, failureThreshold }) : tcpProbe(client?.port ?? 0, { ...timing, failureThreshold });
+  const container = (ctx: EngineContext): EngineContainer => ({
+    command: props.command,
+    args: props.args,
+    env: [
+      ...(props.usernameEnv ? [secretEnv(props.usernameEnv, ctx.credentials.secretName, ctx.credentials.usernameKey)] : []),
+      ...(props.passwordEnv ? [secretEnv(props.passwordEnv, ctx.credentials.secretName, ctx.credentials.passwordKey)] : []),
+    ],
+    startupProbe: probe(props.livenessCommand, 60),
+    readinessProbe: probe(props.readinessCommand, 3),
+    livenessProbe: probe(props.livenessCommand, 6),
+    preStop: props.preStopCommand,
+  });
+  const mode = props.replicationMode;
   return {
     family: props.name,
     version: props.version,
@@ -131,18 +166,19 @@ export function customDefinition(props: CustomEngineProps): EngineDefinition {
     configFileName: props.configFileName ?? 'database.conf',
     configPath: props.configPath ?? '/etc/database',
     renderConfig: (ctx) => Object.entries(ctx.settings).map(([k, v]) => `${k} = ${v}\n`).join(''),
-    container: (ctx) => ({
-      command: props.command,
-      args: props.args,
-      env: [
-        ...(props.usernameEnv ? [secretEnv(props.usernameEnv, ctx.credentials.secretName, ctx.credentials.usernameKey)] : []),
-        ...(props.passwordEnv ? [secretEnv(props.passwordEnv, ctx.credentials.secretName, ctx.credentials.passwordKey)] : []),
-      ],
-      startupProbe: probe(props.livenessCommand, 60),
-      readinessProbe: probe(props.readinessCommand, 3),
-      livenessProbe: probe(props.livenessCommand, 6),
-      preStop: props.preStopCommand,
-    }),
+    container,
+    replication: mode ? (ctx) => ({
+      mode,
+      // Majority for consensus engines; a primary/replica engine needs its primary only.
+      quorum: mode === ReplicationMode.CONSENSUS || mode === ReplicationMode.RING ? Math.floor(ctx.replicas / 2) + 1 : 1,
+      container: container(ctx),
+      extraPorts: [],
+      configFiles: {},
+      roleLabel: props.roleLabelKey ? {
+        key: props.roleLabelKey, primaryValue: props.primaryRoleValue ?? 'primary', replicaValue: props.replicaRoleValue ?? 'replica',
+      } : undefined,
+      failoverNotes: `Failover is the ${props.name} image's own; the library only places, protects and connects the members.`,
+    }) : undefined,
     exporter: props.exporterImage && metrics ? () => ({
       image: props.exporterImage!,
       env: [],

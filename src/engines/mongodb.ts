@@ -1,5 +1,6 @@
 import { EngineContext, EngineDefinition } from './engine-definition';
 import { PortRole } from './engine-port';
+import { replicaSetPlan } from './mongodb-replica-set';
 import { GIB, MIB, plainEnv, secretEnv, shellProbe } from './probes';
 import { setDotted, toYaml, typedScalar, YamlValue } from '../private/config-format';
 
@@ -59,10 +60,13 @@ export function mongoDbDefinition(props: MongoDbEngineProps): EngineDefinition {
     configFileName: 'mongod.conf',
     configPath: '/etc/mongo',
     renderConfig: renderConfig,
+    replication: (ctx) => {
+      const single = mongoDbDefinition(props).container(ctx);
+      return replicaSetPlan(ctx, { args: single.args!, env: single.env, tls: tlsFlags(ctx.tlsPath) });
+    },
     container: (ctx) => {
-      const tlsFlags = ctx.tlsPath ? ` --tls --tlsCAFile ${ctx.tlsPath}/ca.crt --tlsAllowInvalidHostnames` : '';
       // `ping` needs no authentication. mongosh keeps state under $HOME, set to /tmp below.
-      const ping = `mongosh --quiet --host 127.0.0.1 --port ${PORT}${tlsFlags} --eval "db.adminCommand('ping').ok" | grep -q 1`;
+      const ping = `mongosh --quiet --host 127.0.0.1 --port ${PORT}${tlsFlags(ctx.tlsPath)} --eval "db.adminCommand('ping').ok" | grep -q 1`;
       return {
         // The entrypoint prepends `mongod` to arguments that start with '-' and adds --auth
         // when a root user is configured. https://hub.docker.com/_/mongo (Using a custom MongoDB configuration file)
@@ -98,6 +102,10 @@ export function mongoDbDefinition(props: MongoDbEngineProps): EngineDefinition {
       memoryMebibytes: 128,
     }),
   };
+}
+
+function tlsFlags(tlsPath?: string): string {
+  return tlsPath ? ` --tls --tlsCAFile ${tlsPath}/ca.crt --tlsAllowInvalidHostnames` : '';
 }
 
 function renderConfig(ctx: EngineContext): string {

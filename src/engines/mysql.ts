@@ -1,5 +1,6 @@
 import { EngineContext, EngineDefinition } from './engine-definition';
 import { PortRole } from './engine-port';
+import { groupReplicationPlan } from './mysql-group-replication';
 import { GIB, MIB, execProbe, plainEnv, secretEnv, shellProbe } from './probes';
 
 /**
@@ -62,6 +63,9 @@ export function mysqlDefinition(props: MysqlEngineProps): EngineDefinition {
     // The image's /etc/my.cnf ends with `!includedir /etc/mysql/conf.d/`.
     configPath: '/etc/mysql/conf.d',
     renderConfig: renderConfig,
+    replication: (ctx) => groupReplicationPlan(ctx, {
+      configFile: 'cdk8s-databases.cnf', config: renderConfig(ctx), databaseName: ctx.databaseName,
+    }),
     container: (ctx) => ({
       env: [
         secretEnv('MYSQL_ROOT_PASSWORD', ctx.credentials.secretName, ctx.credentials.passwordKey),

@@ -1,6 +1,7 @@
 import { EngineContext, EngineDefinition } from './engine-definition';
 import { PortRole } from './engine-port';
 import { GIB, MIB, plainEnv, secretEnv, shellProbe } from './probes';
+import { sentinelPlan } from './redis-sentinel';
 
 /**
  * Redis versions, as tags of the official `redis` image.
@@ -93,6 +94,9 @@ function keyValueStore(version: string, flavour: Flavour): EngineDefinition {
     configFileName: flavour.configFileName,
     configPath: flavour.configPath,
     renderConfig: (ctx) => renderConfig(ctx),
+    replication: (ctx) => sentinelPlan(ctx, {
+      cli: flavour.cli, server: flavour.cli.replace('-cli', '-server'), configFile: flavour.configFileName, configPath: flavour.configPath,
+    }, ctx.tlsPath !== undefined),
     container: (ctx) => {
       // The CLI reads the password from REDISCLI_AUTH (valkey-cli also from VALKEYCLI_AUTH), never from argv.
       const cli = `${flavour.cli} -h 127.0.0.1 -p ${PORT}${ctx.tlsPath ? ` --tls --cacert ${ctx.tlsPath}/ca.crt --insecure` : ''}`;

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { StatefulDatabaseProps } from '../constructs/stateful-database-props';
-import { EngineContext, EngineDefinition, EngineJob, ReplicationContext, ReplicationPlan } from '../engines/engine-definition';
+import { EngineContext, EngineDefinition, EngineJob, RackPlan, ReplicationContext, ReplicationPlan } from '../engines/engine-definition';
 import { EnginePort, PortRole } from '../engines/engine-port';
 import { DatabaseConnections } from '../network/connections';
 import { QosClass } from '../pod/resources';
@@ -32,7 +32,8 @@ export interface AssemblyGroup {
   readonly extraSelector?: Record<string, string>;
   /** Zone the group is pinned to with required node affinity. */
   readonly zone?: string;
-  readonly extraEnv?: k8s.EnvVar[];
+  /** The rack this group is, for ring engines. */
+  readonly rack?: RackPlan;
 }
 
 /** How the construct wants the database laid out. */
@@ -205,9 +206,9 @@ export class DatabaseAssembly {
 
     this.networkPolicy(name, ports, props.monitoringNamespace ?? DEFAULT_MONITORING_NAMESPACE, exporter !== undefined);
 
-    const bootstrap = def.bootstrapJob?.(ctx);
-    if (bootstrap) this.job(`${name}-${bootstrap.suffix}`, 'Bootstrap', image, bootstrap);
-    if (repl?.formationJob) this.job(`${name}-${repl.formationJob.suffix}`, 'Formation', image, repl.formationJob);
+    // A replicated topology's formation Job replaces the single instance's bootstrap (e.g. Cassandra roles plus system_auth replication).
+    const job = repl?.formationJob ?? def.bootstrapJob?.(ctx);
+    if (job) this.job(`${name}-${job.suffix}`, repl?.formationJob ? 'Formation' : 'Bootstrap', image, job);
   }
 
   /** Selector labels of one group (rack). */
@@ -224,7 +225,7 @@ export class DatabaseAssembly {
     const zoneKey = this.options.zoneKey ?? 'topology.kubernetes.io/zone';
     const podSpec = buildPodSpec({
       ...podOptions,
-      groupEnv: group.extraEnv,
+      groupEnv: group.rack && this.replication?.rackEnv ? this.replication.rackEnv(group.rack) : undefined,
       requiredNodeAffinity: [
         ...(props.requiredNodeAffinity ?? []),
         ...(zones && zones.length > 0 ? [{ key: zoneKey, operator: 'In' as any, values: zones }] : []),

@@ -29,6 +29,10 @@ export function validateLayout(scope: IConstruct, props: ReplicatedDatabaseProps
   check(props.blockEvictions === undefined, scope,
     '`blockEvictions` is for a single instance: a ReplicatedDatabase gets budgets that keep quorum (see `roleBudgets`); remove `blockEvictions`.');
 
+  check(def.family !== 'mysql' || props.initScripts === undefined, scope,
+    '`initScripts` would run on every Group Replication member separately and make their transaction sets diverge, so members could not join: run them once through a Job against the primary after the group is up.');
+  check(!(def.family === 'redis' || def.family === 'valkey') || props.tls === undefined, scope,
+    `\`tls\` is not supported with Sentinel here (Sentinel needs its own TLS settings and clients their own CA handling): remove \`tls\` or use StatefulDatabase.`);
   const zones = props.zones;
   if (zones !== undefined) {
     check(zones.length > 0, scope, '`zones` is empty: name the zones, or leave the prop out.');
