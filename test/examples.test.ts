@@ -5,11 +5,17 @@ import { parseAllDocuments } from 'yaml';
 import { assertValidManifests } from './support/validate';
 
 const EXAMPLES = path.resolve(__dirname, '../examples');
+const outdirs = new Map<string, string>();
+function outdirOf(name: string): string {
+  if (!outdirs.has(name)) outdirs.set(name, fs.mkdtempSync(path.join(os.tmpdir(), `example-${name}-`)));
+  return outdirs.get(name)!;
+}
+
 const names = fs.readdirSync(EXAMPLES).filter((n) => fs.existsSync(path.join(EXAMPLES, n, 'main.ts')));
 
 /** Runs an example app with its output redirected to a temporary folder and reads back its YAML. */
 function runExample(name: string): any[] {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `example-${name}-`));
+  const outdir = outdirOf(name);
   process.env.CDK8S_OUTDIR = outdir;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -17,7 +23,7 @@ function runExample(name: string): any[] {
   } finally {
     delete process.env.CDK8S_OUTDIR;
   }
-  return fs.readdirSync(outdir).flatMap((file) =>
+  return fs.readdirSync(outdir).filter((f) => f.endsWith('.k8s.yaml')).flatMap((file) =>
     parseAllDocuments(fs.readFileSync(path.join(outdir, file), 'utf8')).map((d) => d.toJS()).filter((d) => d));
 }
 
@@ -30,6 +36,22 @@ describe('examples', () => {
     const manifests = runExample(name);
     expect(manifests.filter((m) => m.kind === 'StatefulSet').length).toBeGreaterThan(0);
     assertValidManifests(manifests);
+  });
+
+  test('the replicated example writes the synth report beside its YAML', () => {
+    runExample('replicated');
+    const report = JSON.parse(fs.readFileSync(path.join(outdirOf('replicated'), 'cdk8s-databases.report.json'), 'utf8'));
+    expect(report.databases.map((d: any) => [d.name, d.summary])).toEqual([
+      ['orders-pg', '3 replicas over 3 zones; survives loss of 1 zone or 1 node; drains evict one pod at a time; quorum 2'],
+      ['billing-mysql', '3 replicas over 3 zones; survives loss of 1 zone or 1 node; drains evict one pod at a time; quorum 2'],
+      ['catalog-mongo', '3 replicas over 3 zones; survives loss of 1 zone or 1 node; drains evict one pod at a time; quorum 2'],
+      ['sessions', '3 replicas over 3 zones; survives loss of 1 zone or 1 node; drains evict one pod at a time; quorum 2'],
+      ['events', '6 replicas over 3 zones; survives loss of 1 zone or 1 node; drains evict one pod at a time; QUORUM needs 2 of 3 replicas per range'],
+    ]);
+  });
+
+  afterAll(() => {
+    for (const dir of outdirs.values()) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test('the README shows the postgres example exactly as it is', () => {

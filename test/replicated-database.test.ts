@@ -6,8 +6,8 @@ import {
   CassandraVersion, Engine, MongoDbVersion, MysqlVersion, PortRole, PostgresVersion, RedisVersion, ReplicatedDatabase,
   ReplicatedDatabaseProps, ReplicationMode, Spread, ValkeyVersion,
 } from '../src';
-import { evaluateBudgets } from '../src/disruption/budgets';
 import { allContainers, newChart, only, synthValid } from './support/synth';
+import { evaluateBudgets } from '../src/disruption/budgets';
 
 const ZONES = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
 const DB_SELECTOR = (family: string, name: string) => ({
@@ -43,12 +43,21 @@ describe('placement', () => {
     const selector = DB_SELECTOR('mongodb', 'db');
     expect(pod.topologySpreadConstraints).toEqual([
       {
-        topologyKey: 'topology.kubernetes.io/zone', maxSkew: 1, whenUnsatisfiable: 'DoNotSchedule', minDomains: 3,
-        labelSelector: { matchLabels: selector }, nodeAffinityPolicy: 'Honor', nodeTaintsPolicy: 'Honor',
+        topologyKey: 'topology.kubernetes.io/zone',
+        maxSkew: 1,
+        whenUnsatisfiable: 'DoNotSchedule',
+        minDomains: 3,
+        labelSelector: { matchLabels: selector },
+        nodeAffinityPolicy: 'Honor',
+        nodeTaintsPolicy: 'Honor',
       },
       {
-        topologyKey: 'kubernetes.io/hostname', maxSkew: 1, whenUnsatisfiable: 'ScheduleAnyway',
-        labelSelector: { matchLabels: selector }, nodeAffinityPolicy: 'Honor', nodeTaintsPolicy: 'Honor',
+        topologyKey: 'kubernetes.io/hostname',
+        maxSkew: 1,
+        whenUnsatisfiable: 'ScheduleAnyway',
+        labelSelector: { matchLabels: selector },
+        nodeAffinityPolicy: 'Honor',
+        nodeTaintsPolicy: 'Honor',
       },
     ]);
     expect(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([
@@ -69,8 +78,12 @@ describe('placement', () => {
 
   test('required host spread and a zone count without names', () => {
     const { pod, db } = synth({
-      engine: Engine.mongodb({ version: MongoDbVersion.V7_0 }), zones: undefined, zoneCount: 3, replicas: 5,
-      hostSpread: Spread.required(), zoneSpread: Spread.required({ maxSkew: 1, minDomains: 3 }),
+      engine: Engine.mongodb({ version: MongoDbVersion.V7_0 }),
+      zones: undefined,
+      zoneCount: 3,
+      replicas: 5,
+      hostSpread: Spread.required(),
+      zoneSpread: Spread.required({ maxSkew: 1, minDomains: 3 }),
     });
     expect(pod.topologySpreadConstraints[1]).toMatchObject({ topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule' });
     expect(pod.topologySpreadConstraints[1].minDomains).toBeUndefined();
@@ -255,9 +268,14 @@ describe('MySQL Group Replication', () => {
 describe('custom engine topology', () => {
   test('a custom engine declares its replication mode and role label and gets budgets and Services from them', () => {
     const engine = Engine.custom({
-      name: 'keydb', image: 'docker.io/eqalpha/keydb', version: '6.3.4', dataPath: '/data', runAsUser: 999,
+      name: 'keydb',
+      image: 'docker.io/eqalpha/keydb',
+      version: '6.3.4',
+      dataPath: '/data',
+      runAsUser: 999,
       ports: [{ name: 'redis', port: 6379, role: PortRole.CLIENT }],
-      replicationMode: ReplicationMode.PRIMARY_REPLICA, roleLabelKey: 'example.com/role',
+      replicationMode: ReplicationMode.PRIMARY_REPLICA,
+      roleLabelKey: 'example.com/role',
     });
     const { manifests, budgets, sets, db } = synth({ engine, roleBudgets: true });
     expect(only(manifests, 'Service', 'db').spec.selector['example.com/role']).toBe('primary');
@@ -314,9 +332,18 @@ describe('synth report', () => {
     const json = JSON.parse(fs.readFileSync(path.join(outdir, 'cdk8s-databases.report.json'), 'utf8'));
     expect(json.databases).toHaveLength(1);
     expect(json.databases[0]).toMatchObject({
-      path: 'shop/orders', name: 'orders', engine: 'postgresql 16.6', replicas: 3, zones: 3, quorum: 1,
-      zoneFailuresTolerated: 2, nodeFailuresTolerated: 2, drainsEvictAtOnce: 1, budgets: 'orders',
-      primaryHost: 'orders.shop.svc', readerHost: 'orders-ro.shop.svc',
+      path: 'shop/orders',
+      name: 'orders',
+      engine: 'postgresql 16.6',
+      replicas: 3,
+      zones: 3,
+      quorum: 1,
+      zoneFailuresTolerated: 2,
+      nodeFailuresTolerated: 2,
+      drainsEvictAtOnce: 1,
+      budgets: 'orders',
+      primaryHost: 'orders.shop.svc',
+      readerHost: 'orders-ro.shop.svc',
     });
     const md = fs.readFileSync(path.join(outdir, 'cdk8s-databases.report.md'), 'utf8');
     expect(md).toContain('## orders (postgresql 16.6)');

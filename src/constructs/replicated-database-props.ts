@@ -1,5 +1,5 @@
-import { Spread } from '../topology/spread';
 import { StatefulDatabaseProps } from './stateful-database-props';
+import { Spread } from '../topology/spread';
 
 /** A Cassandra rack: one StatefulSet, pinned to one zone. */
 export interface CassandraRack {

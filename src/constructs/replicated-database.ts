@@ -1,6 +1,7 @@
 import { ApiObject, Names } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { ReplicatedDatabaseProps } from './replicated-database-props';
 import { createBudgets, planBudgets } from '../disruption/pdb';
 import { Engine } from '../engines/engine';
 import { ReplicationPlan } from '../engines/engine-definition';
@@ -10,12 +11,11 @@ import { AssemblyGroup, DatabaseAssembly, LABEL_RACK } from '../private/assembly
 import { connectionEnv } from '../private/connection-env';
 import { check } from '../private/errors';
 import { MAX_STATEFULSET_NAME } from '../private/names';
-import { validateLayout } from '../private/validate-replication';
 import { validateProps } from '../private/validate-props';
+import { validateLayout } from '../private/validate-replication';
 import { SynthReport } from '../report/synth-report';
 import { Tolerance, computeTolerance } from '../report/tolerance';
 import { HOST_KEY, ZONE_KEY, spreadConstraint, worstMembersPerDomain } from '../topology/spread';
-import { ReplicatedDatabaseProps } from './replicated-database-props';
 
 /**
  * Several instances of one database with the engine's own replication and automatic failover,

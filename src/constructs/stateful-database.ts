@@ -2,6 +2,7 @@ import { ApiObject, Names } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { StatefulDatabaseProps } from './stateful-database-props';
 import { Engine } from '../engines/engine';
 import { DatabaseConnections } from '../network/connections';
 import { DatabaseAssembly } from '../private/assembly';
@@ -9,7 +10,6 @@ import { connectionEnv } from '../private/connection-env';
 import { ANNOTATION_DECISION } from '../private/labels';
 import { MAX_STATEFULSET_NAME } from '../private/names';
 import { validateProps } from '../private/validate-props';
-import { StatefulDatabaseProps } from './stateful-database-props';
 
 /**
  * One database instance on a StatefulSet, done the way the best operators and charts do it:

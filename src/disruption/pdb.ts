@@ -1,10 +1,10 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { ReplicationMode } from '../engines/engine-port';
-import { RoleLabel } from '../engines/engine-definition';
-import { ANNOTATION_DECISION } from '../private/labels';
 import { BudgetPlan } from './budgets';
+import { RoleLabel } from '../engines/engine-definition';
+import { ReplicationMode } from '../engines/engine-port';
+import { ANNOTATION_DECISION } from '../private/labels';
 
 export interface BudgetInput {
   readonly name: string;
@@ -29,11 +29,17 @@ export function planBudgets(input: BudgetInput): BudgetPlan[] {
     // maxUnavailable or a percentage the controller would expect all `replicas` of them and never allow an eviction.
     return [
       {
-        id: 'PrimaryBudget', name: `${name}-primary`, selector: { ...selector, [role.key]: role.primaryValue }, minAvailable: 1,
+        id: 'PrimaryBudget',
+        name: `${name}-primary`,
+        selector: { ...selector, [role.key]: role.primaryValue },
+        minAvailable: 1,
         description: 'the primary is never evicted: drain its node after a switchover',
       },
       {
-        id: 'ReplicaBudget', name: `${name}-replicas`, selector: { ...selector, [role.key]: role.replicaValue }, minAvailable: Math.max(0, replicas - 2),
+        id: 'ReplicaBudget',
+        name: `${name}-replicas`,
+        selector: { ...selector, [role.key]: role.replicaValue },
+        minAvailable: Math.max(0, replicas - 2),
         description: 'one replica down at a time',
       },
     ];
@@ -43,7 +49,10 @@ export function planBudgets(input: BudgetInput): BudgetPlan[] {
     : replicas - quorum;
   const maxUnavailable = input.mode === ReplicationMode.CONSENSUS || input.mode === ReplicationMode.RING ? spare : Math.min(1, spare);
   return [{
-    id: 'DisruptionBudget', name, selector, maxUnavailable,
+    id: 'DisruptionBudget',
+    name,
+    selector,
+    maxUnavailable,
     description: input.mode === ReplicationMode.RING
       ? `at most ${maxUnavailable} node(s) down: every token range keeps QUORUM`
       : input.mode === ReplicationMode.CONSENSUS ? `at most ${maxUnavailable} member(s) down: a majority stays up` : 'one member down at a time',

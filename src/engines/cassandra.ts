@@ -1,8 +1,8 @@
-import { toYaml, typedScalar, YamlValue } from '../private/config-format';
 import { ringPlan } from './cassandra-ring';
 import { EngineContainer, EngineContext, EngineDefinition, EngineJob } from './engine-definition';
 import { PortRole } from './engine-port';
 import { GIB, MIB, plainEnv, secretEnv, tcpProbe } from './probes';
+import { toYaml, typedScalar, YamlValue } from '../private/config-format';
 
 /**
  * Apache Cassandra versions, as tags of the official `cassandra` image.

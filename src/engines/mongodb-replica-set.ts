@@ -75,7 +75,7 @@ export function replicaSetPlan(ctx: ReplicationContext, base: { args: string[]; 
         'done',
       ].join('\n'),
     },
-    failoverNotes: `The members elect a new primary when the primary fails or steps down (electionTimeoutMillis 10 s by default); `
+    failoverNotes: 'The members elect a new primary when the primary fails or steps down (electionTimeoutMillis 10 s by default); '
       + `writes need ${majority} of ${ctx.replicas} members. Drivers follow the primary through the replica set `
       + `(connection string \`replicaSet=${ctx.name}\`); there is no role Service.`,
   };

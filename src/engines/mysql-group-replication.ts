@@ -66,7 +66,7 @@ export function groupReplicationPlan(ctx: ReplicationContext, base: { configFile
     'done',
   ].join('\n');
   const rootPassword = secretEnv('MYSQL_ROOT_PASSWORD', ctx.credentials.secretName, ctx.credentials.passwordKey);
-  const online = `${sql('127.0.0.1', "SELECT MEMBER_STATE FROM performance_schema.replication_group_members WHERE MEMBER_ID=@@server_uuid")} | grep -q ONLINE`;
+  const online = `${sql('127.0.0.1', 'SELECT MEMBER_STATE FROM performance_schema.replication_group_members WHERE MEMBER_ID=@@server_uuid')} | grep -q ONLINE`;
   return {
     mode: ReplicationMode.CONSENSUS,
     quorum: majority,

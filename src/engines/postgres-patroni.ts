@@ -1,8 +1,8 @@
 import { k8s } from 'cdk8s-plus-28';
-import { toYaml } from '../private/config-format';
 import { ReplicationContext, ReplicationPlan } from './engine-definition';
 import { PortRole, ReplicationMode } from './engine-port';
 import { MIB, plainEnv, secretEnv } from './probes';
+import { toYaml } from '../private/config-format';
 
 /**
  * Spilo: PostgreSQL with Patroni, the image Zalando's operator runs. One spilo-16 image carries
@@ -50,7 +50,9 @@ export function patroniPlan(ctx: ReplicationContext, major: string): Replication
   const { secretName, usernameKey, passwordKey } = ctx.credentials;
   const patroniHttp = (path: string, failureThreshold: number, period = 10): k8s.Probe => ({
     httpGet: { path, port: k8s.IntOrString.fromNumber(PATRONI_PORT), scheme: 'HTTP' },
-    periodSeconds: period, timeoutSeconds: 5, failureThreshold,
+    periodSeconds: period,
+    timeoutSeconds: 5,
+    failureThreshold,
   });
   return {
     mode: ReplicationMode.PRIMARY_REPLICA,

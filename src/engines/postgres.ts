@@ -1,6 +1,6 @@
 import { EngineContext, EngineDefinition } from './engine-definition';
-import { SPILO_IMAGE, SPILO_MAJORS, patroniPlan } from './postgres-patroni';
 import { PortRole } from './engine-port';
+import { SPILO_IMAGE, SPILO_MAJORS, patroniPlan } from './postgres-patroni';
 import { GIB, MIB, plainEnv, secretEnv, shellProbe } from './probes';
 
 /**

@@ -2,6 +2,13 @@ import { ApiObject, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { checksum } from './checksum';
+import { DatabasePodOptions, buildPodSpec, TLS_PATH } from './database-pod';
+import { ANNOTATION_CONFIG_CHECKSUM, DatabaseLabels } from './labels';
+import { checkSubdomainName } from './names';
+import { oneOffJob } from './one-off-job';
+import { namespacePeer } from './peers';
+import { CheckedProps } from './validate-props';
 import { StatefulDatabaseProps } from '../constructs/stateful-database-props';
 import { EngineContext, EngineDefinition, EngineJob, RackPlan, ReplicationContext, ReplicationPlan } from '../engines/engine-definition';
 import { EnginePort, PortRole } from '../engines/engine-port';
@@ -11,13 +18,6 @@ import { PodManagementPolicy, UpdateStrategy } from '../pod/update-strategy';
 import { Credentials } from '../security/credentials';
 import { credentialsGenerator } from '../security/credentials-generator';
 import { PvcRetention, StorageAccessMode, VolumeMode } from '../storage/volume';
-import { checksum } from './checksum';
-import { DatabasePodOptions, buildPodSpec, TLS_PATH } from './database-pod';
-import { ANNOTATION_CONFIG_CHECKSUM, DatabaseLabels } from './labels';
-import { checkSubdomainName } from './names';
-import { oneOffJob } from './one-off-job';
-import { namespacePeer } from './peers';
-import { CheckedProps } from './validate-props';
 
 const DEFAULT_STORAGE = Size.gibibytes(10);
 const DEFAULT_MONITORING_NAMESPACE = 'monitoring';
@@ -324,9 +324,17 @@ export class DatabaseAssembly {
     // The Job reaches the database on its client port, like any application: admit it.
     this.connections.allowFrom(kplus.Pods.select(this.scope, `${id}Pods`, { labels: { 'job-name': jobName } }));
     oneOffJob(this.scope, `${id}Job`, {
-      name: jobName, labels: this.labels.forComponent(id.toLowerCase()), image, script: job.script, env: job.env,
-      runAsUser: job.runAsUser, serviceAccountName: jobName, needsApiToken: false, imagePullSecrets: this.props.imagePullSecrets,
-      cpuMillis: 250, memoryMebibytes: 256,
+      name: jobName,
+      labels: this.labels.forComponent(id.toLowerCase()),
+      image,
+      script: job.script,
+      env: job.env,
+      runAsUser: job.runAsUser,
+      serviceAccountName: jobName,
+      needsApiToken: false,
+      imagePullSecrets: this.props.imagePullSecrets,
+      cpuMillis: 250,
+      memoryMebibytes: 256,
     });
   }
 

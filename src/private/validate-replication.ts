@@ -1,8 +1,8 @@
 import { IConstruct } from 'constructs';
+import { check } from './errors';
+import { MAX_STATEFULSET_NAME, isDnsLabel, isLabelValue } from './names';
 import { ReplicatedDatabaseProps } from '../constructs/replicated-database-props';
 import { EngineDefinition, RackPlan } from '../engines/engine-definition';
-import { MAX_STATEFULSET_NAME, isDnsLabel, isLabelValue } from './names';
-import { check } from './errors';
 import { Spread } from '../topology/spread';
 
 /** The layout a ReplicatedDatabase settles on after its checks. */
@@ -32,7 +32,7 @@ export function validateLayout(scope: IConstruct, props: ReplicatedDatabaseProps
   check(def.family !== 'mysql' || props.initScripts === undefined, scope,
     '`initScripts` would run on every Group Replication member separately and make their transaction sets diverge, so members could not join: run them once through a Job against the primary after the group is up.');
   check(!(def.family === 'redis' || def.family === 'valkey') || props.tls === undefined, scope,
-    `\`tls\` is not supported with Sentinel here (Sentinel needs its own TLS settings and clients their own CA handling): remove \`tls\` or use StatefulDatabase.`);
+    '`tls` is not supported with Sentinel here (Sentinel needs its own TLS settings and clients their own CA handling): remove `tls` or use StatefulDatabase.');
   const zones = props.zones;
   if (zones !== undefined) {
     check(zones.length > 0, scope, '`zones` is empty: name the zones, or leave the prop out.');
