@@ -89,7 +89,9 @@ describe('placement', () => {
     expect(pod.topologySpreadConstraints[1].minDomains).toBeUndefined();
     expect(pod.affinity).toBeUndefined();
     // 5 over 3 zones with maxSkew 1: at most 2 per zone; quorum 3 survives one zone (5 - 2 = 3).
-    expect(db.tolerance()).toMatchObject({ replicas: 5, zones: 3, quorum: 3, maxMembersPerZone: 2, zoneFailuresTolerated: 1, nodeFailuresTolerated: 2, drainsEvictAtOnce: 2 });
+    expect(db.tolerance()).toMatchObject({
+      replicas: 5, zones: 3, quorum: 3, maxMembersPerZone: 2, zoneFailuresTolerated: 1, nodeFailuresTolerated: 2, drainsEvictAtOnce: 2,
+    });
   });
 });
 
@@ -160,7 +162,8 @@ describe('PostgreSQL on Patroni (Spilo)', () => {
 
 describe('MongoDB replica set', () => {
   test('keyfile auth, members by DNS name, idempotent initiation with priorities, majority budget', () => {
-    const { main, pod, manifests, budgets, sets, db } = synth({ engine: Engine.mongodb({ version: MongoDbVersion.V7_0 }), memberPriorities: [2, 1, 1] });
+    const engine = Engine.mongodb({ version: MongoDbVersion.V7_0 });
+    const { main, pod, manifests, budgets, sets, db } = synth({ engine, memberPriorities: [2, 1, 1] });
     expect(main.args).toEqual(['--config', '/etc/mongo/mongod.conf', '--replSet', 'db', '--keyFile', '/keyfile/keyfile']);
     expect(pod.initContainers).toHaveLength(1);
     expect(pod.initContainers[0].command[2]).toBe('cp /keyfile-secret/keyfile /keyfile/keyfile && chmod 0400 /keyfile/keyfile');
@@ -184,7 +187,9 @@ describe('MongoDB replica set', () => {
     const { budgets, db, sets } = synth({ engine: Engine.mongodb({ version: MongoDbVersion.V7_0 }), replicas: 5 });
     expect(budgets[0].spec.maxUnavailable).toBe(2);
     expect(evaluateBudgets(views(budgets), members(sets)).evictableAtOnce).toBe(2);
-    expect(db.tolerance()).toMatchObject({ quorum: 3, maxMembersPerZone: 2, zoneFailuresTolerated: 1, nodeFailuresTolerated: 0, drainsEvictAtOnce: 2 });
+    expect(db.tolerance()).toMatchObject({
+      quorum: 3, maxMembersPerZone: 2, zoneFailuresTolerated: 1, nodeFailuresTolerated: 0, drainsEvictAtOnce: 2,
+    });
   });
 });
 
@@ -233,7 +238,9 @@ describe('Cassandra racks', () => {
     expect(budgets[0].spec).toMatchObject({ selector: { matchLabels: DB_SELECTOR('cassandra', 'db') }, maxUnavailable: 1 });
     expect(evaluateBudgets(views(budgets), members(sets))).toMatchObject({ overlapping: [], evictableAtOnce: 1 });
     expect(only(manifests, 'Service', 'db').spec.selector).toEqual(DB_SELECTOR('cassandra', 'db'));
-    expect(db.tolerance()).toMatchObject({ replicas: 6, zones: 3, quorum: 2, maxMembersPerZone: 2, zoneFailuresTolerated: 1, nodeFailuresTolerated: 1, drainsEvictAtOnce: 1 });
+    expect(db.tolerance()).toMatchObject({
+      replicas: 6, zones: 3, quorum: 2, maxMembersPerZone: 2, zoneFailuresTolerated: 1, nodeFailuresTolerated: 1, drainsEvictAtOnce: 1,
+    });
     expect(db.tolerance().summary).toBe('6 replicas over 3 zones; survives loss of 1 zone or 1 node; drains evict one pod at a time; QUORUM needs 2 of 3 replicas per range');
   });
 

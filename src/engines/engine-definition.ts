@@ -101,14 +101,14 @@ export interface EngineDefinition {
   /** File name of the engine configuration inside `configPath`. */
   readonly configFileName: string;
   readonly configPath: string;
+  /** Why this engine version has no replicated topology, when it has none. */
+  readonly replicationUnsupported?: string;
   renderConfig(ctx: EngineContext): string;
   /** More files for the same ConfigMap. */
   extraConfigFiles?(ctx: EngineContext): Record<string, string>;
   container(ctx: EngineContext): EngineContainer;
   exporter?(ctx: EngineContext): EngineExporter;
   bootstrapJob?(ctx: EngineContext): EngineJob;
-  /** Why this engine version has no replicated topology, when it has none. */
-  readonly replicationUnsupported?: string;
   /** The engine's replicated topology, where it has one. */
   replication?(ctx: ReplicationContext): ReplicationPlan;
 }

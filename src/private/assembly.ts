@@ -190,7 +190,8 @@ export class DatabaseAssembly {
       tlsSecretName,
       volumeMode: props.volumeMode ?? VolumeMode.FILESYSTEM,
       extraEnv: props.env ?? {},
-      terminationGracePeriodSeconds: props.terminationGracePeriod?.toSeconds() ?? repl?.terminationGracePeriodSeconds ?? def.terminationGracePeriodSeconds,
+      terminationGracePeriodSeconds: props.terminationGracePeriod?.toSeconds()
+        ?? repl?.terminationGracePeriodSeconds ?? def.terminationGracePeriodSeconds,
       priorityClassName: props.priorityClassName,
       imagePullSecrets: props.imagePullSecrets,
       dedicatedNodes: props.dedicatedNodes,

@@ -46,7 +46,7 @@ export class SynthReport extends Construct {
       md.push(`- replicas: ${e.replicas}; zones: ${e.zones ?? 'not declared'}; quorum: ${e.quorum}`);
       md.push(`- zone failures tolerated: ${e.zoneFailuresTolerated}; node failures tolerated: ${e.nodeFailuresTolerated}`);
       md.push(`- members a drain takes down at once: ${e.drainsEvictAtOnce}`);
-      for (const [k, v] of Object.entries(d(e))) md.push(`- ${k}: ${v}`);
+      for (const [k, v] of Object.entries(extrasOf(e))) md.push(`- ${k}: ${v}`);
       for (const n of e.notes) md.push(`- note: ${n}`);
       md.push('');
     }
@@ -57,6 +57,6 @@ export class SynthReport extends Construct {
 
 const KNOWN = new Set(['path', 'name', 'engine', 'replicas', 'zones', 'quorum', 'maxMembersPerZone', 'zoneFailuresTolerated',
   'nodeFailuresTolerated', 'drainsEvictAtOnce', 'overlappingBudgetMembers', 'summary', 'notes']);
-function d(e: Record<string, unknown>): Record<string, string> {
+function extrasOf(e: Record<string, unknown>): Record<string, string> {
   return Object.fromEntries(Object.entries(e).filter(([k, v]) => !KNOWN.has(k) && typeof v === 'string') as [string, string][]);
 }

@@ -66,7 +66,8 @@ export const HOST_KEY = 'kubernetes.io/hostname';
  * A topologySpreadConstraint over all members of a database. Tainted nodes the pods do not
  * tolerate and nodes their node affinity excludes are not counted as domains (`Honor`).
  */
-export function spreadConstraint(spread: Spread, topologyKey: string, selector: Record<string, string>, minDomains?: number): k8s.TopologySpreadConstraint | undefined {
+export function spreadConstraint(spread: Spread, topologyKey: string, selector: Record<string, string>,
+  minDomains?: number): k8s.TopologySpreadConstraint | undefined {
   if (!spread.whenUnsatisfiable) return undefined;
   return {
     topologyKey,
