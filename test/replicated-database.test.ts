@@ -8,6 +8,7 @@ import {
 } from '../src';
 import { allContainers, newChart, only, synthValid } from './support/synth';
 import { evaluateBudgets } from '../src/disruption/budgets';
+import { computeTolerance } from '../src/report/tolerance';
 
 const ZONES = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
 const DB_SELECTOR = (family: string, name: string) => ({
@@ -357,5 +358,29 @@ describe('synth report', () => {
     expect(md).toContain('**3 replicas over 3 zones; survives loss of 2 zones or 2 nodes; drains evict one pod at a time; quorum 1**');
     expect(fs.existsSync(path.join(outdir, 'shop.k8s.yaml'))).toBe(true);
     fs.rmSync(outdir, { recursive: true });
+  });
+});
+
+describe('tolerance figures come from the synthesized objects', () => {
+  test.each([
+    ['postgres', { engine: Engine.postgres({ version: PostgresVersion.V16 }), roleBudgets: true }],
+    ['mysql', { engine: Engine.mysql({ version: MysqlVersion.V8_4 }) }],
+    ['mongodb 5 over 3 zones', { engine: Engine.mongodb({ version: MongoDbVersion.V7_0 }), replicas: 5, hostSpread: Spread.required() }],
+    ['redis', { engine: Engine.redis({ version: RedisVersion.V7_4 }), zones: undefined }],
+    ['cassandra', { engine: Engine.cassandra({ version: CassandraVersion.V5_0 }), replicas: 6 }],
+  ])('%s: the figures equal those read back from the YAML', (_n, props) => {
+    const { db, sets, budgets } = synth(props as ReplicatedDatabaseProps);
+    const plan = (db as any).plan;
+    const fromYaml = computeTolerance({
+      statefulSets: sets,
+      budgets,
+      mode: plan.mode,
+      quorum: db.quorum,
+      zonesDeclared: (props as any).zones === undefined && 'zones' in props ? undefined : 3,
+      roleLabel: plan.roleLabel,
+      replicationFactor: (db as any).replicationFactor,
+      notes: db.tolerance().notes.filter((n) => !n.startsWith('Zones are') && !n.startsWith('Host spreading')),
+    });
+    expect(db.tolerance()).toEqual(fromYaml);
   });
 });

@@ -2,7 +2,8 @@ import { ApiObject, Names } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ReplicatedDatabaseProps } from './replicated-database-props';
-import { createBudgets, planBudgets } from '../disruption/pdb';
+import { BudgetPlan } from '../disruption/budgets';
+import { budgetJson, createBudgets, planBudgets } from '../disruption/pdb';
 import { Engine } from '../engines/engine';
 import { ReplicationPlan } from '../engines/engine-definition';
 import { ReplicationMode } from '../engines/engine-port';
@@ -58,6 +59,7 @@ export class ReplicatedDatabase extends Construct {
   private readonly zonesDeclared?: number;
   private readonly replicationFactor?: number;
   private readonly roleBudgets: boolean;
+  private readonly budgetPlans: BudgetPlan[];
 
   constructor(scope: Construct, id: string, props: ReplicatedDatabaseProps) {
     super(scope, id);
@@ -110,7 +112,7 @@ export class ReplicatedDatabase extends Construct {
     const total = this.plan.mode === ReplicationMode.RING ? layout.replicationFactor! : layout.replicas;
     check(total - this.quorum >= 1 || this.roleBudgets, this,
       `${layout.replicas} replicas with a quorum of ${this.quorum} leave no member to spare: any budget that keeps quorum blocks every drain forever. Raise \`replicas\` to at least ${this.quorum + 1}${this.plan.mode === ReplicationMode.RING ? ' (and `replicationFactor` with it)' : ''}.`);
-    this.disruptionBudgets = createBudgets(this, planBudgets({
+    this.budgetPlans = planBudgets({
       name: this.name,
       selector: this.assembly.labels.selector,
       mode: this.plan.mode,
@@ -119,7 +121,8 @@ export class ReplicatedDatabase extends Construct {
       replicationFactor: this.replicationFactor,
       roleLabel: this.plan.roleLabel,
       roleBudgets: this.roleBudgets,
-    }), this.assembly.labels.common);
+    });
+    this.disruptionBudgets = createBudgets(this, this.budgetPlans, this.assembly.labels.common);
 
     if (layout.zoneCount !== undefined && !props.allowQuorumLossOnZoneFailure) {
       const t = this.tolerance();
@@ -132,8 +135,8 @@ export class ReplicatedDatabase extends Construct {
   }
 
   /**
-   * What this database survives, computed from its synthesized StatefulSets, spread constraints,
-   * zone affinity and PodDisruptionBudgets.
+   * What this database survives, computed from its StatefulSets (replicas, spread constraints, zone
+   * affinity) and PodDisruptionBudgets as synthesized.
    */
   public tolerance(): Tolerance {
     const notes = [this.plan.failoverNotes];
@@ -141,8 +144,10 @@ export class ReplicatedDatabase extends Construct {
       notes.push(`Drains of the primary's node wait for a switchover: ${this.switchoverCommand(`${this.statefulSets[0].name}-0`)}`);
     }
     return computeTolerance({
-      statefulSets: this.statefulSets.map((s) => s.toJson()),
-      budgets: this.disruptionBudgets.map((b) => b.toJson()),
+      // The scheduling-relevant fields, as they go into the YAML, without resolving whole objects again
+      // (the synth benchmark caught that cost); test/replicated-database.test.ts proves both agree.
+      statefulSets: this.assembly.statefulSetViews,
+      budgets: this.budgetPlans.map(budgetJson),
       mode: this.plan.mode,
       quorum: this.quorum,
       zonesDeclared: this.zonesDeclared,

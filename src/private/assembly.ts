@@ -64,6 +64,12 @@ export class DatabaseAssembly {
   public readonly connections = new DatabaseConnections();
   public readonly labels: DatabaseLabels;
   public readonly statefulSets: ApiObject[] = [];
+  /**
+   * The scheduling-relevant part of each StatefulSet, in the shape of its JSON (name, replicas, pod
+   * labels, spread constraints, affinity): the tolerance figures read these instead of resolving
+   * every object again. A test checks they equal the synthesized YAML.
+   */
+  public readonly statefulSetViews: any[] = [];
   public readonly replication?: ReplicationPlan;
   public readonly memberHosts: string[];
   private readonly def: EngineDefinition;
@@ -233,6 +239,11 @@ export class DatabaseAssembly {
       ],
     });
     const updateStrategy = props.updateStrategy ?? UpdateStrategy.rollingUpdate();
+    const topologySpreadConstraints = this.options.topologySpread?.(this.labels.selector);
+    this.statefulSetViews.push({
+      metadata: { name: group.name },
+      spec: { replicas: group.replicas, template: { metadata: { labels: podLabels }, spec: { topologySpreadConstraints, affinity: podSpec.affinity } } },
+    });
     return new k8s.KubeStatefulSet(this.scope, index === 0 ? 'StatefulSet' : `StatefulSet${index}`, {
       metadata: { name: group.name, labels: podLabels },
       spec: {
@@ -258,7 +269,7 @@ export class DatabaseAssembly {
           spec: {
             ...podSpec,
             serviceAccountName: this.options.name,
-            topologySpreadConstraints: this.options.topologySpread?.(this.labels.selector),
+            topologySpreadConstraints,
           },
         },
         volumeClaimTemplates: [{

@@ -1,0 +1,158 @@
+/**
+ * Synth benchmark: N databases in one chart, ours against the floor (the same manifests as plain cdk8s
+ * ApiObjects from literal JSON), alternating runs in one process, medians reported.
+ * Run with `npm run bench`; writes bench/results.md and bench/results.json.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ApiObject, App, Chart } from 'cdk8s';
+import { Engine, PostgresVersion, ReplicatedDatabase, StatefulDatabase } from '../src';
+
+// Compiled to bench/.build/bench/: the project root is three levels up.
+const ROOT = path.resolve(__dirname, '../../..');
+const SIZES = [1, 10, 100, 1000];
+const ZONES = ['zone-a', 'zone-b', 'zone-c'];
+const OUTDIR = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-databases-bench-'));
+
+type Kind = 'StatefulDatabase' | 'ReplicatedDatabase';
+
+function newApp(): { app: App; chart: Chart } {
+  const app = new App({ outdir: OUTDIR });
+  return { app, chart: new Chart(app, 'bench', { namespace: 'bench' }) };
+}
+
+/** Ours: N databases through the constructs, synthesized to YAML in memory. */
+function ours(kind: Kind, n: number): string {
+  const { app, chart } = newApp();
+  const engine = Engine.postgres({ version: PostgresVersion.V16 });
+  for (let i = 0; i < n; i++) {
+    if (kind === 'StatefulDatabase') new StatefulDatabase(chart, `db${i}`, { engine, name: `db${i}` });
+    else new ReplicatedDatabase(chart, `db${i}`, { engine, name: `db${i}`, replicas: 3, zones: ZONES });
+  }
+  return app.synthYaml();
+}
+
+/** The floor: the very same manifests, written by hand as ApiObjects from literal JSON. */
+function floor(manifests: any[]): string {
+  const { app, chart } = newApp();
+  manifests.forEach((m, i) => new ApiObject(chart, `o${i}`, m));
+  return app.synthYaml();
+}
+
+function manifestsOf(kind: Kind, n: number): any[] {
+  const { app, chart } = newApp();
+  const engine = Engine.postgres({ version: PostgresVersion.V16 });
+  for (let i = 0; i < n; i++) {
+    if (kind === 'StatefulDatabase') new StatefulDatabase(chart, `db${i}`, { engine, name: `db${i}` });
+    else new ReplicatedDatabase(chart, `db${i}`, { engine, name: `db${i}`, replicas: 3, zones: ZONES });
+  }
+  void app;
+  return JSON.parse(JSON.stringify(chart.toJson()));
+}
+
+function time(fn: () => string): { ms: number; out: string } {
+  const start = process.hrtime.bigint();
+  const out = fn();
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, out };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const round = (x: number, digits = 3) => Number(x.toFixed(digits));
+
+interface Row { n: number; objects: number; oursMs: number; floorMs: number; msPerDatabase: number; msPerObject: number; ratioToFloor: number; peakRssMb: number }
+
+function measure(kind: Kind): Row[] {
+  const rows: Row[] = [];
+  for (const n of SIZES) {
+    const manifests = manifestsOf(kind, n);
+    const runs = n >= 1000 ? 3 : n >= 100 ? 5 : 11;
+    const oursMs: number[] = [];
+    const floorMs: number[] = [];
+    // Warm-up, and the identity check: both must produce the same YAML.
+    const a = ours(kind, n);
+    const b = floor(manifests);
+    if (a !== b) throw new Error(`${kind} N=${n}: ours and floor differ`);
+    for (let r = 0; r < runs; r++) {
+      oursMs.push(time(() => ours(kind, n)).ms);
+      floorMs.push(time(() => floor(manifests)).ms);
+    }
+    const o = median(oursMs);
+    const f = median(floorMs);
+    rows.push({
+      n, objects: manifests.length, oursMs: round(o, 1), floorMs: round(f, 1),
+      msPerDatabase: round(o / n), msPerObject: round(o / manifests.length, 4), ratioToFloor: round(o / f, 2),
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    });
+    const last = rows[rows.length - 1];
+    console.error(`${kind} N=${n}: ours ${last.oursMs} ms, floor ${last.floorMs} ms, ratio ${last.ratioToFloor}`);
+  }
+  return rows;
+}
+
+/** Module load in a fresh process: cdk8s-plus-28 alone, then the library on top of it. */
+function requireMs(): { plusMs: number; libraryMs: number } {
+  const script = `
+    const t0 = process.hrtime.bigint(); require('cdk8s-plus-28');
+    const t1 = process.hrtime.bigint(); require(${JSON.stringify(path.join(ROOT, 'lib'))});
+    const t2 = process.hrtime.bigint();
+    console.log(JSON.stringify({ plus: Number(t1 - t0) / 1e6, lib: Number(t2 - t1) / 1e6 }));`;
+  const samples = Array.from({ length: 7 }, () => JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: ROOT }).toString()));
+  return { plusMs: round(median(samples.map((s) => s.plus)), 1), libraryMs: round(median(samples.map((s) => s.lib)), 1) };
+}
+
+/** End-to-end `cdk8s synth` of the postgres example with its compiled app (examples/.build). */
+function cliSynthMs(): number {
+  const dir = path.join(ROOT, 'examples', 'postgres');
+  const cli = path.join(ROOT, 'node_modules', '.bin', 'cdk8s');
+  const samples = Array.from({ length: 3 }, () => {
+    const start = process.hrtime.bigint();
+    execFileSync(cli, ['synth', '--check-upgrade', 'false'], { cwd: dir, stdio: 'ignore' });
+    return Number(process.hrtime.bigint() - start) / 1e6;
+  });
+  return round(median(samples), 0);
+}
+
+function main(): void {
+  const results: Record<string, Record<string, Row>> = {};
+  const lines: string[] = [];
+  for (const kind of ['StatefulDatabase', 'ReplicatedDatabase'] as Kind[]) {
+    const rows = measure(kind);
+    results[kind] = Object.fromEntries(rows.map((r) => [String(r.n), r]));
+    lines.push(`### ${kind}${kind === 'ReplicatedDatabase' ? ' (3 replicas, PostgreSQL, 3 zones)' : ' (PostgreSQL)'}`, '',
+      '| N | objects | ours ms | floor ms | ms / database | ms / object | ours / floor | peak RSS MB |', '|---|---|---|---|---|---|---|---|');
+    for (const r of rows) lines.push(`| ${r.n} | ${r.objects} | ${r.oursMs} | ${r.floorMs} | ${r.msPerDatabase} | ${r.msPerObject} | ${r.ratioToFloor} | ${r.peakRssMb} |`);
+    const per100 = results[kind]['100'].msPerDatabase;
+    const per1000 = results[kind]['1000'].msPerDatabase;
+    lines.push('', `Linearity: ms per database at N=1000 is ${round((per1000 / per100 - 1) * 100, 1)} % from N=100 (target within 20 %).`,
+      `Ratio at N=1000: ${results[kind]['1000'].ratioToFloor} (target <= 1.3).`, '');
+  }
+  const load = requireMs();
+  const cli = cliSynthMs();
+  const json = {
+    ...Object.fromEntries(Object.entries(results).map(([k, rows]) => [k, Object.fromEntries(Object.entries(rows).map(([n, r]) =>
+      [n, { msPerDatabase: r.msPerDatabase, ratioToFloor: r.ratioToFloor, peakRssMb: r.peakRssMb, objects: r.objects }]))])),
+    requireMs: load.libraryMs,
+    cdk8sPlusRequireMs: load.plusMs,
+    cliSynthExampleMs: cli,
+    machine: { cores: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.arch()}` },
+  };
+  const md = [
+    '# Synth benchmark', '',
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} cores, Node ${process.version}, ${os.platform()} ${os.arch()}.`,
+    'Each N runs ours and the floor alternately in one process (11 runs, 5 at N=100, 3 at N=1000, after one warm-up) and reports medians. The floor is the',
+    'same manifests built as plain cdk8s ApiObjects from literal JSON (read back from our own output); the benchmark asserts both',
+    'produce identical YAML. Peak RSS is the process high-water mark after that N (it only grows over the run).', '',
+    ...lines,
+    '### Cold start', '',
+    `- \`require('cdk8s-plus-28')\`: ${load.plusMs} ms; \`require('cdk8s-databases')\` on top of it: ${load.libraryMs} ms (target <= 100 ms beyond cdk8s-plus-28).`,
+    `- \`cdk8s synth\` of examples/postgres with its compiled app, end to end: ${cli} ms (median of 3).`, '',
+  ].join('\n');
+  fs.writeFileSync(path.join(ROOT, 'bench', 'results.md'), md);
+  fs.writeFileSync(path.join(ROOT, 'bench', 'results.json'), JSON.stringify(json, null, 2) + '\n');
+  fs.rmSync(OUTDIR, { recursive: true, force: true });
+  console.log(md);
+}
+
+main();
