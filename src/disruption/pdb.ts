@@ -61,7 +61,10 @@ export function planBudgets(input: BudgetInput): BudgetPlan[] {
 
 /** A planned budget in the shape of its synthesized JSON. */
 export function budgetJson(p: BudgetPlan): any {
-  return { metadata: { name: p.name }, spec: { selector: { matchLabels: p.selector }, minAvailable: p.minAvailable, maxUnavailable: p.maxUnavailable } };
+  return {
+    metadata: { name: p.name },
+    spec: { selector: { matchLabels: p.selector }, minAvailable: p.minAvailable, maxUnavailable: p.maxUnavailable },
+  };
 }
 
 export function createBudgets(scope: Construct, plans: BudgetPlan[], labels: Record<string, string>): ApiObject[] {

@@ -242,7 +242,10 @@ export class DatabaseAssembly {
     const topologySpreadConstraints = this.options.topologySpread?.(this.labels.selector);
     this.statefulSetViews.push({
       metadata: { name: group.name },
-      spec: { replicas: group.replicas, template: { metadata: { labels: podLabels }, spec: { topologySpreadConstraints, affinity: podSpec.affinity } } },
+      spec: {
+        replicas: group.replicas,
+        template: { metadata: { labels: podLabels }, spec: { topologySpreadConstraints, affinity: podSpec.affinity } },
+      },
     });
     return new k8s.KubeStatefulSet(this.scope, index === 0 ? 'StatefulSet' : `StatefulSet${index}`, {
       metadata: { name: group.name, labels: podLabels },
