@@ -1,7 +1,9 @@
 import { ApiObject, Names } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { IDatabase } from './database';
 import { ReplicatedDatabaseProps } from './replicated-database-props';
+import { registerDatabase } from '../private/registry';
 import { BudgetPlan } from '../disruption/budgets';
 import { budgetJson, createBudgets, planBudgets } from '../disruption/pdb';
 import { Engine } from '../engines/engine';
@@ -14,7 +16,7 @@ import { check } from '../private/errors';
 import { MAX_STATEFULSET_NAME } from '../private/names';
 import { validateProps } from '../private/validate-props';
 import { validateLayout } from '../private/validate-replication';
-import { SynthReport } from '../report/synth-report';
+import { ReportEntry, SynthReport } from '../report/synth-report';
 import { Tolerance, computeTolerance } from '../report/tolerance';
 import { HOST_KEY, ZONE_KEY, spreadConstraint, worstMembersPerDomain } from '../topology/spread';
 
@@ -24,7 +26,7 @@ import { HOST_KEY, ZONE_KEY, spreadConstraint, worstMembersPerDomain } from '../
  * follow roles where the engine labels them. At synth time it checks replicas against zones, spread
  * and quorum, and reports what it survives (`tolerance()` and the synth report beside the YAML).
  */
-export class ReplicatedDatabase extends Construct {
+export class ReplicatedDatabase extends Construct implements IDatabase {
   /** Name of the database (client Service; StatefulSet, or StatefulSet prefix for racks). */
   public readonly name: string;
   /** Host of the read-write endpoint (the primary where the engine has roles; all members otherwise). */
@@ -131,6 +133,11 @@ export class ReplicatedDatabase extends Construct {
         `losing one zone loses quorum: ${layout.replicas} replicas over ${layout.zoneCount} zone(s) put up to ${worst} in one zone, and ${this.quorum} must stay up. Spread over more zones (\`zones\`, \`zoneSpread\`), change \`replicas\`, or accept it with \`allowQuorumLossOnZoneFailure: true\`.`);
     }
 
+    registerDatabase(this, {
+      assembly: this.assembly,
+      members: groups.flatMap((g) => Array.from({ length: g.replicas }, (_, i) => ({ pod: `${g.name}-${i}`, claim: `data-${g.name}-${i}` }))),
+      replicated: true,
+    });
     SynthReport.register(this, this);
   }
 
@@ -175,16 +182,27 @@ export class ReplicatedDatabase extends Construct {
   }
 
   /** @internal */
-  public get _engineLabel(): string {
-    return `${this.engine.family} ${this.engine.version}`;
-  }
-
-  /** @internal */
-  public _reportExtras(): Record<string, string> {
+  public _reportEntry(): ReportEntry {
+    const t = this.tolerance();
     return {
-      budgets: this.disruptionBudgets.map((b) => b.name).join(', '),
-      ...(this.readerHost ? { readerHost: this.readerHost } : {}),
-      primaryHost: this.primaryHost,
+      kind: 'database',
+      path: this.node.path,
+      name: this.name,
+      summary: t.summary,
+      details: {
+        engine: `${this.engine.family} ${this.engine.version}`,
+        replicas: t.replicas,
+        zones: t.zones ?? 'not declared',
+        quorum: t.quorum,
+        maxMembersPerZone: t.maxMembersPerZone,
+        zoneFailuresTolerated: t.zoneFailuresTolerated,
+        nodeFailuresTolerated: t.nodeFailuresTolerated,
+        drainsEvictAtOnce: t.drainsEvictAtOnce,
+        budgets: this.disruptionBudgets.map((b) => b.name).join(', '),
+        primaryHost: this.primaryHost,
+        readerHost: this.readerHost,
+      },
+      notes: t.notes,
     };
   }
 }

@@ -4,6 +4,7 @@ import { Engine } from '../engines/engine';
 import { DatabaseToleration, DedicatedNodes, NodeRequirement } from '../pod/placement';
 import { QosClass } from '../pod/resources';
 import { PodManagementPolicy, UpdateStrategy } from '../pod/update-strategy';
+import { Restore } from '../backup/restore';
 import { Credentials } from '../security/credentials';
 import { TlsOptions } from '../security/tls';
 import { PvcRetention, StorageAccessMode, VolumeMode } from '../storage/volume';
@@ -108,6 +109,12 @@ export interface StatefulDatabaseProps {
    * @default - none
    */
   readonly initScripts?: Record<string, string>;
+  /**
+   * Start from a backup instead of an empty database: a VolumeSnapshot, a logical dump (checksum
+   * verified, loaded once on first start), or a point in time (PostgreSQL on Patroni).
+   * @default - an empty database
+   */
+  readonly restoreFrom?: Restore;
   /**
    * Extra engine settings, written into the engine's configuration file (ConfigMap). Settings that
    * would carry a secret are refused.

@@ -2,7 +2,9 @@ import { ApiObject, Names } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { IDatabase } from './database';
 import { StatefulDatabaseProps } from './stateful-database-props';
+import { registerDatabase } from '../private/registry';
 import { Engine } from '../engines/engine';
 import { DatabaseConnections } from '../network/connections';
 import { DatabaseAssembly } from '../private/assembly';
@@ -21,7 +23,7 @@ import { validateProps } from '../private/validate-props';
  * Every prop is checked at synth time; a bad value throws an error naming this construct, the prop,
  * the reason and the fix.
  */
-export class StatefulDatabase extends Construct {
+export class StatefulDatabase extends Construct implements IDatabase {
   /** Name of the StatefulSet and of the client Service. */
   public readonly name: string;
   /** Host name applications connect to (the client Service). */
@@ -57,6 +59,7 @@ export class StatefulDatabase extends Construct {
     this.connections = this.assembly.connections;
     this.statefulSet = this.assembly.statefulSets[0];
     if (props.blockEvictions) this.blockingBudget();
+    registerDatabase(this, { assembly: this.assembly, members: [{ pod: `${this.name}-0`, claim: `data-${this.name}-0` }], replicated: false });
   }
 
   /**

@@ -2,6 +2,8 @@ import { ApiObject, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { imageFor, rewriteRegistry } from './assembly-images';
+import { restoreParts } from '../backup/restore-wiring';
 import { checksum } from './checksum';
 import { DatabasePodOptions, buildPodSpec, TLS_PATH } from './database-pod';
 import { ANNOTATION_CONFIG_CHECKSUM, DatabaseLabels } from './labels';
@@ -72,13 +74,26 @@ export class DatabaseAssembly {
   public readonly statefulSetViews: any[] = [];
   public readonly replication?: ReplicationPlan;
   public readonly memberHosts: string[];
-  private readonly def: EngineDefinition;
+  public readonly def: EngineDefinition;
+  public readonly name: string;
+  public readonly namespace?: string;
+  /** What the engine was rendered with (memory, credentials, TLS path, settings). */
+  public readonly ctx: EngineContext;
+  /** The database image in use (Spilo for replicated PostgreSQL), with the registry override applied. */
+  public readonly image: string;
+  /** The engine's ConfigMap and its data, for methods that extend the configuration (WAL archiving). */
+  public readonly configMap: ApiObject;
+  public readonly configData: Record<string, string>;
+  /** The VolumeSnapshot every data claim starts from, when restoring one. */
+  private readonly dataSource?: k8s.TypedLocalObjectReference;
 
-  constructor(private readonly scope: Construct, private readonly props: StatefulDatabaseProps, private readonly options: AssemblyOptions) {
+  constructor(private readonly scope: Construct, public readonly props: StatefulDatabaseProps, private readonly options: AssemblyOptions) {
     const def = props.engine._definition;
     this.def = def;
     const name = options.name;
+    this.name = name;
     const namespace = Chart.of(scope).namespace;
+    this.namespace = namespace;
 
     const credentials = props.credentials ?? Credentials.generate();
     this.credentialsSecretName = credentials._secretName ?? `${name}-credentials`;
@@ -90,7 +105,7 @@ export class DatabaseAssembly {
     this.memberHosts = options.groups.flatMap((g) =>
       Array.from({ length: g.replicas }, (_, i) => dns(`${g.name}-${i}.${this.headlessServiceName}`)));
 
-    const ctx: EngineContext = {
+    const ctx: EngineContext = this.ctx = {
       name,
       headlessService: this.headlessServiceName,
       namespace,
@@ -128,7 +143,8 @@ export class DatabaseAssembly {
       ...(exporter?.configFiles ?? {}),
     };
     const configName = `${name}-config`;
-    new k8s.KubeConfigMap(scope, 'Config', { metadata: { name: configName, labels: labels.forComponent('config') }, data: configData });
+    this.configData = configData;
+    this.configMap = new k8s.KubeConfigMap(scope, 'Config', { metadata: { name: configName, labels: labels.forComponent('config') }, data: configData });
     const initScriptsName = props.initScripts ? `${name}-init` : undefined;
     if (props.initScripts) {
       new k8s.KubeConfigMap(scope, 'InitScripts', {
@@ -169,6 +185,26 @@ export class DatabaseAssembly {
     if (props.tls && !props.tls.secretName) this.certificate(name, tlsSecretName!, namespace);
 
     const image = imageFor(repl?.image ?? def, props.imageRegistry);
+    this.image = image;
+
+    const restore = props.restoreFrom ? restoreParts(scope, props.restoreFrom, {
+      name,
+      def,
+      replication: repl,
+      replicated: options.replication !== undefined,
+      hasInitScripts: props.initScripts !== undefined,
+      dataPath: repl?.dataPath ?? def.dataPath,
+      image,
+      runAsUser: repl?.runAsUser ?? def.runAsUser,
+      tls: props.tls !== undefined,
+      imageRegistry: props.imageRegistry,
+    }) : undefined;
+    this.dataSource = restore?.dataSource;
+    if (restore?.scripts && def.initScriptsPath) {
+      new k8s.KubeConfigMap(scope, 'RestoreScripts', { metadata: { name: `${name}-restore`, labels: labels.forComponent('restore') }, data: restore.scripts });
+      restore.volumes.push({ name: 'restore-scripts', configMap: { name: `${name}-restore` } });
+      restore.mainMounts.push({ name: 'restore-scripts', mountPath: def.initScriptsPath, readOnly: true });
+    }
     const dataPorts = ports.filter((p) => p.role === PortRole.CLIENT || p.role === PortRole.PEER);
     this.service('HeadlessService', this.headlessServiceName, dataPorts, labels.selector, true);
     const clientPorts = ports.filter((p) => p.role === PortRole.CLIENT);
@@ -206,6 +242,7 @@ export class DatabaseAssembly {
       requiredNodeAffinity: props.requiredNodeAffinity,
       replication: repl,
       imageRegistry: props.imageRegistry,
+      restore,
     };
     for (const [index, group] of options.groups.entries()) {
       this.statefulSets.push(this.statefulSet(index, group, podOptions, configData, exporter?.configFiles ?? {}));
@@ -282,6 +319,7 @@ export class DatabaseAssembly {
             volumeMode: props.volumeMode ?? VolumeMode.FILESYSTEM,
             storageClassName: props.storageClassName,
             resources: { requests: { storage: k8s.Quantity.fromString(quantityOf(props.storageSize ?? DEFAULT_STORAGE)) } },
+            dataSource: this.dataSource,
           },
         }],
       },
@@ -390,14 +428,7 @@ export class DatabaseAssembly {
   }
 }
 
-export function imageFor(ref: { registry: string; repository: string; tag: string }, registry?: string): string {
-  return `${registry ?? ref.registry}/${ref.repository}:${ref.tag}`;
-}
-
-export function rewriteRegistry(image: string, registry?: string): string {
-  if (!registry) return image;
-  return `${registry}/${image.slice(image.indexOf('/') + 1)}`;
-}
+export { imageFor, rewriteRegistry } from './assembly-images';
 
 /** A Size as a Kubernetes quantity: whole GiB where it is one, else MiB. */
 function quantityOf(size: Size): string {

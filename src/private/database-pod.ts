@@ -35,6 +35,8 @@ export interface DatabasePodOptions {
   /** Env of this StatefulSet only (a rack). */
   readonly groupEnv?: k8s.EnvVar[];
   readonly imageRegistry?: string;
+  /** Init containers, volumes, mounts and env a restore adds. */
+  readonly restore?: { initContainers: k8s.Container[]; volumes: k8s.Volume[]; mainMounts: k8s.VolumeMount[]; env: k8s.EnvVar[] };
 }
 
 /** Volume names derived from a path: `/var/run/postgresql` becomes `var-run-postgresql`. */
@@ -52,11 +54,14 @@ export function buildPodSpec(o: DatabasePodOptions): k8s.PodSpec {
   const engine = repl?.container ?? def.container(ctx);
   const runAsUser = repl?.runAsUser ?? def.runAsUser;
   const fsGroup = repl?.fsGroup ?? def.fsGroup;
-  const volumes: k8s.Volume[] = [{ name: 'config', configMap: { name: o.configMapName } }, ...(repl?.extraVolumes ?? [])];
+  const volumes: k8s.Volume[] = [
+    { name: 'config', configMap: { name: o.configMapName } }, ...(repl?.extraVolumes ?? []), ...(o.restore?.volumes ?? []),
+  ];
   const mounts: k8s.VolumeMount[] = [
     { name: 'data', mountPath: repl?.dataPath ?? def.dataPath },
     { name: 'config', mountPath: def.configPath, readOnly: true },
     ...(repl?.extraMounts ?? []),
+    ...(o.restore?.mainMounts ?? []),
   ];
   for (const w of repl?.writablePaths ?? def.writablePaths) {
     const name = volumeName(w.path);
@@ -79,7 +84,7 @@ export function buildPodSpec(o: DatabasePodOptions): k8s.PodSpec {
     imagePullPolicy: 'IfNotPresent',
     command: engine.command,
     args: engine.args,
-    env: [...engine.env, ...(o.groupEnv ?? []), ...Object.entries(o.extraEnv).map(([name, value]) => ({ name, value }))],
+    env: [...engine.env, ...(o.groupEnv ?? []), ...(o.restore?.env ?? []), ...Object.entries(o.extraEnv).map(([name, value]) => ({ name, value }))],
     ports: [...def.ports, ...(repl?.extraPorts ?? [])].filter((p) => p.role !== 'metrics')
       .map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
     resources: containerResources(o.cpuMillis, o.memoryMebibytes, o.qos),
@@ -108,7 +113,8 @@ export function buildPodSpec(o: DatabasePodOptions): k8s.PodSpec {
     volumeMounts: c.volumeMounts,
   });
   containers.push(...(repl?.sidecars ?? []).map(helper));
-  const initContainers = (repl?.initContainers ?? []).map(helper);
+  // A restore fetches its data before anything else starts.
+  const initContainers = [...(o.restore?.initContainers ?? []), ...(repl?.initContainers ?? []).map(helper)];
 
   if (o.exporter) {
     const x = o.exporter;

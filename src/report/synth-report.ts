@@ -2,15 +2,21 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { Tolerance } from './tolerance';
 
-/** Anything that can say what it tolerates. */
-export interface ReportedDatabase {
-  readonly node: { readonly path: string };
+/** One section of the report: a database's tolerance, or a backup schedule's RPO and restore paths. */
+export interface ReportEntry {
+  readonly kind: string;
+  readonly path: string;
   readonly name: string;
-  readonly _engineLabel: string;
-  tolerance(): Tolerance;
-  _reportExtras(): Record<string, string>;
+  readonly summary: string;
+  /** Scalars and lists shown as bullet points; notes are listed last. */
+  readonly details: Record<string, string | number | string[] | undefined>;
+  readonly notes: string[];
+}
+
+/** Anything that writes a section into the report. */
+export interface Reported {
+  _reportEntry(): ReportEntry;
 }
 
 const REPORT_ID = 'cdk8s-databases-report';
@@ -18,18 +24,17 @@ export const REPORT_FILE = 'cdk8s-databases.report';
 
 /**
  * The synth-time report: when the app synthesizes, it writes `cdk8s-databases.report.json` and
- * `.md` beside the YAML, with what each database tolerates, computed from the synthesized objects.
- * It hooks the App's validation pass, the last step before the YAML is written.
+ * `.md` beside the YAML. It hooks the App's validation pass, the last step before the YAML is written.
  */
 export class SynthReport extends Construct {
-  public static register(scope: IConstruct, database: ReportedDatabase): void {
+  public static register(scope: IConstruct, entry: Reported): void {
     const app = scope.node.root;
     if (!(app instanceof App)) return;
     const existing = app.node.tryFindChild(REPORT_ID) as SynthReport | undefined;
-    (existing ?? new SynthReport(app)).databases.push(database);
+    (existing ?? new SynthReport(app)).entries.push(entry);
   }
 
-  private readonly databases: ReportedDatabase[] = [];
+  private readonly entries: Reported[] = [];
 
   private constructor(private readonly app: App) {
     super(app, REPORT_ID);
@@ -37,16 +42,20 @@ export class SynthReport extends Construct {
   }
 
   private write(): string[] {
-    const entries = this.databases.map((d) => ({ path: d.node.path, name: d.name, engine: d._engineLabel, ...d.tolerance(), ...d._reportExtras() }));
+    const entries = this.entries.map((e) => e._reportEntry());
+    const json = {
+      databases: entries.filter((e) => e.kind === 'database').map(flatten),
+      backups: entries.filter((e) => e.kind === 'backup').map(flatten),
+    };
     fs.mkdirSync(this.app.outdir, { recursive: true });
-    fs.writeFileSync(path.join(this.app.outdir, `${REPORT_FILE}.json`), JSON.stringify({ databases: entries }, null, 2) + '\n');
+    fs.writeFileSync(path.join(this.app.outdir, `${REPORT_FILE}.json`), JSON.stringify(json, null, 2) + '\n');
     const md = ['# cdk8s-databases report', ''];
     for (const e of entries) {
-      md.push(`## ${e.name} (${e.engine})`, '', `\`${e.path}\``, '', `**${e.summary}**`, '');
-      md.push(`- replicas: ${e.replicas}; zones: ${e.zones ?? 'not declared'}; quorum: ${e.quorum}`);
-      md.push(`- zone failures tolerated: ${e.zoneFailuresTolerated}; node failures tolerated: ${e.nodeFailuresTolerated}`);
-      md.push(`- members a drain takes down at once: ${e.drainsEvictAtOnce}`);
-      for (const [k, v] of Object.entries(extrasOf(e))) md.push(`- ${k}: ${v}`);
+      md.push(`## ${e.name}${typeof e.details.engine === 'string' ? ` (${e.details.engine})` : ''}${e.kind === 'backup' ? ' backups' : ''}`, '', `\`${e.path}\``, '', `**${e.summary}**`, '');
+      for (const [k, v] of Object.entries(e.details)) {
+        if (v === undefined) continue;
+        md.push(Array.isArray(v) ? `- ${k}:${v.map((x) => `\n  - ${x}`).join('')}` : `- ${k}: ${v}`);
+      }
       for (const n of e.notes) md.push(`- note: ${n}`);
       md.push('');
     }
@@ -55,8 +64,6 @@ export class SynthReport extends Construct {
   }
 }
 
-const KNOWN = new Set(['path', 'name', 'engine', 'replicas', 'zones', 'quorum', 'maxMembersPerZone', 'zoneFailuresTolerated',
-  'nodeFailuresTolerated', 'drainsEvictAtOnce', 'overlappingBudgetMembers', 'summary', 'notes']);
-function extrasOf(e: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(Object.entries(e).filter(([k, v]) => !KNOWN.has(k) && typeof v === 'string') as [string, string][]);
+function flatten(e: ReportEntry): Record<string, unknown> {
+  return { path: e.path, name: e.name, summary: e.summary, ...e.details, notes: e.notes };
 }

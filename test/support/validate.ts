@@ -46,7 +46,11 @@ function crdSchema(apiVersion: string, kind: string): any {
   return crdSchemas.get(`${apiVersion}/${kind}`);
 }
 
-const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+// CRD patterns are Go (RE2) regular expressions; the inline case-insensitive flag `(?i)` becomes the JS 'i' flag.
+const goRegExp = (source: string, flags: string) =>
+  source.includes('(?i)') ? new RegExp(source.replace(/\(\?i\)/g, ''), `${flags}i`) : new RegExp(source, flags);
+goRegExp.code = 'goRegExp';
+const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, code: { regExp: goRegExp as any } });
 const compiled = new Map<any, ReturnType<typeof ajv.compile>>();
 
 /**

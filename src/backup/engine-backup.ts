@@ -1,0 +1,198 @@
+import { EngineDefinition } from '../engines/engine-definition';
+import { DatabaseAssembly } from '../private/assembly';
+import { TLS_PATH } from '../private/database-pod';
+
+/**
+ * How each engine is quiesced around a volume snapshot, dumped, loaded and checked, with its own
+ * tools. Scripts that run inside the database container use the env the profile gives it.
+ */
+export type Quiesce =
+  /** One client session holds the engine consistent; it must stay open across the snapshot. */
+  | { readonly mode: 'session'; readonly hold: string }
+  /** Lock and unlock are separate calls (the lock outlives the session). */
+  | { readonly mode: 'lock'; readonly lock: string; readonly unlock: string }
+  /** One command makes the files on disk complete; nothing to resume. */
+  | { readonly mode: 'prepare'; readonly prepare: string };
+
+export interface EngineBackup {
+  readonly quiesce: Quiesce;
+  /** Prints `replica` when run in a replica's database container (where roles are not labels). */
+  readonly roleProbe?: string;
+  /** Every member holds different data (Cassandra): snapshot all of them. */
+  readonly snapshotAllMembers: boolean;
+  /** Dump file extension (after the name and run). */
+  readonly dumpExtension: string;
+  /** Writes a compressed dump of the database at $DB_HOST to $OUT (bash, database image); undefined: not supported. */
+  readonly dump?: string;
+  /** Loads the dump file $DUMP into a server started by the image's entrypoint (a /docker-entrypoint-initdb.d script). */
+  readonly initdbRestore?: string;
+  /** Starts a throwaway server in the Job pod, loads $DUMP, runs $CHECK and prints its result (bash, official image). */
+  readonly verify?: string;
+  readonly defaultCheck?: string;
+  /** Why logical dumps, restores or verification are not offered, when they are not. */
+  readonly notes: string;
+}
+
+// The session waits for a file the snapshot Job creates once the snapshot is cut, then ends the
+// backup in the same session. 15 minutes at most: a forgotten lock must not stall the database.
+const SESSION_DIR = '/tmp/cdk8s-backup';
+const waitForGo = (onTimeout: string) => [
+  'echo READY',
+  `n=0; until [ -f ${SESSION_DIR}/go ]; do n=$((n+1)); if [ $n -gt 900 ]; then ${onTimeout}; exit 1; fi; sleep 1; done`,
+];
+const openSession = (client: string) => [
+  'set -eu',
+  `rm -rf ${SESSION_DIR}; mkdir -p ${SESSION_DIR}; mkfifo ${SESSION_DIR}/in`,
+  `${client} < ${SESSION_DIR}/in > ${SESSION_DIR}/out 2>&1 &`,
+  'CLIENT=$!',
+  `exec 3> ${SESSION_DIR}/in`,
+];
+const waitFor = (pattern: string) =>
+  `n=0; until grep -q '${pattern}' ${SESSION_DIR}/out; do n=$((n+1)); if [ $n -gt 300 ] || ! kill -0 $CLIENT; then cat ${SESSION_DIR}/out; exit 1; fi; sleep 1; done`;
+
+export function engineBackup(a: DatabaseAssembly): EngineBackup {
+  return engineBackupFor(a.def, a.replication !== undefined, a.ctx.tlsPath !== undefined);
+}
+
+export function engineBackupFor(def: EngineDefinition, replicated: boolean, tls: boolean): EngineBackup {
+  const family = def.family;
+  const tlsMongo = tls ? ' --tls --tlsAllowInvalidCertificates' : '';
+  switch (family) {
+    case 'postgresql': {
+      // Non-exclusive backup: pg_backup_start and pg_backup_stop must run in the same session, and the
+      // label pg_backup_stop returns belongs with the snapshot (restored as backup_label).
+      // https://www.postgresql.org/docs/current/continuous-archiving.html#BACKUP-LOWLEVEL-BASE-BACKUP
+      const user = '"${POSTGRES_USER:-${PGUSER_SUPERUSER:-postgres}}"';
+      return {
+        quiesce: {
+          mode: 'session',
+          hold: [
+            ...openSession(`psql -X -A -t -q -v ON_ERROR_STOP=1 -U ${user} -d postgres`),
+            'echo "SELECT \'started \' || pg_backup_start(\'$RUN\', true);" >&3',
+            waitFor('^started'),
+            ...waitForGo('echo "SELECT pg_backup_stop(false);" >&3'),
+            `echo "SELECT 'label-begin'; SELECT labelfile FROM pg_backup_stop(false); SELECT 'label-end';" >&3`,
+            'echo "\\\\q" >&3; exec 3>&-; wait $CLIENT',
+            `sed -n '/^label-begin$/,/^label-end$/p' ${SESSION_DIR}/out`,
+          ].join('\n'),
+        },
+        snapshotAllMembers: false,
+        dumpExtension: 'sql.gz',
+        dump: 'PGPASSWORD="$DB_PASSWORD" pg_dumpall -h "$DB_HOST" -p "$DB_PORT" -U "$DB_USER" | gzip > "$OUT"',
+        // Existing roles (the superuser) report "already exists": harmless, so no ON_ERROR_STOP here.
+        initdbRestore: 'gunzip -c "$DUMP" | psql -X -q -U "$POSTGRES_USER" -d postgres',
+        verify: [
+          'initdb -D /tmp/verify/pg -U postgres --auth=trust >/dev/null',
+          'pg_ctl -D /tmp/verify/pg -o "-c listen_addresses= -k /tmp/verify" -w start >/dev/null',
+          'gunzip -c "$DUMP" | psql -X -q -h /tmp/verify -U postgres -d postgres >/tmp/verify/load.log 2>&1 || true',
+          'RESULT=$(psql -X -A -t -h /tmp/verify -U postgres -d postgres -v ON_ERROR_STOP=1 -c "$CHECK")',
+          'pg_ctl -D /tmp/verify/pg -m fast stop >/dev/null',
+        ].join('\n'),
+        defaultCheck: 'SELECT count(*) FROM pg_database WHERE NOT datistemplate',
+        notes: 'pg_dumpall of every database and role; point-in-time recovery through WAL archiving (replicated PostgreSQL).',
+      };
+    }
+    case 'mysql': {
+      const root = 'MYSQL_PWD="$MYSQL_ROOT_PASSWORD" mysql -uroot --socket=/var/run/mysqld/mysqld.sock';
+      return {
+        // FLUSH TABLES WITH READ LOCK holds only while its session lives.
+        // https://dev.mysql.com/doc/refman/8.4/en/flush.html#flush-tables-with-read-lock
+        quiesce: {
+          mode: 'session',
+          hold: [
+            ...openSession(`${root} -N --unbuffered`),
+            "echo \"FLUSH TABLES WITH READ LOCK; SELECT 'locked';\" >&3",
+            waitFor('^locked'),
+            ...waitForGo('echo "UNLOCK TABLES;" >&3'),
+            'echo "UNLOCK TABLES;" >&3; exec 3>&-; wait $CLIENT',
+          ].join('\n'),
+        },
+        roleProbe: `${root} -N -e "SELECT MEMBER_ROLE FROM performance_schema.replication_group_members WHERE MEMBER_ID=@@server_uuid" | grep -q SECONDARY && echo replica || echo primary`,
+        snapshotAllMembers: false,
+        dumpExtension: 'sql.gz',
+        // --single-transaction: a consistent InnoDB snapshot without locking the tables.
+        // https://dev.mysql.com/doc/refman/8.4/en/mysqldump.html#option_mysqldump_single-transaction
+        dump: 'MYSQL_PWD="$DB_PASSWORD" mysqldump -h "$DB_HOST" -P "$DB_PORT" -uroot --single-transaction --routines --events --triggers '
+          + '--all-databases --set-gtid-purged=OFF | gzip > "$OUT"',
+        initdbRestore: 'gunzip -c "$DUMP" | MYSQL_PWD="$MYSQL_ROOT_PASSWORD" mysql -uroot --socket=/var/run/mysqld/mysqld.sock',
+        verify: [
+          'mysqld --initialize-insecure --datadir=/tmp/verify/my >/tmp/verify/init.log 2>&1',
+          'mysqld --datadir=/tmp/verify/my --socket=/tmp/verify/my.sock --pid-file=/tmp/verify/my.pid --skip-networking --mysqlx=0 --secure-file-priv=NULL >/tmp/verify/mysqld.log 2>&1 &',
+          'n=0; until mysqladmin --socket=/tmp/verify/my.sock -uroot ping >/dev/null 2>&1; do n=$((n+1)); [ $n -gt 120 ] && exit 1; sleep 1; done',
+          'gunzip -c "$DUMP" | mysql --socket=/tmp/verify/my.sock -uroot',
+          'RESULT=$(mysql --socket=/tmp/verify/my.sock -uroot -N -e "$CHECK")',
+          'mysqladmin --socket=/tmp/verify/my.sock -uroot shutdown',
+        ].join('\n'),
+        defaultCheck: 'SELECT COUNT(*) FROM information_schema.schemata',
+        notes: 'mysqldump --single-transaction of all databases.',
+      };
+    }
+    case 'mongodb': {
+      const shell = `mongosh --quiet${tlsMongo} -u "$MONGO_INITDB_ROOT_USERNAME" -p "$MONGO_INITDB_ROOT_PASSWORD" --authenticationDatabase admin`;
+      return {
+        // The fsync lock outlives the connection that took it.
+        // https://www.mongodb.com/docs/manual/reference/method/db.fsyncLock/
+        quiesce: { mode: 'lock', lock: `${shell} --eval 'db.fsyncLock()'`, unlock: `${shell} --eval 'db.fsyncUnlock()'` },
+        roleProbe: `${shell} --eval 'print(db.hello().secondary ? "replica" : "primary")'`,
+        snapshotAllMembers: false,
+        dumpExtension: 'archive.gz',
+        // --oplog gives a point-in-time consistent dump of a replica set member.
+        // https://www.mongodb.com/docs/database-tools/mongodump/#std-option-mongodump.--oplog
+        dump: `mongodump --uri "$DB_URI" --username "$DB_USER" --password "$DB_PASSWORD" --authenticationDatabase admin${tlsMongo} --archive --gzip ${replicated ? '--oplog ' : ''}> "$OUT"`,
+        initdbRestore: `mongorestore --username "$MONGO_INITDB_ROOT_USERNAME" --password "$MONGO_INITDB_ROOT_PASSWORD" --authenticationDatabase admin --archive="$DUMP" --gzip${replicated ? ' --oplogReplay' : ''}`,
+        verify: [
+          'mkdir -p /tmp/verify/db',
+          'mongod --dbpath /tmp/verify/db --bind_ip 127.0.0.1 --port 27018 --fork --logpath /tmp/verify/mongod.log >/dev/null',
+          `mongorestore --port 27018 --archive="$DUMP" --gzip${replicated ? ' --oplogReplay' : ''} >/tmp/verify/restore.log 2>&1`,
+          'RESULT=$(mongosh --quiet --port 27018 --eval "$CHECK")',
+          'mongod --dbpath /tmp/verify/db --shutdown >/dev/null',
+        ].join('\n'),
+        defaultCheck: 'db.adminCommand({ listDatabases: 1 }).databases.length',
+        notes: `mongodump --archive --gzip${replicated ? ' --oplog' : ''}.`,
+      };
+    }
+    case 'redis':
+    case 'valkey': {
+      const cli = `${family}-cli -h 127.0.0.1 -p 6379${tls ? ` --tls --cacert ${TLS_PATH}/ca.crt --insecure` : ''}`;
+      return {
+        // BGSAVE writes a complete RDB next to the append-only file; the snapshot waits for it.
+        // https://redis.io/docs/latest/commands/bgsave/
+        quiesce: {
+          mode: 'prepare',
+          prepare: `L=$(${cli} LASTSAVE); ${cli} BGSAVE >/dev/null; n=0; until [ "$(${cli} LASTSAVE)" != "$L" ]; do n=$((n+1)); [ $n -gt 600 ] && exit 1; sleep 1; done; `
+            + `${cli} INFO persistence | grep -q 'rdb_last_bgsave_status:ok'`,
+        },
+        roleProbe: `${cli} ROLE | head -n 1 | grep -q slave && echo replica || echo primary`,
+        snapshotAllMembers: false,
+        dumpExtension: 'rdb.gz',
+        // --rdb asks the server for a full RDB over the replication protocol.
+        dump: `REDISCLI_AUTH="$DB_PASSWORD" ${family}-cli -h "$DB_HOST" -p "$DB_PORT"${tls ? ' --tls --insecure' : ''} --rdb /tmp/work/dump.rdb >/dev/null && gzip -c /tmp/work/dump.rdb > "$OUT"`,
+        verify: [
+          'mkdir -p /tmp/verify/r && gunzip -c "$DUMP" > /tmp/verify/r/dump.rdb',
+          `${family}-server --dir /tmp/verify/r --dbfilename dump.rdb --port 6390 --bind 127.0.0.1 --appendonly no --save "" --daemonize yes --logfile /tmp/verify/r.log`,
+          `n=0; until [ "$(${family}-cli -p 6390 ping 2>/dev/null)" = PONG ]; do n=$((n+1)); [ $n -gt 120 ] && exit 1; sleep 1; done`,
+          `RESULT=$(${family}-cli -p 6390 $CHECK)`,
+          `${family}-cli -p 6390 shutdown nosave >/dev/null 2>&1 || true`,
+        ].join('\n'),
+        defaultCheck: 'DBSIZE',
+        notes: 'RDB through --rdb; restore by placing the RDB in the data volume before first start.',
+      };
+    }
+    case 'cassandra':
+      return {
+        // Memtables to SSTables on every node; each node's volume holds different ranges.
+        // https://cassandra.apache.org/doc/latest/cassandra/managing/tools/nodetool/flush.html
+        quiesce: { mode: 'prepare', prepare: 'nodetool flush' },
+        snapshotAllMembers: true,
+        dumpExtension: 'tar.gz',
+        notes: 'Cassandra is backed up by volume snapshots of every node (after nodetool flush); logical dumps, dump restores and verification are not offered.',
+      };
+    default:
+      return {
+        quiesce: { mode: 'prepare', prepare: 'sync' },
+        snapshotAllMembers: true,
+        dumpExtension: 'dump',
+        notes: `Engine '${family}' is custom: snapshots are crash-consistent (sync only); no logical dumps.`,
+      };
+  }
+}

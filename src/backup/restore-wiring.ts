@@ -1,0 +1,155 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { rewriteRegistry } from '../private/assembly-images';
+import { check } from '../private/errors';
+import { checkSubdomainName } from '../private/names';
+import { restrictedContainerSecurity } from '../pod/security';
+import { EngineDefinition, ReplicationPlan } from '../engines/engine-definition';
+import { engineBackupFor } from './engine-backup';
+import { S3_IMAGE } from './jobs';
+import { Restore } from './restore';
+import { fetchScript } from './scripts';
+import { s3Env, targetVolume, validateTarget } from './target-wiring';
+
+/** What a restore adds to a new database's pods and claims. */
+export interface RestoreParts {
+  readonly dataSource?: k8s.TypedLocalObjectReference;
+  readonly initContainers: k8s.Container[];
+  readonly volumes: k8s.Volume[];
+  readonly mainMounts: k8s.VolumeMount[];
+  readonly env: k8s.EnvVar[];
+  /** Files for a `<name>-restore` ConfigMap mounted where the image runs first-start scripts. */
+  readonly scripts?: Record<string, string>;
+}
+
+export interface RestoreInputs {
+  readonly name: string;
+  readonly def: EngineDefinition;
+  readonly replication?: ReplicationPlan;
+  readonly replicated: boolean;
+  readonly hasInitScripts: boolean;
+  readonly dataPath: string;
+  readonly image: string;
+  readonly runAsUser: number;
+  readonly tls: boolean;
+  readonly imageRegistry?: string;
+}
+
+/** Files that exist once the engine has initialised its data directory: restores then do nothing. */
+const INITIALISED: Record<string, string> = {
+  postgresql: 'pgdata/PG_VERSION',
+  mysql: 'data/mysql',
+  mongodb: 'WiredTiger',
+  redis: 'dump.rdb',
+  valkey: 'dump.rdb',
+};
+
+function helper(name: string, image: string, script: string, runAsUser: number, mounts: k8s.VolumeMount[], env?: k8s.EnvVar[]): k8s.Container {
+  const cpu = k8s.Quantity.fromString('200m');
+  const memory = k8s.Quantity.fromString('256Mi');
+  return {
+    name,
+    image,
+    imagePullPolicy: 'IfNotPresent',
+    command: ['bash', '-c', script],
+    env: [{ name: 'HOME', value: '/tmp' }, ...(env ?? [])],
+    resources: { requests: { cpu, memory }, limits: { cpu, memory } },
+    securityContext: restrictedContainerSecurity(runAsUser),
+    volumeMounts: [{ name: 'restore-tmp', mountPath: '/tmp' }, ...mounts],
+  };
+}
+
+export function restoreParts(scope: Construct, restore: Restore, i: RestoreInputs): RestoreParts {
+  const engine = `Engine '${i.def.family} ${i.def.version}'`;
+  if (restore._kind === 'snapshot') {
+    checkSubdomainName(scope, 'restoreFrom snapshotName', restore._snapshotName!);
+    const labelMap = restore._snapshot?.backupLabelConfigMap;
+    const parts: RestoreParts = {
+      dataSource: { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: restore._snapshotName! },
+      initContainers: [],
+      volumes: [],
+      mainMounts: [],
+      env: [],
+    };
+    if (!labelMap) return parts;
+    check(i.def.family === 'postgresql', scope, `\`restoreFrom\` backupLabelConfigMap is PostgreSQL's backup_label; ${engine} has none: remove it.`);
+    checkSubdomainName(scope, 'restoreFrom backupLabelConfigMap', labelMap);
+    // Written once, on the first start from the snapshot: PostgreSQL then recovers from the backup's
+    // start checkpoint. https://www.postgresql.org/docs/current/continuous-archiving.html#BACKUP-LOWLEVEL-BASE-BACKUP-DATA
+    const pgdata = i.replication ? `${i.dataPath}/pgroot/data` : `${i.dataPath}/pgdata`;
+    return {
+      ...parts,
+      initContainers: [helper('backup-label', i.image, [
+        'set -eu',
+        `if [ ! -f ${i.dataPath}/.cdk8s-backup-label-applied ]; then`,
+        `  cp /backup-label/backup_label ${pgdata}/backup_label && touch ${i.dataPath}/.cdk8s-backup-label-applied`,
+        'fi',
+      ].join('\n'), i.runAsUser, [{ name: 'data', mountPath: i.dataPath }, { name: 'backup-label', mountPath: '/backup-label', readOnly: true }])],
+      volumes: [{ name: 'restore-tmp', emptyDir: {} }, { name: 'backup-label', configMap: { name: labelMap } }],
+    };
+  }
+
+  if (restore._kind === 'pitr') {
+    const o = restore._pitr!;
+    check(i.def.family === 'postgresql' && i.replication !== undefined, scope,
+      `\`restoreFrom\` point-in-time recovery replays WAL archived by Patroni/WAL-G: it needs a ReplicatedDatabase with Engine.postgres, not ${engine}${i.replicated ? '' : ' as a single instance'}.`);
+    check(o.target._s3 !== undefined, scope, '`restoreFrom` point-in-time target must be BackupTarget.s3(...), where the source archives its WAL.');
+    validateTarget(scope, 'restoreFrom', o.target);
+    check(/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)$/.test(o.time), scope,
+      `\`restoreFrom\` time "${o.time}" must be ISO 8601 with an offset, e.g. "2026-11-20T10:15:00+00:00".`);
+    const s3 = o.target._s3!;
+    // Spilo clones a new cluster from the source's WAL-G base backup and WAL up to the target time.
+    // https://github.com/zalando/spilo/blob/master/ENVIRONMENT.rst (CLONE_*)
+    return {
+      initContainers: [],
+      volumes: [],
+      mainMounts: [],
+      env: [
+        { name: 'CLONE_SCOPE', value: o.sourceName },
+        { name: 'CLONE_METHOD', value: 'CLONE_WITH_WALE' },
+        { name: 'CLONE_TARGET_TIME', value: o.time.replace('T', ' ') },
+        { name: 'CLONE_USE_WALG_RESTORE', value: 'true' },
+        { name: 'CLONE_WAL_S3_BUCKET', value: s3.bucket },
+        { name: 'CLONE_WAL_BUCKET_SCOPE_PREFIX', value: s3.prefix ? `${s3.prefix}/` : '' },
+        { name: 'CLONE_AWS_ENDPOINT', value: s3.endpoint },
+        { name: 'CLONE_AWS_REGION', value: s3.region ?? 'us-east-1' },
+        { name: 'CLONE_AWS_S3_FORCE_PATH_STYLE', value: 'true' },
+        { name: 'CLONE_AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: s3.credentialsSecretName, key: 'access-key-id' } } },
+        { name: 'CLONE_AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: s3.credentialsSecretName, key: 'secret-access-key' } } },
+      ],
+    };
+  }
+
+  // From a dump.
+  const o = restore._dump!;
+  validateTarget(scope, 'restoreFrom', o.target);
+  const backup = engineBackupFor(i.def, i.replicated, i.tls);
+  const redis = i.def.family === 'redis' || i.def.family === 'valkey';
+  check(backup.initdbRestore !== undefined || redis, scope, `\`restoreFrom\` a dump is not offered for ${engine}: ${backup.notes}`);
+  check(!i.replication || !(i.replication.image || i.def.family === 'mysql'), scope,
+    `\`restoreFrom\` a dump would ${i.def.family === 'mysql' ? 'run on every Group Replication member and make them diverge' : 'bypass Patroni, which bootstraps the cluster itself'}: restore a single instance from the dump${i.def.family === 'postgresql' ? ', or use Restore.pointInTime' : ''}.`);
+  check(!i.hasInitScripts || redis, scope, '`restoreFrom` a dump uses the first-start scripts folder, and so does `initScripts`: load one, then the other through a Job.');
+  const s3 = o.target._s3 !== undefined;
+  const source = o.sourceName ?? i.name;
+  check(o.file === undefined || /^[A-Za-z0-9._-]+$/.test(o.file), scope, `\`restoreFrom\` file "${o.file}" must be a plain file name.`);
+  const marker = `${i.dataPath}/${INITIALISED[i.def.family]}`;
+  const fetch = [
+    `if [ -e ${marker} ]; then echo "data already initialised: nothing to restore"; exit 0; fi`,
+    fetchScript(s3 ? 's3' : 'pvc', source, backup.dumpExtension, source, o.file),
+    ...(redis ? ['gunzip -c /restore/dump > ' + `${i.dataPath}/dump.rdb`] : []),
+  ].join('\n');
+  const mounts: k8s.VolumeMount[] = [
+    { name: 'restore', mountPath: '/restore' },
+    { name: 'data', mountPath: i.dataPath, readOnly: !redis },
+    ...(s3 ? [] : [{ name: 'backup', mountPath: '/backup', readOnly: true }]),
+  ];
+  return {
+    initContainers: [helper('restore-fetch', s3 ? rewriteRegistry(S3_IMAGE, i.imageRegistry) : i.image, fetch, i.runAsUser, mounts,
+      s3 ? s3Env(o.target, source) : undefined)],
+    volumes: [{ name: 'restore-tmp', emptyDir: {} }, { name: 'restore', emptyDir: {} }, ...(s3 ? [] : [targetVolume(o.target)])],
+    mainMounts: redis ? [] : [{ name: 'restore', mountPath: '/restore', readOnly: true }],
+    env: [],
+    // The image runs these once, on an empty data directory, with its temporary server up.
+    scripts: redis ? undefined : { '00-restore.sh': `DUMP=/restore/dump\n${backup.initdbRestore}\n` },
+  };
+}

@@ -1,0 +1,175 @@
+import { EngineBackup } from './engine-backup';
+import { pruneRunsShell } from './jobs';
+
+export const LABEL_BACKUP = 'cdk8s-databases.io/backup';
+export const LABEL_RUN = 'cdk8s-databases.io/backup-run';
+
+export interface SnapshotScriptOptions {
+  readonly schedule: string;
+  readonly container: string;
+  readonly snapshotClass: string;
+  readonly members: string[];
+  readonly claimOf: Record<string, string>;
+  readonly backup: EngineBackup;
+  /** Label selector of the replicas, where the engine labels roles (Patroni). */
+  readonly replicaSelector?: string;
+  readonly replicated: boolean;
+  readonly instance: string;
+  readonly keepLast?: number;
+  readonly maxAgeSeconds?: number;
+}
+
+/**
+ * The snapshot run: choose the member(s), quiesce through the engine's own tools, cut one labelled
+ * VolumeSnapshot per claim, resume as soon as every snapshot has its creationTime (the cut), wait
+ * until they are ready, then prune old runs of this schedule only.
+ */
+export function snapshotScript(o: SnapshotScriptOptions): string {
+  const q = o.backup.quiesce;
+  const exec = (pod: string, script: string) => `kubectl exec "${pod}" -c ${o.container} -- sh -c "${script}"`;
+  const select: string[] = [];
+  if (o.backup.snapshotAllMembers || !o.replicated) {
+    select.push(`PODS="${o.backup.snapshotAllMembers ? o.members.join(' ') : o.members[0]}"`);
+  } else if (o.replicaSelector) {
+    select.push(
+      `PODS=$(kubectl get pods -l '${o.replicaSelector}' --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}')`,
+      `[ -n "$PODS" ] || PODS="${o.members[0]}"`,
+    );
+  } else {
+    // Snapshot a replica where there is one: the primary keeps serving writes unlocked.
+    select.push(
+      `PODS="${o.members[0]}"`,
+      `for M in ${o.members.join(' ')}; do`,
+      `  if [ "$(${exec('$M', '$ROLE_PROBE')} 2>/dev/null)" = replica ]; then PODS=$M; break; fi`,
+      'done',
+    );
+  }
+  const create = [
+    'for P in $PODS; do',
+    '  kubectl apply -f - <<EOF',
+    'apiVersion: snapshot.storage.k8s.io/v1',
+    'kind: VolumeSnapshot',
+    'metadata:',
+    `  name: ${o.schedule}-$RUN-$P`,
+    '  labels:',
+    `    ${LABEL_BACKUP}: ${o.schedule}`,
+    `    ${LABEL_RUN}: "$RUN"`,
+    `    app.kubernetes.io/instance: ${o.instance}`,
+    '    app.kubernetes.io/managed-by: cdk8s-databases',
+    'spec:',
+    `  volumeSnapshotClassName: ${o.snapshotClass}`,
+    '  source:',
+    '    persistentVolumeClaimName: data-$P',
+    'EOF',
+    'done',
+    // The snapshot is cut when the CSI driver reports its creationTime; only then may the engine resume.
+    'for P in $PODS; do',
+    `  n=0; until [ -n "$(kubectl get volumesnapshot ${o.schedule}-$RUN-$P -o jsonpath='{.status.creationTime}')" ]; do`,
+    '    n=$((n+1)); [ $n -gt 600 ] && { echo "snapshot of $P was not cut within 10 minutes"; exit 1; }; sleep 1',
+    '  done',
+    'done',
+  ];
+  const quiesced: string[] = [];
+  if (q.mode === 'session') {
+    quiesced.push(
+      'P=$(echo $PODS | cut -d" " -f1)',
+      `kubectl exec "$P" -c ${o.container} -- env RUN="$RUN" sh -c "$HOLD" > /tmp/session.log 2>&1 &`,
+      'SESSION=$!',
+      `release() { kubectl exec "$P" -c ${o.container} -- touch /tmp/cdk8s-backup/go >/dev/null 2>&1 || true; }`,
+      'trap release EXIT',
+      'n=0; until grep -q READY /tmp/session.log; do n=$((n+1)); if [ $n -gt 300 ] || ! kill -0 $SESSION 2>/dev/null; then cat /tmp/session.log; exit 1; fi; sleep 1; done',
+      ...create,
+      'release; trap - EXIT',
+      'wait $SESSION || { cat /tmp/session.log; exit 1; }',
+      // PostgreSQL: keep the backup label with the run; restore writes it as backup_label.
+      'if grep -q "^label-begin$" /tmp/session.log; then',
+      "  sed -n '/^label-begin$/,/^label-end$/p' /tmp/session.log | sed '1d;$d' > /tmp/backup_label",
+      `  kubectl create configmap ${o.schedule}-$RUN --from-file=backup_label=/tmp/backup_label`,
+      `  kubectl label configmap ${o.schedule}-$RUN ${LABEL_BACKUP}=${o.schedule} ${LABEL_RUN}="$RUN" app.kubernetes.io/instance=${o.instance} app.kubernetes.io/managed-by=cdk8s-databases`,
+      'fi',
+    );
+  } else if (q.mode === 'lock') {
+    quiesced.push(
+      `for P in $PODS; do ${exec('$P', '$LOCK')}; done`,
+      `unlock() { for P in $PODS; do ${exec('$P', '$UNLOCK')} || true; done; }`,
+      'trap unlock EXIT',
+      ...create,
+      'unlock; trap - EXIT',
+    );
+  } else {
+    quiesced.push(`for P in $PODS; do ${exec('$P', '$PREPARE')}; done`, ...create);
+  }
+  return [
+    'set -eu',
+    'RUN=$(date -u +%Y%m%dt%H%M%Sz)',
+    ...select,
+    'echo "run $RUN: snapshotting $PODS"',
+    ...quiesced,
+    `kubectl wait --for=jsonpath='{.status.readyToUse}'=true volumesnapshot -l ${LABEL_RUN}=$RUN,${LABEL_BACKUP}=${o.schedule} --timeout=60m`,
+    pruneRunsShell(o.keepLast, o.maxAgeSeconds),
+    `delete_run() { kubectl delete volumesnapshot,configmap -l ${LABEL_BACKUP}=${o.schedule},${LABEL_RUN}="$1"; }`,
+    `kubectl get volumesnapshot -l ${LABEL_BACKUP}=${o.schedule} -o jsonpath='{range .items[*]}{.metadata.labels.cdk8s-databases\\.io/backup-run}{"\\n"}{end}' | prune_runs`,
+    'echo "run $RUN: done"',
+  ].join('\n');
+}
+
+/** Runs the engine's dump into /backup/<dir>, then writes its sha256 beside it (bash, database image). */
+export function dumpScript(name: string, dir: string, backup: EngineBackup): string {
+  return [
+    'set -euo pipefail',
+    'RUN=$(date -u +%Y%m%dt%H%M%Sz)',
+    `mkdir -p /backup/${dir} /tmp/work`,
+    `F="${name}-$RUN.${backup.dumpExtension}"`,
+    `OUT="/backup/${dir}/$F"`,
+    backup.dump!,
+    `(cd /backup/${dir} && sha256sum "$F" > "$F.sha256")`,
+    'echo "$F" > /backup/.latest',
+    'echo "dumped $F ($(wc -c < "$OUT") bytes)"',
+  ].join('\n');
+}
+
+/** Keeps the dumps in a PVC folder within retention; only files named like this schedule's dumps. */
+export function pvcRetentionScript(name: string, dir: string, ext: string, keepLast?: number, maxAgeSeconds?: number): string {
+  return [
+    'set -eu',
+    pruneRunsShell(keepLast, maxAgeSeconds),
+    `delete_run() { rm -f "/backup/${dir}/${name}-$1.${ext}" "/backup/${dir}/${name}-$1.${ext}.sha256"; }`,
+    `ls /backup/${dir} | sed -n 's/^${name}-\\([0-9]\\{8\\}t[0-9]\\{6\\}z\\)\\.${ext.replace(/\./g, '\\.')}$/\\1/p' | prune_runs`,
+  ].join('\n');
+}
+
+/** Uploads the dump and its checksum, then prunes by retention (bash, AWS CLI image). */
+export function s3UploadScript(name: string, ext: string, keepLast?: number, maxAgeSeconds?: number): string {
+  return [
+    'set -euo pipefail',
+    'F=$(cat /backup/.latest)',
+    'aws --endpoint-url "$S3_ENDPOINT" s3 cp "/backup/$F" "s3://$S3_BUCKET/$S3_PREFIX/$F"',
+    'aws --endpoint-url "$S3_ENDPOINT" s3 cp "/backup/$F.sha256" "s3://$S3_BUCKET/$S3_PREFIX/$F.sha256"',
+    pruneRunsShell(keepLast, maxAgeSeconds),
+    `delete_run() { for S in "" .sha256; do aws --endpoint-url "$S3_ENDPOINT" s3 rm "s3://$S3_BUCKET/$S3_PREFIX/${name}-$1.${ext}$S"; done; }`,
+    `aws --endpoint-url "$S3_ENDPOINT" s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$S3_PREFIX/${name}-" --query 'Contents[].Key' --output text \\`,
+    `  | tr '\\t' '\\n' | sed -n "s|^$S3_PREFIX/${name}-\\([0-9]\\{8\\}t[0-9]\\{6\\}z\\)\\.${ext.replace(/\./g, '\\\\.')}$|\\1|p" | prune_runs`,
+  ].join('\n');
+}
+
+/**
+ * Fetches a dump (the newest, or the one named) and checks its sha256 before anything loads it.
+ * `source` is `s3` (AWS CLI image) or `pvc` (files under /backup/<dir>).
+ */
+export function fetchScript(source: 's3' | 'pvc', name: string, ext: string, dir: string, file?: string): string {
+  const pick = source === 's3'
+    ? `$(aws --endpoint-url "$S3_ENDPOINT" s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$S3_PREFIX/${name}-" --query 'Contents[].Key' --output text | tr '\\t' '\\n' | grep -E '\\.${ext.replace(/\./g, '\\.')}$' | sort | tail -n 1 | sed 's|.*/||')`
+    : `$(ls /backup/${dir} | grep -E '^${name}-[0-9]{8}t[0-9]{6}z\\.${ext.replace(/\./g, '\\.')}$' | sort | tail -n 1)`;
+  const get = source === 's3'
+    ? ['for S in "" .sha256; do aws --endpoint-url "$S3_ENDPOINT" s3 cp "s3://$S3_BUCKET/$S3_PREFIX/$F$S" "/restore/$F$S"; done']
+    : [`cp "/backup/${dir}/$F" "/backup/${dir}/$F.sha256" /restore/`];
+  return [
+    'set -euo pipefail',
+    `F=${file ? `"${file}"` : pick}`,
+    '[ -n "$F" ] || { echo "no dump found to restore"; exit 1; }',
+    ...get,
+    '(cd /restore && sha256sum -c "$F.sha256") || { echo "checksum mismatch for $F: refusing to load it"; exit 1; }',
+    'ln -sf "/restore/$F" /restore/dump',
+    'echo "fetched and verified $F"',
+  ].join('\n');
+}

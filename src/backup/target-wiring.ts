@@ -1,0 +1,44 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { check } from '../private/errors';
+import { checkSubdomainName } from '../private/names';
+import { BackupTarget } from './target';
+
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const PREFIX = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/;
+
+/** Checks a target: S3 endpoint, bucket (S3 naming rules), prefix, Secret name; or the claim name. */
+export function validateTarget(scope: Construct, prop: string, target: BackupTarget): void {
+  const s3 = target._s3;
+  if (s3) {
+    check(/^https?:\/\/[^\s/]+(\/.*)?$/.test(s3.endpoint), scope,
+      `\`${prop}\` target endpoint "${s3.endpoint}" must be an http(s) URL, e.g. "https://s3.eu-west-1.amazonaws.com".`);
+    check(BUCKET.test(s3.bucket) && !s3.bucket.includes('..'), scope,
+      `\`${prop}\` target bucket "${s3.bucket}" is not a valid bucket name: 3 to 63 lower-case letters, digits, '.' and '-'.`);
+    check(s3.prefix === undefined || PREFIX.test(s3.prefix), scope,
+      `\`${prop}\` target prefix "${s3.prefix}" must be key segments separated by '/', without leading or trailing '/'.`);
+    checkSubdomainName(scope, `${prop} target credentialsSecretName`, s3.credentialsSecretName);
+  } else {
+    checkSubdomainName(scope, `${prop} target claimName`, target._pvc!.claimName);
+  }
+}
+
+/** Env of the AWS CLI: endpoint, bucket, prefix, region and the keys from the target's Secret. */
+export function s3Env(target: BackupTarget, defaultPrefix: string): k8s.EnvVar[] {
+  const s3 = target._s3!;
+  return [
+    { name: 'S3_ENDPOINT', value: s3.endpoint },
+    { name: 'S3_BUCKET', value: s3.bucket },
+    { name: 'S3_PREFIX', value: s3.prefix ?? defaultPrefix },
+    { name: 'AWS_DEFAULT_REGION', value: s3.region ?? 'us-east-1' },
+    { name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: s3.credentialsSecretName, key: 'access-key-id' } } },
+    { name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: s3.credentialsSecretName, key: 'secret-access-key' } } },
+  ];
+}
+
+/** The volume mounted at /backup: a scratch emptyDir before an upload, or the target claim. */
+export function targetVolume(target: BackupTarget): k8s.Volume {
+  return target._s3
+    ? { name: 'backup', emptyDir: {} }
+    : { name: 'backup', persistentVolumeClaim: { claimName: target._pvc!.claimName } };
+}
