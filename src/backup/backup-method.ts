@@ -2,10 +2,6 @@ import { Cron, Duration, JsonPatch, ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { rewriteRegistry } from '../private/assembly';
-import { check } from '../private/errors';
-import { checkSubdomainName } from '../private/names';
-import { DatabaseRecord } from '../private/registry';
 import { ParsedCron, parseCron, worstGapMinutes } from './cron';
 import { engineBackup } from './engine-backup';
 import { LABEL_CRONJOB, S3_IMAGE, TOOLS_IMAGE, backupCronJob, jobIdentity } from './jobs';
@@ -13,6 +9,10 @@ import { Retention } from './retention';
 import { dumpScript, pvcRetentionScript, s3UploadScript, snapshotScript } from './scripts';
 import { BackupTarget } from './target';
 import { s3Env, targetVolume, validateTarget } from './target-wiring';
+import { rewriteRegistry } from '../private/assembly';
+import { check } from '../private/errors';
+import { checkSubdomainName } from '../private/names';
+import { DatabaseRecord } from '../private/registry';
 
 /** Options of volume snapshots. */
 export interface VolumeSnapshotBackupOptions {
@@ -230,8 +230,14 @@ class LogicalDumpMethod extends BackupMethod {
     const volumes = [targetVolume(this.options.target)];
     const backupMount = [{ name: 'backup', mountPath: '/backup' }];
     const dumpContainer = {
-      name: 'dump', image: a.image, script: dumpScript(a.name, dir, backup), env, volumeMounts: backupMount,
-      cpuMillis: 500, memoryMebibytes: 512, bash: true,
+      name: 'dump',
+      image: a.image,
+      script: dumpScript(a.name, dir, backup),
+      env,
+      volumeMounts: backupMount,
+      cpuMillis: 500,
+      memoryMebibytes: 512,
+      bash: true,
     };
     const keepLast = this.options.retention.keepLastCount;
     const maxAgeSeconds = this.options.retention.maxAgeSeconds;
@@ -250,12 +256,22 @@ class LogicalDumpMethod extends BackupMethod {
       initContainers: [dumpContainer],
       containers: [s3
         ? {
-          name: 'upload', image: rewriteRegistry(S3_IMAGE, a.props.imageRegistry), script: s3UploadScript(a.name, backup.dumpExtension, keepLast, maxAgeSeconds),
-          env: s3Env(this.options.target, a.name), volumeMounts: backupMount, cpuMillis: 200, memoryMebibytes: 256, bash: true,
+          name: 'upload',
+          image: rewriteRegistry(S3_IMAGE, a.props.imageRegistry),
+          script: s3UploadScript(a.name, backup.dumpExtension, keepLast, maxAgeSeconds),
+          env: s3Env(this.options.target, a.name),
+          volumeMounts: backupMount,
+          cpuMillis: 200,
+          memoryMebibytes: 256,
+          bash: true,
         }
         : {
-          name: 'retention', image: a.image, script: pvcRetentionScript(a.name, dir, backup.dumpExtension, keepLast, maxAgeSeconds),
-          volumeMounts: backupMount, cpuMillis: 50, memoryMebibytes: 64,
+          name: 'retention',
+          image: a.image,
+          script: pvcRetentionScript(a.name, dir, backup.dumpExtension, keepLast, maxAgeSeconds),
+          volumeMounts: backupMount,
+          cpuMillis: 50,
+          memoryMebibytes: 64,
         }],
       volumes,
     });

@@ -71,7 +71,7 @@ export function engineBackupFor(def: EngineDefinition, replicated: boolean, tls:
             'echo "SELECT \'started \' || pg_backup_start(\'$RUN\', true);" >&3',
             waitFor('^started'),
             ...waitForGo('echo "SELECT pg_backup_stop(false);" >&3'),
-            `echo "SELECT 'label-begin'; SELECT labelfile FROM pg_backup_stop(false); SELECT 'label-end';" >&3`,
+            'echo "SELECT \'label-begin\'; SELECT labelfile FROM pg_backup_stop(false); SELECT \'label-end\';" >&3',
             'echo "\\\\q" >&3; exec 3>&-; wait $CLIENT',
             `sed -n '/^label-begin$/,/^label-end$/p' ${SESSION_DIR}/out`,
           ].join('\n'),

@@ -1,15 +1,15 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { rewriteRegistry } from '../private/assembly-images';
-import { check } from '../private/errors';
-import { checkSubdomainName } from '../private/names';
-import { restrictedContainerSecurity } from '../pod/security';
-import { EngineDefinition, ReplicationPlan } from '../engines/engine-definition';
 import { engineBackupFor } from './engine-backup';
 import { S3_IMAGE } from './jobs';
 import { Restore } from './restore';
 import { fetchScript } from './scripts';
 import { s3Env, targetVolume, validateTarget } from './target-wiring';
+import { EngineDefinition, ReplicationPlan } from '../engines/engine-definition';
+import { restrictedContainerSecurity } from '../pod/security';
+import { rewriteRegistry } from '../private/assembly-images';
+import { check } from '../private/errors';
+import { checkSubdomainName } from '../private/names';
 
 /** What a restore adds to a new database's pods and claims. */
 export interface RestoreParts {

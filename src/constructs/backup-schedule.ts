@@ -1,6 +1,8 @@
 import { ApiObject, Cron } from 'cdk8s';
 import { Construct } from 'constructs';
+import { IDatabase } from './database';
 import { BackupMethod, BoundBackup } from '../backup/backup-method';
+import { parseCron } from '../backup/cron';
 import { engineBackup } from '../backup/engine-backup';
 import { S3_IMAGE, backupCronJob, jobIdentity } from '../backup/jobs';
 import { fetchScript } from '../backup/scripts';
@@ -8,9 +10,7 @@ import { s3Env, targetVolume } from '../backup/target-wiring';
 import { imageFor, rewriteRegistry } from '../private/assembly';
 import { check, DatabaseConfigError } from '../private/errors';
 import { databaseRecord } from '../private/registry';
-import { parseCron } from '../backup/cron';
 import { ReportEntry, SynthReport } from '../report/synth-report';
-import { IDatabase } from './database';
 
 /** Options of the scheduled restore verification. */
 export interface RestoreVerificationOptions {
@@ -93,7 +93,9 @@ export class BackupSchedule extends Construct {
     const names = bound.map((b) => b.cronJobName).filter((n) => n !== undefined);
     check(new Set(names).size === names.length, this,
       '`methods` has two methods of the same kind: their CronJobs would share a name. Give one of each kind.');
-    this.summaries = bound.map((b) => ({ method: b.method, cronJobName: b.cronJobName, worstCaseRpoSeconds: b.worstCaseRpoSeconds, restorePath: b.restorePath }));
+    this.summaries = bound.map((b) => ({
+      method: b.method, cronJobName: b.cronJobName, worstCaseRpoSeconds: b.worstCaseRpoSeconds, restorePath: b.restorePath,
+    }));
     this.worstCaseRpoSeconds = Math.min(...bound.map((b) => b.worstCaseRpoSeconds));
 
     let verifyName: string | undefined;

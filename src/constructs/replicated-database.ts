@@ -3,7 +3,6 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IDatabase } from './database';
 import { ReplicatedDatabaseProps } from './replicated-database-props';
-import { registerDatabase } from '../private/registry';
 import { BudgetPlan } from '../disruption/budgets';
 import { budgetJson, createBudgets, planBudgets } from '../disruption/pdb';
 import { Engine } from '../engines/engine';
@@ -14,6 +13,7 @@ import { AssemblyGroup, DatabaseAssembly, LABEL_RACK } from '../private/assembly
 import { connectionEnv } from '../private/connection-env';
 import { check } from '../private/errors';
 import { MAX_STATEFULSET_NAME } from '../private/names';
+import { registerDatabase } from '../private/registry';
 import { validateProps } from '../private/validate-props';
 import { validateLayout } from '../private/validate-replication';
 import { ReportEntry, SynthReport } from '../report/synth-report';

@@ -1,10 +1,10 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
+import { Restore } from '../backup/restore';
 import { Engine } from '../engines/engine';
 import { DatabaseToleration, DedicatedNodes, NodeRequirement } from '../pod/placement';
 import { QosClass } from '../pod/resources';
 import { PodManagementPolicy, UpdateStrategy } from '../pod/update-strategy';
-import { Restore } from '../backup/restore';
 import { Credentials } from '../security/credentials';
 import { TlsOptions } from '../security/tls';
 import { PvcRetention, StorageAccessMode, VolumeMode } from '../storage/volume';

@@ -4,13 +4,13 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IDatabase } from './database';
 import { StatefulDatabaseProps } from './stateful-database-props';
-import { registerDatabase } from '../private/registry';
 import { Engine } from '../engines/engine';
 import { DatabaseConnections } from '../network/connections';
 import { DatabaseAssembly } from '../private/assembly';
 import { connectionEnv } from '../private/connection-env';
 import { ANNOTATION_DECISION } from '../private/labels';
 import { MAX_STATEFULSET_NAME } from '../private/names';
+import { registerDatabase } from '../private/registry';
 import { validateProps } from '../private/validate-props';
 
 /**
