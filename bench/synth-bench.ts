@@ -7,8 +7,10 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ApiObject, App, Chart } from 'cdk8s';
-import { Engine, PostgresVersion, ReplicatedDatabase, StatefulDatabase } from '../src';
+import { ApiObject, App, Chart, Cron } from 'cdk8s';
+import {
+  BackupMethod, BackupSchedule, BackupTarget, Engine, PostgresVersion, ReplicatedDatabase, Retention, StatefulDatabase,
+} from '../src';
 
 // Compiled to bench/.build/bench/: the project root is three levels up.
 const ROOT = path.resolve(__dirname, '../../..');
@@ -23,14 +25,31 @@ function newApp(): { app: App; chart: Chart } {
   return { app, chart: new Chart(app, 'bench', { namespace: 'bench' }) };
 }
 
-/** Ours: N databases through the constructs, synthesized to YAML in memory. */
-function ours(kind: Kind, n: number): string {
-  const { app, chart } = newApp();
+const S3 = BackupTarget.s3({ endpoint: 'https://s3.example.com', bucket: 'bench-backups', credentialsSecretName: 'backup-s3' });
+
+/** N databases through the constructs; each ReplicatedDatabase with a BackupSchedule (snapshots and dumps). */
+function build(chart: Chart, kind: Kind, n: number): void {
   const engine = Engine.postgres({ version: PostgresVersion.V16 });
   for (let i = 0; i < n; i++) {
-    if (kind === 'StatefulDatabase') new StatefulDatabase(chart, `db${i}`, { engine, name: `db${i}` });
-    else new ReplicatedDatabase(chart, `db${i}`, { engine, name: `db${i}`, replicas: 3, zones: ZONES });
+    if (kind === 'StatefulDatabase') {
+      new StatefulDatabase(chart, `db${i}`, { engine, name: `db${i}` });
+      continue;
+    }
+    const db = new ReplicatedDatabase(chart, `db${i}`, { engine, name: `db${i}`, replicas: 3, zones: ZONES });
+    new BackupSchedule(chart, `backup${i}`, {
+      database: db,
+      methods: [
+        BackupMethod.volumeSnapshot({ snapshotClassName: 'csi-snap', schedule: Cron.schedule({ minute: '0', hour: '*/6' }), retention: Retention.keepLast(8) }),
+        BackupMethod.logicalDump({ schedule: Cron.schedule({ minute: '30', hour: '2' }), target: S3, retention: Retention.keepLast(14) }),
+      ],
+    });
   }
+}
+
+/** Ours: synthesized to YAML in memory. */
+function ours(kind: Kind, n: number): string {
+  const { app, chart } = newApp();
+  build(chart, kind, n);
   return app.synthYaml();
 }
 
@@ -42,13 +61,8 @@ function floor(manifests: any[]): string {
 }
 
 function manifestsOf(kind: Kind, n: number): any[] {
-  const { app, chart } = newApp();
-  const engine = Engine.postgres({ version: PostgresVersion.V16 });
-  for (let i = 0; i < n; i++) {
-    if (kind === 'StatefulDatabase') new StatefulDatabase(chart, `db${i}`, { engine, name: `db${i}` });
-    else new ReplicatedDatabase(chart, `db${i}`, { engine, name: `db${i}`, replicas: 3, zones: ZONES });
-  }
-  void app;
+  const { chart } = newApp();
+  build(chart, kind, n);
   return JSON.parse(JSON.stringify(chart.toJson()));
 }
 
@@ -120,7 +134,7 @@ function main(): void {
   for (const kind of ['StatefulDatabase', 'ReplicatedDatabase'] as Kind[]) {
     const rows = measure(kind);
     results[kind] = Object.fromEntries(rows.map((r) => [String(r.n), r]));
-    lines.push(`### ${kind}${kind === 'ReplicatedDatabase' ? ' (3 replicas, PostgreSQL, 3 zones)' : ' (PostgreSQL)'}`, '',
+    lines.push(`### ${kind}${kind === 'ReplicatedDatabase' ? ' (3 replicas, PostgreSQL, 3 zones, with a BackupSchedule of snapshots and dumps)' : ' (PostgreSQL)'}`, '',
       '| N | objects | ours ms | floor ms | ms / database | ms / object | ours / floor | peak RSS MB |', '|---|---|---|---|---|---|---|---|');
     for (const r of rows) lines.push(`| ${r.n} | ${r.objects} | ${r.oursMs} | ${r.floorMs} | ${r.msPerDatabase} | ${r.msPerObject} | ${r.ratioToFloor} | ${r.peakRssMb} |`);
     const per100 = results[kind]['100'].msPerDatabase;

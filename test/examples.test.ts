@@ -29,7 +29,7 @@ function runExample(name: string): any[] {
 
 describe('examples', () => {
   test('there is one per engine, and one replicated app with every engine', () => {
-    expect(names.sort()).toEqual(['cassandra', 'mongodb', 'mysql', 'postgres', 'redis', 'replicated']);
+    expect(names.sort()).toEqual(['backups', 'cassandra', 'mongodb', 'mysql', 'postgres', 'redis', 'replicated']);
   });
 
   test.each(names)('%s synthesizes valid objects', (name) => {

@@ -1,0 +1,83 @@
+import { App, Chart, Cron, Duration, Size } from 'cdk8s';
+import {
+  BackupMethod, BackupSchedule, BackupTarget, Engine, MongoDbVersion, PostgresVersion, ReplicatedDatabase, Restore,
+  Retention, StatefulDatabase,
+} from '../../src';
+
+// Backups and the way back. `cdk8s synth` also writes the worst-case RPO of each method and its
+// restore path into dist/cdk8s-databases.report.{json,md}.
+const app = new App();
+const zones = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
+const objectStore = BackupTarget.s3({
+  endpoint: 'https://s3.eu-west-1.amazonaws.com',
+  bucket: 'acme-database-backups',
+  prefix: 'prod',
+  credentialsSecretName: 'backup-s3-credentials', // keys: access-key-id, secret-access-key
+});
+
+// PostgreSQL on Patroni: application-consistent snapshots of a replica every 6 hours (pg_backup_start
+// and pg_backup_stop held in one session), nightly pg_dumpall to S3, WAL archiving with WAL-G for
+// point-in-time recovery, a nightly restore test of the newest dump, and alerts.
+const shop = new Chart(app, 'orders', { namespace: 'shop' });
+const orders = new ReplicatedDatabase(shop, 'db', {
+  name: 'orders-pg',
+  engine: Engine.postgres({ version: PostgresVersion.V16 }),
+  zones,
+  storageSize: Size.gibibytes(100),
+  memory: Size.gibibytes(4),
+});
+new BackupSchedule(shop, 'backups', {
+  database: orders,
+  timeZone: 'Etc/UTC',
+  methods: [
+    BackupMethod.volumeSnapshot({
+      snapshotClassName: 'ebs-csi-snapclass',
+      schedule: Cron.schedule({ minute: '0', hour: '*/6' }),
+      retention: Retention.of({ keepLast: 28, maxAge: Duration.days(7) }),
+    }),
+    BackupMethod.logicalDump({
+      schedule: Cron.schedule({ minute: '30', hour: '2' }),
+      target: objectStore,
+      retention: Retention.keepLast(30),
+    }),
+    BackupMethod.continuousArchiving({ target: objectStore, archiveTimeout: Duration.minutes(5) }),
+  ],
+  verification: { schedule: Cron.schedule({ minute: '0', hour: '5' }) },
+  alerts: true,
+});
+
+// MongoDB: nightly mongodump --archive --gzip to a PVC, with a restore test.
+const catalog = new Chart(app, 'catalog', { namespace: 'catalog' });
+const mongo = new StatefulDatabase(catalog, 'db', { name: 'catalog-mongo', engine: Engine.mongodb({ version: MongoDbVersion.V7_0 }) });
+new BackupSchedule(catalog, 'backups', {
+  database: mongo,
+  methods: [BackupMethod.logicalDump({
+    schedule: Cron.schedule({ minute: '15', hour: '1' }),
+    target: BackupTarget.pvc({ claimName: 'catalog-backups' }),
+    retention: Retention.keepLast(14),
+  })],
+  verification: { schedule: Cron.schedule({ minute: '0', hour: '4' }) },
+});
+
+// A staging copy of orders from one of its snapshots (with the backup label of that run).
+const staging = new Chart(app, 'orders-staging', { namespace: 'staging' });
+new StatefulDatabase(staging, 'db', {
+  name: 'orders-staging',
+  engine: Engine.postgres({ version: PostgresVersion.V16 }),
+  storageSize: Size.gibibytes(100),
+  restoreFrom: Restore.fromVolumeSnapshot('orders-pg-snapshots-20261120t060000z-orders-pg-1', {
+    backupLabelConfigMap: 'orders-pg-snapshots-20261120t060000z',
+  }),
+});
+
+// Orders as it was at 10:15 UTC yesterday: a new Patroni cluster replaying the archived WAL.
+const forensics = new Chart(app, 'orders-forensics', { namespace: 'forensics' });
+new ReplicatedDatabase(forensics, 'db', {
+  name: 'orders-pitr',
+  engine: Engine.postgres({ version: PostgresVersion.V16 }),
+  zones,
+  storageSize: Size.gibibytes(100),
+  restoreFrom: Restore.pointInTime({ target: objectStore, sourceName: 'orders-pg', time: '2026-11-20T10:15:00+00:00' }),
+});
+
+app.synth();
