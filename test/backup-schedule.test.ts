@@ -152,6 +152,26 @@ describe('logical dumps', () => {
     expect(only(manifests, 'NetworkPolicy').spec.ingress[0].from).toContainEqual({ podSelector: { matchLabels: { 'cdk8s-databases.io/cronjob': 'db-dumps' } } });
   });
 
+  test('Cassandra: nodetool snapshot in every node, streamed out as tar, bundled, cleared; exec on its pods only', () => {
+    const chart = newChart('shop');
+    const db = new ReplicatedDatabase(chart, 'db', { engine: Engine.cassandra({ version: CassandraVersion.V5_0 }), name: 'events', zones: ZONES });
+    new BackupSchedule(chart, 'b', { database: db, methods: [dumps()] });
+    const manifests = synthValid(chart);
+    const { pod } = cronJob(manifests, 'events-dumps');
+    const dump = pod.initContainers[0];
+    expect(dump.image).toBe('docker.io/alpine/k8s:1.31.2');
+    expect(pod.automountServiceAccountToken).toBe(true);
+    expect(dump.command[2]).toContain('for P in events-a-0 events-b-0 events-c-0; do');
+    expect(dump.command[2]).toContain('kubectl exec "$P" -c cassandra -- nodetool snapshot -t "$RUN"');
+    expect(dump.command[2]).toContain("find . -path '*/snapshots/$RUN/*' -type f | tar -czf - -T -");
+    expect(dump.command[2]).toContain('trap clear EXIT');
+    expect(dump.command[2]).toContain('F="events-$RUN.tar.gz"');
+    expect(only(manifests, 'Role', 'events-dumps').rules).toEqual([
+      { apiGroups: [''], resources: ['pods'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'], resourceNames: ['events-a-0', 'events-b-0', 'events-c-0'] },
+    ]);
+  });
+
   test('to a PVC: the dump lands in a folder of the claim, pruned by the same image', () => {
     const chart = newChart('shop');
     const db = new StatefulDatabase(chart, 'db', { engine: Engine.postgres({ version: PostgresVersion.V16 }), name: 'orders' });
@@ -356,9 +376,9 @@ describe('BackupSchedule errors', () => {
       database: new StatefulDatabase(c, 'db', { engine: pg(), name: 'db' }),
       methods: [dumps(BackupTarget.s3({ endpoint: 's3.example.com', bucket: 'bucket', credentialsSecretName: 's' }))],
     }), 'test/b/Method0: `logicalDump` target endpoint "s3.example.com" must be an http(s) URL, e.g. "https://s3.eu-west-1.amazonaws.com".'],
-    ['dumps of Cassandra', (c) => new BackupSchedule(c, 'b', {
-      database: new StatefulDatabase(c, 'db', { engine: Engine.cassandra({ version: CassandraVersion.V4_1 }), name: 'db' }), methods: [dumps()],
-    }), 'test/b/Method0: `logicalDump`: Cassandra is backed up by volume snapshots of every node (after nodetool flush); logical dumps, dump restores and verification are not offered. Use BackupMethod.volumeSnapshot instead.'],
+    ['restore Cassandra from a dump', (c) => new StatefulDatabase(c, 'db', {
+      engine: Engine.cassandra({ version: CassandraVersion.V4_1 }), name: 'db', restoreFrom: Restore.fromDump({ target: S3 }),
+    }), "test/db: `restoreFrom` a dump is not offered for Engine 'cassandra 4.1.7': Cassandra dumps are per-node snapshots (SSTables and schema.cql) bundled in one tar; loading them back is an sstableloader operation, so dump restores and verification are not offered."],
     ['archiving of a single PostgreSQL', (c) => new BackupSchedule(c, 'b', {
       database: new StatefulDatabase(c, 'db', { engine: pg(), name: 'db' }), methods: [BackupMethod.continuousArchiving({ target: S3 })],
     }), "test/b/Method0: `continuousArchiving` needs PostgreSQL on Patroni (a ReplicatedDatabase with Engine.postgres), whose Spilo image carries WAL-G; Engine 'postgresql 16.6' as a single instance has no WAL archiving here. Use logical dumps or volume snapshots."],

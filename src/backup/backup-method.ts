@@ -202,7 +202,9 @@ class LogicalDumpMethod extends BackupMethod {
   public _bind(scope: Construct, ctx: BackupBindContext): BoundBackup {
     const a = ctx.record.assembly;
     const backup = engineBackup(a);
-    check(backup.dump !== undefined, scope, `\`logicalDump\`: ${backup.notes} Use BackupMethod.volumeSnapshot instead.`);
+    check(backup.dump !== undefined || backup.dumpThroughExec !== undefined, scope, `\`logicalDump\`: ${backup.notes} Use BackupMethod.volumeSnapshot instead.`);
+    const members = ctx.record.members.map((m) => m.pod);
+    const viaExec = backup.dump === undefined;
     const parsed = checkSchedule(scope, 'logicalDump', this.options.schedule);
     checkRetention(scope, 'logicalDump', this.options.retention);
     validateTarget(scope, 'logicalDump', this.options.target);
@@ -224,21 +226,34 @@ class LogicalDumpMethod extends BackupMethod {
           : `mongodb://${a.host}:${a.port}/`,
       }] : []),
     ];
-    jobIdentity(scope, 'Dump', name, ctx.labels, []);
+    // Dumps through exec (Cassandra) may exec into this database's pods, nothing else.
+    jobIdentity(scope, 'Dump', name, ctx.labels, viaExec ? [
+      { apiGroups: [''], resources: ['pods'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'], resourceNames: members },
+    ] : []);
     // The dump Job connects like an application: admit it to the client port.
     a.connections.allowFrom(kplus.Pods.select(scope, 'DumpPods', { labels: { [LABEL_CRONJOB]: name } }));
     const volumes = [targetVolume(this.options.target)];
     const backupMount = [{ name: 'backup', mountPath: '/backup' }];
-    const dumpContainer = {
-      name: 'dump',
-      image: a.image,
-      script: dumpScript(a.name, dir, backup),
-      env,
-      volumeMounts: backupMount,
-      cpuMillis: 500,
-      memoryMebibytes: 512,
-      bash: true,
-    };
+    const dumpContainer = viaExec
+      ? {
+        name: 'dump',
+        image: rewriteRegistry(TOOLS_IMAGE, a.props.imageRegistry),
+        script: dumpScript(a.name, dir, backup, { members, container: a.def.family }),
+        volumeMounts: backupMount,
+        cpuMillis: 500,
+        memoryMebibytes: 512,
+      }
+      : {
+        name: 'dump',
+        image: a.image,
+        script: dumpScript(a.name, dir, backup),
+        env,
+        volumeMounts: backupMount,
+        cpuMillis: 500,
+        memoryMebibytes: 512,
+        bash: true,
+      };
     const keepLast = this.options.retention.keepLastCount;
     const maxAgeSeconds = this.options.retention.maxAgeSeconds;
     backupCronJob(scope, 'DumpCronJob', {
@@ -247,7 +262,7 @@ class LogicalDumpMethod extends BackupMethod {
       timeZone: ctx.timeZone,
       labels: ctx.labels,
       serviceAccountName: name,
-      needsApiToken: false,
+      needsApiToken: viaExec,
       runAsUser: a.replication?.runAsUser ?? a.def.runAsUser,
       fsGroup: a.replication?.fsGroup ?? a.def.fsGroup,
       deadlineSeconds: 6 * 3600,

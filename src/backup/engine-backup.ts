@@ -24,6 +24,11 @@ export interface EngineBackup {
   readonly dumpExtension: string;
   /** Writes a compressed dump of the database at $DB_HOST to $OUT (bash, database image); undefined: not supported. */
   readonly dump?: string;
+  /**
+   * Engines whose dump is taken inside each member (Cassandra snapshots): writes $OUT from `kubectl exec`
+   * into the members (sh, tools image). Gets the member pods and the container name.
+   */
+  readonly dumpThroughExec?: (members: string[], container: string) => string;
   /** Loads the dump file $DUMP into a server started by the image's entrypoint (a /docker-entrypoint-initdb.d script). */
   readonly initdbRestore?: string;
   /** Starts a throwaway server in the Job pod, loads $DUMP, runs $CHECK and prints its result (bash, official image). */
@@ -185,7 +190,21 @@ export function engineBackupFor(def: EngineDefinition, replicated: boolean, tls:
         quiesce: { mode: 'prepare', prepare: 'nodetool flush' },
         snapshotAllMembers: true,
         dumpExtension: 'tar.gz',
-        notes: 'Cassandra is backed up by volume snapshots of every node (after nodetool flush); logical dumps, dump restores and verification are not offered.',
+        // A Cassandra snapshot (hard links to the node's SSTables, with each table's schema.cql) per node,
+        // streamed out of the node as a tar and bundled with the others, then cleared.
+        // https://cassandra.apache.org/doc/latest/cassandra/managing/operating/backups.html#snapshots
+        dumpThroughExec: (members, container) => [
+          'mkdir -p /tmp/work/nodes',
+          `clear() { for P in ${members.join(' ')}; do kubectl exec "$P" -c ${container} -- nodetool clearsnapshot -t "$RUN" >/dev/null 2>&1 || true; done; }`,
+          'trap clear EXIT',
+          `for P in ${members.join(' ')}; do`,
+          `  kubectl exec "$P" -c ${container} -- nodetool snapshot -t "$RUN" >/dev/null`,
+          `  kubectl exec "$P" -c ${container} -- sh -c "cd /var/lib/cassandra/data && find . -path '*/snapshots/$RUN/*' -type f | tar -czf - -T -" > "/tmp/work/nodes/$P.tar.gz"`,
+          'done',
+          'clear; trap - EXIT',
+          'tar -czf "$OUT" -C /tmp/work/nodes .',
+        ].join('\n'),
+        notes: 'Cassandra dumps are per-node snapshots (SSTables and schema.cql) bundled in one tar; loading them back is an sstableloader operation, so dump restores and verification are not offered.',
       };
     default:
       return {

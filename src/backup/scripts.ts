@@ -113,15 +113,18 @@ export function snapshotScript(o: SnapshotScriptOptions): string {
   ].join('\n');
 }
 
-/** Runs the engine's dump into /backup/<dir>, then writes its sha256 beside it (bash, database image). */
-export function dumpScript(name: string, dir: string, backup: EngineBackup): string {
+/**
+ * Runs the engine's dump into /backup/<dir>, then writes its sha256 beside it (bash in the database
+ * image; sh with kubectl for dumps taken through exec).
+ */
+export function dumpScript(name: string, dir: string, backup: EngineBackup, exec?: { members: string[]; container: string }): string {
   return [
-    'set -euo pipefail',
+    exec ? 'set -eu' : 'set -euo pipefail',
     'RUN=$(date -u +%Y%m%dt%H%M%Sz)',
     `mkdir -p /backup/${dir} /tmp/work`,
     `F="${name}-$RUN.${backup.dumpExtension}"`,
     `OUT="/backup/${dir}/$F"`,
-    backup.dump!,
+    exec ? backup.dumpThroughExec!(exec.members, exec.container) : backup.dump!,
     `(cd /backup/${dir} && sha256sum "$F" > "$F.sha256")`,
     'echo "$F" > /backup/.latest',
     'echo "dumped $F ($(wc -c < "$OUT") bytes)"',
