@@ -41,6 +41,12 @@ describe('manifest validator', () => {
     expect(manifestProblems(latest).join()).toMatch(/no pinned tag/);
   });
 
+  test('rejects a container that sets the same env var twice', () => {
+    const bad = sts('orders');
+    (bad.spec.template.spec.containers[0] as any).env = [{ name: 'A', value: '1' }, { name: 'A', value: '2' }];
+    expect(manifestProblems(bad).join()).toMatch(/sets env A twice/);
+  });
+
   test('rejects Service names that are not DNS-1035 labels', () => {
     const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: '1orders' }, spec: { ports: [{ port: 1 }] } };
     expect(manifestProblems(svc).join()).toMatch(/DNS-1035/);

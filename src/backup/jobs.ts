@@ -1,7 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { restrictedContainerSecurity, restrictedPodSecurity } from '../pod/security';
+import { scriptContainer } from '../pod/script-container';
+import { restrictedPodSecurity } from '../pod/security';
 
 /** kubectl and a POSIX shell, for the Jobs that talk to the Kubernetes API (snapshots, exec). */
 export const TOOLS_IMAGE = 'docker.io/alpine/k8s:1.31.2';
@@ -40,19 +41,7 @@ export interface BackupCronJobOptions {
 }
 
 function container(c: JobContainer, runAsUser: number): k8s.Container {
-  const cpu = k8s.Quantity.fromString(`${c.cpuMillis}m`);
-  const memory = k8s.Quantity.fromString(`${c.memoryMebibytes}Mi`);
-  return {
-    name: c.name,
-    image: c.image,
-    imagePullPolicy: 'IfNotPresent',
-    command: c.bash ? ['bash', '-c', c.script] : ['sh', '-c', c.script],
-    env: [{ name: 'HOME', value: '/tmp' }, ...(c.env ?? [])],
-    // Guaranteed QoS for backup Jobs too: requests equal limits.
-    resources: { requests: { cpu, memory }, limits: { cpu, memory } },
-    securityContext: restrictedContainerSecurity(runAsUser),
-    volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...(c.volumeMounts ?? [])],
-  };
+  return scriptContainer({ ...c, runAsUser, tmpVolume: 'tmp' });
 }
 
 /**

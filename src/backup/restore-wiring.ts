@@ -6,7 +6,7 @@ import { Restore } from './restore';
 import { fetchScript } from './scripts';
 import { s3Env, targetVolume, validateTarget } from './target-wiring';
 import { EngineDefinition, ReplicationPlan } from '../engines/engine-definition';
-import { restrictedContainerSecurity } from '../pod/security';
+import { scriptContainer } from '../pod/script-container';
 import { rewriteRegistry } from '../private/assembly-images';
 import { check } from '../private/errors';
 import { checkSubdomainName } from '../private/names';
@@ -44,19 +44,8 @@ const INITIALISED: Record<string, string> = {
   valkey: 'dump.rdb',
 };
 
-function helper(name: string, image: string, script: string, runAsUser: number, mounts: k8s.VolumeMount[], env?: k8s.EnvVar[]): k8s.Container {
-  const cpu = k8s.Quantity.fromString('200m');
-  const memory = k8s.Quantity.fromString('256Mi');
-  return {
-    name,
-    image,
-    imagePullPolicy: 'IfNotPresent',
-    command: ['bash', '-c', script],
-    env: [{ name: 'HOME', value: '/tmp' }, ...(env ?? [])],
-    resources: { requests: { cpu, memory }, limits: { cpu, memory } },
-    securityContext: restrictedContainerSecurity(runAsUser),
-    volumeMounts: [{ name: 'restore-tmp', mountPath: '/tmp' }, ...mounts],
-  };
+function helper(name: string, image: string, script: string, runAsUser: number, volumeMounts: k8s.VolumeMount[], env?: k8s.EnvVar[]): k8s.Container {
+  return scriptContainer({ name, image, script, runAsUser, volumeMounts, env, cpuMillis: 200, memoryMebibytes: 256, tmpVolume: 'restore-tmp', bash: true });
 }
 
 export function restoreParts(scope: Construct, restore: Restore, i: RestoreInputs): RestoreParts {

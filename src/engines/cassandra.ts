@@ -86,7 +86,6 @@ export function cassandraDefinition(props: CassandraEngineProps): EngineDefiniti
       suffix: 'roles',
       runAsUser: 999,
       env: [
-        plainEnv('HOME', '/tmp'),
         // In-cluster only; the Job does not mount the CA, so cqlsh encrypts without verifying.
         ...(ctx.tlsPath ? [plainEnv('SSL_VALIDATE', 'false')] : []),
         plainEnv('CQL_HOST', ctx.name),

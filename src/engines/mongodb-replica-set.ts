@@ -1,6 +1,6 @@
 import { ReplicationContext, ReplicationPlan } from './engine-definition';
 import { ReplicationMode } from './engine-port';
-import { plainEnv, secretEnv, shellProbe } from './probes';
+import { secretEnv, shellProbe } from './probes';
 
 export const KEYFILE_KEY = 'keyfile';
 const KEYFILE_DIR = '/keyfile';
@@ -59,7 +59,6 @@ export function replicaSetPlan(ctx: ReplicationContext, base: { args: string[]; 
       suffix: 'rs-init',
       runAsUser: 999,
       env: [
-        plainEnv('HOME', '/tmp'),
         secretEnv('DB_USER', ctx.credentials.secretName, ctx.credentials.usernameKey),
         secretEnv('DB_PASSWORD', ctx.credentials.secretName, ctx.credentials.passwordKey),
       ],

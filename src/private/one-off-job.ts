@@ -1,7 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { restrictedContainerSecurity, restrictedPodSecurity } from '../pod/security';
+import { scriptContainer } from '../pod/script-container';
+import { restrictedPodSecurity } from '../pod/security';
 
 /** A short Job that runs a shell script once, with restricted security and Guaranteed resources. */
 export interface OneOffJobOptions {
@@ -20,8 +21,6 @@ export interface OneOffJobOptions {
 }
 
 export function oneOffJob(scope: Construct, id: string, options: OneOffJobOptions): ApiObject {
-  const cpu = k8s.Quantity.fromString(`${options.cpuMillis ?? 100}m`);
-  const memory = k8s.Quantity.fromString(`${options.memoryMebibytes ?? 64}Mi`);
   return new k8s.KubeJob(scope, id, {
     metadata: { name: options.name, labels: options.labels },
     spec: {
@@ -36,16 +35,16 @@ export function oneOffJob(scope: Construct, id: string, options: OneOffJobOption
           automountServiceAccountToken: options.needsApiToken,
           securityContext: restrictedPodSecurity(options.runAsUser, options.runAsUser),
           imagePullSecrets: options.imagePullSecrets?.map((name) => ({ name })),
-          containers: [{
+          containers: [scriptContainer({
             name: 'run',
             image: options.image,
-            imagePullPolicy: 'IfNotPresent',
-            command: ['sh', '-c', options.script],
-            env: options.env.length > 0 ? options.env : undefined,
-            resources: { requests: { cpu, memory }, limits: { cpu, memory } },
-            securityContext: restrictedContainerSecurity(options.runAsUser),
-            volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
-          }],
+            script: options.script,
+            env: options.env,
+            runAsUser: options.runAsUser,
+            cpuMillis: options.cpuMillis ?? 100,
+            memoryMebibytes: options.memoryMebibytes ?? 64,
+            tmpVolume: 'tmp',
+          })],
           volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }],
         },
       },

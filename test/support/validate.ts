@@ -126,6 +126,9 @@ function nameProblems(m: Manifest, id: string): string[] {
     for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
       if (!DNS1123_LABEL.test(c.name)) problems.push(`${id}: container name "${c.name}" invalid`);
       if (!/:[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(c.image) || /:latest$/.test(c.image)) problems.push(`${id}: image "${c.image}" has no pinned tag`);
+      const envNames = (c.env ?? []).map((e: any) => e.name);
+      const dup = envNames.find((n: string, i: number) => envNames.indexOf(n) !== i);
+      if (dup) problems.push(`${id}: container "${c.name}" sets env ${dup} twice (the last one silently wins)`);
       for (const p of c.ports ?? []) {
         if (p.name && (p.name.length > 15 || !PORT_NAME.test(p.name))) problems.push(`${id}: port name "${p.name}" invalid`);
       }
