@@ -208,6 +208,7 @@ describe.each([
     const sentinel = pod.containers.find((c: any) => c.name === 'sentinel');
     expect(sentinel.command[2]).toContain('sentinel monitor primary $primary 6379 2');
     expect(sentinel.command[2]).toContain('sentinel announce-hostnames yes');
+    expect(sentinel.command[2]).toContain('requirepass $DB_PASSWORD\nsentinel sentinel-pass $DB_PASSWORD');
     expect(sentinel.resources.limits).toEqual(sentinel.resources.requests);
     expect(only(manifests, 'Service', 'db').spec.ports.map((p: any) => p.port)).toEqual([6379, 26379]);
     expect(only(manifests, 'ConfigMap', 'db-config').data).not.toHaveProperty('sentinel.conf');

@@ -55,6 +55,10 @@ export function sentinelPlan(ctx: ReplicationContext, flavour: SentinelFlavour, 
     `sentinel failover-timeout ${MASTER_SET} 60000`,
     `sentinel parallel-syncs ${MASTER_SET} 1`,
     `sentinel auth-pass ${MASTER_SET} $DB_PASSWORD`,
+    // Sentinels take the same password as the data servers, and use it with each other.
+    // https://redis.io/docs/latest/operate/oss_and_stack/management/sentinel/#configuring-sentinel-instances-with-authentication
+    'requirepass $DB_PASSWORD',
+    'sentinel sentinel-pass $DB_PASSWORD',
     'EOF',
     `exec ${flavour.server} /sentinel/sentinel.conf --sentinel`,
   ].join('\n');
