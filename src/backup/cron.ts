@@ -69,6 +69,15 @@ function value(token: string, f: { name: string; min: number; max: number; names
  * RPO of a backup on this schedule. Undefined when the schedule never fires.
  */
 export function worstGapMinutes(cron: ParsedCron): number | undefined {
+  // Two years of minutes is real work, and schedules repeat across databases: remember each answer.
+  const key = cron.sets.map((set) => set.map((b) => (b ? 1 : 0)).join('')).join('|') + (cron.eitherDay ? '|or' : '');
+  if (!gaps.has(key)) gaps.set(key, computeWorstGap(cron));
+  return gaps.get(key);
+}
+
+const gaps = new Map<string, number | undefined>();
+
+function computeWorstGap(cron: ParsedCron): number | undefined {
   const [minutes, hours, doms, months, dows] = cron.sets;
   const start = Date.UTC(2025, 0, 1);
   let first: number | undefined;
