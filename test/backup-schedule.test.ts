@@ -417,3 +417,19 @@ describe('BackupSchedule errors', () => {
     expect(() => build(newChart('shop'))).toThrow(message);
   });
 });
+
+describe('BackupSchedule defaults', () => {
+  test('no alerts, no verification, no time zone; archiving every 5 minutes with 7 daily base backups', () => {
+    const chart = newChart('shop');
+    const pg = new ReplicatedDatabase(chart, 'pg', { engine: Engine.postgres({ version: PostgresVersion.V16 }), name: 'orders', zones: ZONES });
+    const schedule = new BackupSchedule(chart, 'b', { database: pg, methods: [snapshots(), BackupMethod.continuousArchiving({ target: S3 })] });
+    const manifests = synthValid(chart);
+    expect(manifests.filter((m) => m.kind === 'PrometheusRule')).toEqual([]);
+    expect(manifests.filter((m) => m.kind === 'CronJob').map((c) => c.metadata.name)).toEqual(['orders-snapshots']);
+    expect(cronJob(manifests, 'orders-snapshots').cj.spec.timeZone).toBeUndefined();
+    const main = only(manifests, 'StatefulSet').spec.template.spec.containers[0];
+    expect(env(main, 'BACKUP_SCHEDULE').value).toBe('0 1 * * *');
+    expect(env(main, 'BACKUP_NUM_TO_RETAIN').value).toBe('7');
+    expect(schedule.worstCaseRpoSeconds).toBe(300);
+  });
+});

@@ -385,3 +385,34 @@ describe('tolerance figures come from the synthesized objects', () => {
     expect(db.tolerance()).toEqual(fromYaml);
   });
 });
+
+describe('ReplicatedDatabase defaults', () => {
+  test('locks every documented default', () => {
+    const chart = newChart('data');
+    const db = new ReplicatedDatabase(chart, 'db', { engine: Engine.postgres({ version: PostgresVersion.V16 }), name: 'db' });
+    const manifests = synthValid(chart);
+    const sts = only(manifests, 'StatefulSet');
+    expect(sts.spec.replicas).toBe(3); // replicas
+    expect(sts.spec.template.spec.topologySpreadConstraints.map((c: any) => [c.topologyKey, c.whenUnsatisfiable])).toEqual([
+      ['topology.kubernetes.io/zone', 'ScheduleAnyway'], // zoneSpread without zones
+      ['kubernetes.io/hostname', 'ScheduleAnyway'], // hostSpread
+    ]);
+    expect(manifests.filter((m) => m.kind === 'PodDisruptionBudget')).toHaveLength(1); // roleBudgets: false
+    expect(only(manifests, 'ConfigMap', 'db-config').data['spilo.yaml']).toMatch(/synchronous_mode: false/); // synchronousStandbys: 0
+    expect(db.tolerance().zones).toBeUndefined(); // zones not declared
+  });
+
+  test('explicit racks with their zones, and the Cassandra replication factor default of 3', () => {
+    const chart = newChart('data');
+    new ReplicatedDatabase(chart, 'db', {
+      engine: Engine.cassandra({ version: CassandraVersion.V4_1 }),
+      name: 'ring',
+      zones: ZONES,
+      replicas: 3,
+      racks: [{ name: 'r1', zone: ZONES[0] }, { name: 'r2', zone: ZONES[1] }, { name: 'r3', zone: ZONES[2] }],
+    });
+    const manifests = synthValid(chart);
+    expect(manifests.filter((m) => m.kind === 'StatefulSet').map((s) => s.metadata.name)).toEqual(['ring-r1', 'ring-r2', 'ring-r3']);
+    expect(only(manifests, 'Job', 'ring-roles').spec.template.spec.containers[0].command[2]).toContain("'dc1': 3}");
+  });
+});

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import {
   Credentials, DatabasePriorityClass, DatabaseStorageClass, Engine, IssuerKind, MongoDbVersion, NodeSelectorOperator,
   PodManagementPolicy, PostgresVersion, PvcRetention, QosClass, RedisVersion, StatefulDatabase, StorageAccessMode,
-  TaintEffect, TolerationOperator, UpdateStrategy,
+  TaintEffect, TolerationOperator, UpdateStrategy, VolumeBindingMode,
 } from '../src';
 import { allContainers, newChart, only, synthValid } from './support/synth';
 
@@ -312,5 +312,28 @@ describe('StatefulDatabase options', () => {
     const manifests = synthValid(chart);
     expect(only(manifests, 'Service', 'cache').spec.ports.map((p: any) => p.port)).toEqual([6379]);
     expect(only(manifests, 'Service', 'cache-headless').spec.ports.map((p: any) => p.port)).toEqual([6379]);
+  });
+});
+
+describe('helper constructs', () => {
+  test('DatabaseStorageClass: reclaim, binding, expansion and mount options as asked', () => {
+    const chart = newChart();
+    new DatabaseStorageClass(chart, 'sc', {
+      provisioner: 'pd.csi.storage.gke.io',
+      name: 'scratch',
+      reclaimPolicy: PvcRetention.DELETE,
+      volumeBindingMode: VolumeBindingMode.IMMEDIATE,
+      allowVolumeExpansion: false,
+      mountOptions: ['noatime'],
+    });
+    expect(only(synthValid(chart), 'StorageClass')).toMatchObject({
+      reclaimPolicy: 'Delete', volumeBindingMode: 'Immediate', allowVolumeExpansion: false, mountOptions: ['noatime'],
+    });
+  });
+
+  test('DatabasePriorityClass: value and description as asked', () => {
+    const chart = newChart();
+    new DatabasePriorityClass(chart, 'pc', { name: 'db-high', value: 2000000, description: 'databases first' });
+    expect(only(synthValid(chart), 'PriorityClass')).toMatchObject({ metadata: { name: 'db-high' }, value: 2000000, description: 'databases first' });
   });
 });
