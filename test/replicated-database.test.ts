@@ -77,6 +77,15 @@ describe('placement', () => {
     expect(t.notes).toContain('Zones are not declared: zone-loss tolerance is not known at synth time.');
   });
 
+  test('matchLabelKeys spread each revision by itself during rolling updates', () => {
+    const { pod } = synth({
+      engine: Engine.mongodb({ version: MongoDbVersion.V7_0 }),
+      zoneSpread: Spread.required({ maxSkew: 1, matchLabelKeys: ['controller-revision-hash'] }),
+      hostSpread: Spread.preferred({ matchLabelKeys: ['controller-revision-hash'] }),
+    });
+    expect(pod.topologySpreadConstraints.map((c: any) => c.matchLabelKeys)).toEqual([['controller-revision-hash'], ['controller-revision-hash']]);
+  });
+
   test('required host spread and a zone count without names', () => {
     const { pod, db } = synth({
       engine: Engine.mongodb({ version: MongoDbVersion.V7_0 }),

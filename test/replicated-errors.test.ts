@@ -27,6 +27,8 @@ const cases: Array<[string, Partial<ReplicatedDatabaseProps>, string]> = [
   ['zoneCount disagrees', { zoneCount: 2 }, '`zoneCount` (2) disagrees with `zones` (3 names): give one of them.'],
   ['zoneCount zero', { zones: undefined, zoneCount: 0 }, '`zoneCount` (0) must be a whole number of at least 1.'],
   ['maxSkew zero', { zoneSpread: Spread.required({ maxSkew: 0 }) }, '`zoneSpread` maxSkew (0) must be a whole number of at least 1.'],
+  ['matchLabelKeys overlapping the selector', { zoneSpread: Spread.required({ matchLabelKeys: ['app.kubernetes.io/instance'] }) },
+    '`zoneSpread` matchLabelKeys "app.kubernetes.io/instance" must be a valid label key that is not one of the selector\'s (app.kubernetes.io/name, app.kubernetes.io/instance, app.kubernetes.io/component).'],
   ['minDomains zero', { hostSpread: Spread.required({ minDomains: 0 }) }, '`hostSpread` minDomains (0) must be a whole number of at least 1.'],
   ['minDomains beyond the zones leaves pods Pending', { replicas: 5, zoneSpread: Spread.required({ maxSkew: 1, minDomains: 5 }) },
     '`zoneSpread` minDomains (5) exceeds the 3 zones declared, so the scheduler allows at most maxSkew (1) members per zone: 2 of the 5 replicas would stay Pending. Lower minDomains to 3 or below, add zones, or lower `replicas`.'],

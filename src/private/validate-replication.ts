@@ -1,6 +1,9 @@
 import { IConstruct } from 'constructs';
 import { check } from './errors';
-import { MAX_STATEFULSET_NAME, isDnsLabel, isLabelValue } from './names';
+import { LABEL_COMPONENT, LABEL_INSTANCE, LABEL_NAME } from './labels';
+import { MAX_STATEFULSET_NAME, isDnsLabel, isLabelValue, isQualifiedKey } from './names';
+
+const SELECTOR_KEYS = [LABEL_NAME, LABEL_INSTANCE, LABEL_COMPONENT];
 import { ReplicatedDatabaseProps } from '../constructs/replicated-database-props';
 import { EngineDefinition, RackPlan } from '../engines/engine-definition';
 import { Spread } from '../topology/spread';
@@ -53,6 +56,11 @@ export function validateLayout(scope: IConstruct, props: ReplicatedDatabaseProps
       `\`${prop}\` maxSkew (${spread.maxSkew}) must be a whole number of at least 1.`);
     check(spread.minDomains === undefined || (Number.isInteger(spread.minDomains) && spread.minDomains >= 1), scope,
       `\`${prop}\` minDomains (${spread.minDomains}) must be a whole number of at least 1.`);
+    for (const key of spread.matchLabelKeys ?? []) {
+      // The API server refuses a key that is also in the constraint's label selector.
+      check(isQualifiedKey(key) && !SELECTOR_KEYS.includes(key), scope,
+        `\`${prop}\` matchLabelKeys "${key}" must be a valid label key that is not one of the selector's (${SELECTOR_KEYS.join(', ')}).`);
+    }
   }
   const zoneMinDomains = zoneSpread.isRequired ? (zoneSpread.minDomains ?? zoneCount) : undefined;
   if (zoneSpread.isRequired && zoneCount !== undefined && zoneMinDomains !== undefined && zoneMinDomains > zoneCount) {

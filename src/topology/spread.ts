@@ -14,6 +14,13 @@ export interface RequiredSpreadOptions {
    * @see https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/#spread-constraint-definition
    */
   readonly minDomains?: number;
+  /**
+   * Pod label keys whose values narrow the pods counted, e.g. `['controller-revision-hash']` so a rolling
+   * update spreads the new revision by itself (Kubernetes 1.27+ beta, on by default from 1.27).
+   * @default - none: all members count
+   * @see https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/#spread-constraint-definition
+   */
+  readonly matchLabelKeys?: string[];
 }
 
 /** Options of a preferred spread. */
@@ -22,6 +29,11 @@ export interface PreferredSpreadOptions {
    * @default 1
    */
   readonly maxSkew?: number;
+  /**
+   * Pod label keys whose values narrow the pods counted (see `RequiredSpreadOptions.matchLabelKeys`).
+   * @default - none: all members count
+   */
+  readonly matchLabelKeys?: string[];
 }
 
 /**
@@ -31,17 +43,17 @@ export interface PreferredSpreadOptions {
 export class Spread {
   /** The scheduler refuses placements that break the skew (`DoNotSchedule`). */
   public static required(options: RequiredSpreadOptions = {}): Spread {
-    return new Spread('DoNotSchedule', options.maxSkew ?? 1, options.minDomains);
+    return new Spread('DoNotSchedule', options.maxSkew ?? 1, options.minDomains, options.matchLabelKeys);
   }
 
   /** The scheduler prefers placements that keep the skew but schedules anyway (`ScheduleAnyway`). */
   public static preferred(options: PreferredSpreadOptions = {}): Spread {
-    return new Spread('ScheduleAnyway', options.maxSkew ?? 1, undefined);
+    return new Spread('ScheduleAnyway', options.maxSkew ?? 1, undefined, options.matchLabelKeys);
   }
 
   /** No constraint over this domain. */
   public static none(): Spread {
-    return new Spread(undefined, 0, undefined);
+    return new Spread(undefined, 0, undefined, undefined);
   }
 
   private constructor(
@@ -51,6 +63,8 @@ export class Spread {
     public readonly maxSkew: number,
     /** minDomains, for required spreads. */
     public readonly minDomains: number | undefined,
+    /** matchLabelKeys. */
+    public readonly matchLabelKeys: string[] | undefined,
   ) {}
 
   /** Whether the scheduler enforces it. */
@@ -75,6 +89,7 @@ export function spreadConstraint(spread: Spread, topologyKey: string, selector: 
     whenUnsatisfiable: spread.whenUnsatisfiable,
     labelSelector: { matchLabels: selector },
     ...(spread.isRequired && minDomains !== undefined ? { minDomains } : {}),
+    ...(spread.matchLabelKeys && spread.matchLabelKeys.length > 0 ? { matchLabelKeys: spread.matchLabelKeys } : {}),
     nodeAffinityPolicy: 'Honor',
     nodeTaintsPolicy: 'Honor',
   };
