@@ -52,7 +52,10 @@ export interface BackupScheduleProps {
 export interface BackupSummary {
   /** The method. */
   readonly method: string;
-  /** Its CronJob, when it runs as one. */
+  /**
+   * Its CronJob.
+   * @default - none (continuous archiving runs inside the database pods)
+   */
   readonly cronJobName?: string;
   /** Worst-case data loss: the longest gap between two runs (or the WAL archive timeout). */
   readonly worstCaseRpoSeconds: number;

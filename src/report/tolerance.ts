@@ -7,11 +7,17 @@ import { HOST_KEY, ZONE_KEY } from '../topology/spread';
 export interface Tolerance {
   /** Members in all StatefulSets. */
   readonly replicas: number;
-  /** Zones declared; undefined when not declared. */
+  /**
+   * Zones declared.
+   * @default - not declared
+   */
   readonly zones?: number;
   /** Members (or, for rings, replicas of each token range) that must be up for writes. */
   readonly quorum: number;
-  /** The most members one zone can hold under the synthesized spread and affinity. */
+  /**
+   * The most members one zone can hold under the synthesized spread and affinity.
+   * @default - unknown (zones not declared)
+   */
   readonly maxMembersPerZone?: number;
   /** Whole zones that can be lost while quorum holds. */
   readonly zoneFailuresTolerated: number;
