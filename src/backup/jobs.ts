@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { scriptContainer } from '../pod/script-container';
+import { ScriptContainerOptions, scriptContainer } from '../pod/script-container';
 import { restrictedPodSecurity } from '../pod/security';
 
 /** kubectl and a POSIX shell, for the Jobs that talk to the Kubernetes API (snapshots, exec). */
@@ -12,17 +12,8 @@ export const S3_IMAGE = 'docker.io/amazon/aws-cli:2.18.0';
 /** Label on the pods of each backup CronJob, so NetworkPolicies can admit exactly them. */
 export const LABEL_CRONJOB = 'cdk8s-databases.io/cronjob';
 
-export interface JobContainer {
-  readonly name: string;
-  readonly image: string;
-  readonly script: string;
-  readonly env?: k8s.EnvVar[];
-  readonly volumeMounts?: k8s.VolumeMount[];
-  readonly cpuMillis: number;
-  readonly memoryMebibytes: number;
-  /** Runs with bash (pipefail) rather than sh. */
-  readonly bash?: boolean;
-}
+/** A container of a backup Job: the script-container options less what the CronJob decides (user, /tmp). */
+export type JobContainer = Omit<ScriptContainerOptions, 'runAsUser' | 'tmpVolume'>;
 
 export interface BackupCronJobOptions {
   readonly name: string;
