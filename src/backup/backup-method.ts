@@ -96,7 +96,7 @@ export abstract class BackupMethod {
   public abstract _bind(scope: Construct, ctx: BackupBindContext): BoundBackup;
 }
 
-function checkSchedule(scope: Construct, prop: string, cron: Cron): ParsedCron {
+export function checkSchedule(scope: Construct, prop: string, cron: Cron): ParsedCron {
   const parsed = parseCron(cron.expressionString);
   check(typeof parsed !== 'string', scope,
     `\`${prop}\` schedule "${cron.expressionString}" ${parsed}. Use e.g. Cron.schedule({ minute: '0', hour: '2' }).`);
@@ -117,7 +117,7 @@ function checkRetention(scope: Construct, prop: string, r: Retention): void {
 }
 
 /** CronJob names stop at 52 characters: its Jobs add 11. */
-function cronJobName(scope: Construct, base: string, suffix: string): string {
+export function cronJobName(scope: Construct, base: string, suffix: string): string {
   const name = `${base}-${suffix}`;
   check(name.length <= 52, scope, `the CronJob name "${name}" is longer than 52 characters (its Jobs add 11): shorten the database name.`);
   return name;
@@ -135,7 +135,7 @@ class VolumeSnapshotMethod extends BackupMethod {
     checkRetention(scope, 'volumeSnapshot', this.options.retention);
     const backup = engineBackup(a);
     const name = cronJobName(scope, a.name, 'snapshots');
-    const members = ctx.record.members.map((m) => m.pod);
+    const members = ctx.record.members;
     const role = a.replication?.roleLabel;
     const q = backup.quiesce;
     const env: k8s.EnvVar[] = [
@@ -172,7 +172,6 @@ class VolumeSnapshotMethod extends BackupMethod {
           container: a.def.family,
           snapshotClass: this.options.snapshotClassName,
           members,
-          claimOf: Object.fromEntries(ctx.record.members.map((m) => [m.pod, m.claim])),
           backup,
           replicaSelector: role ? `${selector},${role.key}=${role.replicaValue}` : undefined,
           replicated: ctx.record.replicated,
@@ -203,7 +202,7 @@ class LogicalDumpMethod extends BackupMethod {
     const a = ctx.record.assembly;
     const backup = engineBackup(a);
     check(backup.dump !== undefined || backup.dumpThroughExec !== undefined, scope, `\`logicalDump\`: ${backup.notes} Use BackupMethod.volumeSnapshot instead.`);
-    const members = ctx.record.members.map((m) => m.pod);
+    const members = ctx.record.members;
     const viaExec = backup.dump === undefined;
     const parsed = checkSchedule(scope, 'logicalDump', this.options.schedule);
     checkRetention(scope, 'logicalDump', this.options.retention);

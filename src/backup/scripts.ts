@@ -9,7 +9,6 @@ export interface SnapshotScriptOptions {
   readonly container: string;
   readonly snapshotClass: string;
   readonly members: string[];
-  readonly claimOf: Record<string, string>;
   readonly backup: EngineBackup;
   /** Label selector of the replicas, where the engine labels roles (Patroni). */
   readonly replicaSelector?: string;

@@ -1,8 +1,7 @@
 import { ApiObject, Cron } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IDatabase } from './database';
-import { BackupMethod, BoundBackup } from '../backup/backup-method';
-import { parseCron } from '../backup/cron';
+import { BackupMethod, BoundBackup, checkSchedule, cronJobName } from '../backup/backup-method';
 import { engineBackup } from '../backup/engine-backup';
 import { S3_IMAGE, backupCronJob, jobIdentity } from '../backup/jobs';
 import { fetchScript } from '../backup/scripts';
@@ -131,10 +130,8 @@ export class BackupSchedule extends Construct {
     check(dump !== undefined, this, '`verification` restores the newest logical dump, but `methods` has no BackupMethod.logicalDump(...): add one.');
     const backup = engineBackup(a);
     check(backup.verify !== undefined, this, `\`verification\` is not offered for Engine '${a.def.family} ${a.def.version}': ${backup.notes}`);
-    const parsed = parseCron(o.schedule.expressionString);
-    check(typeof parsed !== 'string', this, `\`verification\` schedule "${o.schedule.expressionString}" ${parsed}.`);
-    const name = `${a.name}-verify`;
-    check(name.length <= 52, this, `the CronJob name "${name}" is longer than 52 characters (its Jobs add 11): shorten the database name.`);
+    checkSchedule(this, 'verification', o.schedule);
+    const name = cronJobName(this, a.name, 'verify');
     const check_ = o.checkQuery ?? backup.defaultCheck!;
     check(!/[\r\n]/.test(check_), this, '`verification` checkQuery must be one line.');
     const target = dump!.target!;

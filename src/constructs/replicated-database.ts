@@ -18,7 +18,7 @@ import { validateProps } from '../private/validate-props';
 import { validateLayout } from '../private/validate-replication';
 import { ReportEntry, SynthReport } from '../report/synth-report';
 import { Tolerance, computeTolerance } from '../report/tolerance';
-import { HOST_KEY, ZONE_KEY, spreadConstraint, worstMembersPerDomain } from '../topology/spread';
+import { HOST_KEY, ZONE_KEY, spreadConstraint } from '../topology/spread';
 
 /**
  * Several instances of one database with the engine's own replication and automatic failover,
@@ -128,14 +128,13 @@ export class ReplicatedDatabase extends Construct implements IDatabase {
 
     if (layout.zoneCount !== undefined && !props.allowQuorumLossOnZoneFailure) {
       const t = this.tolerance();
-      const worst = layout.racks ? t.maxMembersPerZone : worstMembersPerDomain(layout.zoneSpread, layout.replicas, layout.zoneCount);
       check(t.zoneFailuresTolerated >= 1, this,
-        `losing one zone loses quorum: ${layout.replicas} replicas over ${layout.zoneCount} zone(s) put up to ${worst} in one zone, and ${this.quorum} must stay up. Spread over more zones (\`zones\`, \`zoneSpread\`), change \`replicas\`, or accept it with \`allowQuorumLossOnZoneFailure: true\`.`);
+        `losing one zone loses quorum: ${layout.replicas} replicas over ${layout.zoneCount} zone(s) put up to ${t.maxMembersPerZone} in one zone, and ${this.quorum} must stay up. Spread over more zones (\`zones\`, \`zoneSpread\`), change \`replicas\`, or accept it with \`allowQuorumLossOnZoneFailure: true\`.`);
     }
 
     registerDatabase(this, {
       assembly: this.assembly,
-      members: groups.flatMap((g) => Array.from({ length: g.replicas }, (_, i) => ({ pod: `${g.name}-${i}`, claim: `data-${g.name}-${i}` }))),
+      members: groups.flatMap((g) => Array.from({ length: g.replicas }, (_, i) => `${g.name}-${i}`)),
       replicated: true,
     });
     SynthReport.register(this, this);

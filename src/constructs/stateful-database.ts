@@ -59,7 +59,7 @@ export class StatefulDatabase extends Construct implements IDatabase {
     this.connections = this.assembly.connections;
     this.statefulSet = this.assembly.statefulSets[0];
     if (props.blockEvictions) this.blockingBudget();
-    registerDatabase(this, { assembly: this.assembly, members: [{ pod: `${this.name}-0`, claim: `data-${this.name}-0` }], replicated: false });
+    registerDatabase(this, { assembly: this.assembly, members: [`${this.name}-0`], replicated: false });
   }
 
   /**

@@ -191,8 +191,6 @@ export interface ReplicationPlan {
   readonly formationJob?: EngineJob;
   /** How an operator moves the primary away before draining its node. */
   readonly switchoverCommand?: (primaryPod: string) => string;
-  /** How long writes pause when the primary is evicted, as the engine documents it. */
-  readonly failoverPauseSeconds?: number;
   /** What fails over by itself and what does not, for the report. */
   readonly failoverNotes: string;
 }

@@ -107,7 +107,6 @@ export function patroniPlan(ctx: ReplicationContext, major: string): Replication
     // Patroni's REST API moves the leader to the healthiest replica and waits for it.
     // https://patroni.readthedocs.io/en/latest/rest_api.html#switchover-and-failover-endpoints
     switchoverCommand: (pod) => `kubectl exec ${pod} -c postgresql -- curl -s -XPOST -d '{"leader":"${pod}"}' http://localhost:${PATRONI_PORT}/switchover`,
-    failoverPauseSeconds: LOOP_WAIT + 5,
     failoverNotes: `Patroni promotes a replica when the primary fails (after the leader lock's ${TTL} s TTL) or stops `
       + `(SIGTERM releases the lock: writes pause for about one HA loop, ${LOOP_WAIT} s, plus promotion). `
       + 'The read-write Service follows the `spilo-role: master` label, the read-only Service `spilo-role: replica`.',

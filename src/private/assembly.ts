@@ -15,11 +15,13 @@ import { StatefulDatabaseProps } from '../constructs/stateful-database-props';
 import { EngineContext, EngineDefinition, EngineJob, RackPlan, ReplicationContext, ReplicationPlan } from '../engines/engine-definition';
 import { EnginePort, PortRole } from '../engines/engine-port';
 import { DatabaseConnections } from '../network/connections';
+import { NodeSelectorOperator } from '../pod/placement';
 import { QosClass } from '../pod/resources';
 import { PodManagementPolicy, UpdateStrategy } from '../pod/update-strategy';
 import { Credentials } from '../security/credentials';
 import { credentialsGenerator } from '../security/credentials-generator';
 import { PvcRetention, StorageAccessMode, VolumeMode } from '../storage/volume';
+import { ZONE_KEY } from '../topology/spread';
 
 const DEFAULT_STORAGE = Size.gibibytes(10);
 const DEFAULT_MONITORING_NAMESPACE = 'monitoring';
@@ -48,7 +50,6 @@ export interface AssemblyOptions {
   readonly topologySpread?: (selector: Record<string, string>) => k8s.TopologySpreadConstraint[];
   /** Zones every member is restricted to (required node affinity). */
   readonly zones?: string[];
-  readonly zoneKey?: string;
 }
 
 /**
@@ -266,13 +267,12 @@ export class DatabaseAssembly {
     const selector = this.groupSelector(group);
     const podLabels = { ...this.labels.forComponent('database'), ...(group.extraSelector ?? {}) };
     const zones = group.zone ? [group.zone] : this.options.zones;
-    const zoneKey = this.options.zoneKey ?? 'topology.kubernetes.io/zone';
     const podSpec = buildPodSpec({
       ...podOptions,
       groupEnv: group.rack && this.replication?.rackEnv ? this.replication.rackEnv(group.rack) : undefined,
       requiredNodeAffinity: [
         ...(props.requiredNodeAffinity ?? []),
-        ...(zones && zones.length > 0 ? [{ key: zoneKey, operator: 'In' as any, values: zones }] : []),
+        ...(zones && zones.length > 0 ? [{ key: ZONE_KEY, operator: NodeSelectorOperator.IN, values: zones }] : []),
       ],
     });
     const updateStrategy = props.updateStrategy ?? UpdateStrategy.rollingUpdate();

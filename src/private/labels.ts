@@ -4,7 +4,6 @@ export const LABEL_INSTANCE = 'app.kubernetes.io/instance';
 export const LABEL_VERSION = 'app.kubernetes.io/version';
 export const LABEL_COMPONENT = 'app.kubernetes.io/component';
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
-export const LABEL_PART_OF = 'app.kubernetes.io/part-of';
 export const MANAGED_BY = 'cdk8s-databases';
 export const ANNOTATION_CONFIG_CHECKSUM = 'cdk8s-databases.io/config-checksum';
 export const ANNOTATION_DECISION = 'cdk8s-databases.io/decision';

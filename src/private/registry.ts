@@ -4,8 +4,8 @@ import { DatabaseAssembly } from './assembly';
 /** What a BackupSchedule needs to know about a database, without widening the public API. */
 export interface DatabaseRecord {
   readonly assembly: DatabaseAssembly;
-  /** Pods and their data claims, in ordinal order per StatefulSet. */
-  readonly members: Array<{ readonly pod: string; readonly claim: string }>;
+  /** Pod names in ordinal order per StatefulSet (their data claims are `data-<pod>`). */
+  readonly members: string[];
   readonly replicated: boolean;
 }
 

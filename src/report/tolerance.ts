@@ -1,7 +1,7 @@
 import { BudgetView, MemberView, evaluateBudgets } from '../disruption/budgets';
 import { RoleLabel } from '../engines/engine-definition';
 import { ReplicationMode } from '../engines/engine-port';
-import { HOST_KEY, ZONE_KEY } from '../topology/spread';
+import { HOST_KEY, ZONE_KEY, worstMembersPerDomain } from '../topology/spread';
 
 /** What a replicated database survives, computed from its synthesized objects. */
 export interface Tolerance {
@@ -137,6 +137,5 @@ function maxMembersPerZone(sets: any[], replicas: number, zones: number): number
     return Math.max(...perZone.values());
   }
   const c = constraint(sets[0], ZONE_KEY);
-  if (!c || c.whenUnsatisfiable !== 'DoNotSchedule' || zones <= 1) return replicas;
-  return Math.min(replicas, Math.floor((replicas + (zones - 1) * c.maxSkew) / zones));
+  return worstMembersPerDomain(c?.whenUnsatisfiable === 'DoNotSchedule', c?.maxSkew ?? 0, replicas, zones);
 }

@@ -100,7 +100,7 @@ export function spreadConstraint(spread: Spread, topologyKey: string, selector: 
  * the skew bound allows max <= min + maxSkew, so max <= (replicas + (domains - 1) * maxSkew) / domains.
  * Without a required spread, every member may land in one domain.
  */
-export function worstMembersPerDomain(spread: Spread, replicas: number, domains: number): number {
-  if (!spread.isRequired || domains <= 1) return replicas;
-  return Math.min(replicas, Math.floor((replicas + (domains - 1) * spread.maxSkew) / domains));
+export function worstMembersPerDomain(required: boolean, maxSkew: number, replicas: number, domains: number): number {
+  if (!required || domains <= 1) return replicas;
+  return Math.min(replicas, Math.floor((replicas + (domains - 1) * maxSkew) / domains));
 }
