@@ -304,10 +304,20 @@ describe('restore verification and alerts', () => {
     expect(env(verify, 'CHECK').value).toBe('SELECT count(*) FROM orders.public.orders');
     expect(verify.resources.limits).toEqual(verify.resources.requests);
     const rule = only(manifests, 'PrometheusRule');
-    expect(rule.spec.groups[0].rules.map((r: any) => [r.alert, r.expr])).toEqual([
-      ['DatabaseBackupTooOld', 'time() - kube_cronjob_status_last_successful_time{namespace="shop",cronjob="orders-snapshots"} > 25200'],
-      ['DatabaseBackupTooOld', 'time() - kube_cronjob_status_last_successful_time{namespace="shop",cronjob="orders-dumps"} > 90000'],
-      ['DatabaseRestoreVerificationFailed', 'kube_job_status_failed{namespace="shop",job_name=~"orders-verify-.*"} > 0'],
+    // Behaviour under Prometheus: test-runtime/alerts.runtime.test.ts (promtool).
+    const tooOld = (name: string, gap: number) => `time() - (kube_cronjob_status_last_successful_time{namespace="shop",cronjob="${name}"}`
+      + ` or on (namespace, cronjob) kube_cronjob_created{namespace="shop",cronjob="${name}"}) > ${gap}`;
+    const failed = 'kube_job_failed{namespace="shop",condition="true"} == 1';
+    const newestFailed = (name: string) => 'topk by (namespace, owner_name) (1, kube_job_created{namespace="shop"}'
+      + ` * on (namespace, job_name) group_left (owner_name) kube_job_owner{namespace="shop",owner_kind="CronJob",owner_name="${name}"}`
+      + ` and on (namespace, job_name) (${failed} or kube_job_complete{namespace="shop",condition="true"} == 1))`
+      + ` and on (namespace, job_name) ${failed}`;
+    expect(rule.spec.groups[0].rules.map((r: any) => [r.alert, r.labels.cronjob, r.expr])).toEqual([
+      ['DatabaseBackupTooOld', 'orders-snapshots', tooOld('orders-snapshots', 25200)],
+      ['DatabaseBackupTooOld', 'orders-dumps', tooOld('orders-dumps', 90000)],
+      ['DatabaseBackupFailed', 'orders-snapshots', newestFailed('orders-snapshots')],
+      ['DatabaseBackupFailed', 'orders-dumps', newestFailed('orders-dumps')],
+      ['DatabaseRestoreVerificationFailed', 'orders-verify', newestFailed('orders-verify')],
     ]);
   });
 

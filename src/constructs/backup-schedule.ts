@@ -1,6 +1,7 @@
 import { ApiObject, Cron } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IDatabase } from './database';
+import { backupAlertRules } from '../backup/alerts';
 import { BackupMethod, BoundBackup, checkSchedule, cronJobName } from '../backup/backup-method';
 import { engineBackup } from '../backup/engine-backup';
 import { S3_IMAGE, backupCronJob, jobIdentity } from '../backup/jobs';
@@ -41,7 +42,9 @@ export interface BackupScheduleProps {
   readonly verification?: RestoreVerificationOptions;
   /**
    * A prometheus-operator PrometheusRule: backups older than their schedule allows, failed verifications.
-   * Reads kube-state-metrics (`kube_cronjob_status_last_successful_time`, `kube_job_status_failed`).
+   * Reads kube-state-metrics (`kube_cronjob_status_last_successful_time`, `kube_cronjob_created`, `kube_job_owner`,
+   * `kube_job_created`, `kube_job_failed`, `kube_job_complete`): a schedule that never succeeded alerts too, and a
+   * failure is cleared by a newer success.
    * @default false
    */
   readonly alerts?: boolean;
@@ -187,27 +190,13 @@ export class BackupSchedule extends Construct {
 
   private alerts(bound: BoundBackup[], verifyName: string | undefined, labels: Record<string, string>): void {
     const a = databaseRecord(this.database)!.assembly;
-    const ns = a.namespace ? `namespace="${a.namespace}",` : '';
-    const rules: unknown[] = bound.filter((b) => b.cronJobName).map((b) => ({
-      alert: 'DatabaseBackupTooOld',
-      // One hour of slack beyond the schedule's longest gap for the run itself.
-      expr: `time() - kube_cronjob_status_last_successful_time{${ns}cronjob="${b.cronJobName}"} > ${b.worstCaseRpoSeconds + 3600}`,
-      for: '15m',
-      labels: { severity: 'critical' },
-      annotations: {
-        summary: `No successful ${b.method} of ${a.name} within its schedule`,
-        description: `CronJob ${b.cronJobName} last succeeded more than ${b.worstCaseRpoSeconds + 3600} s ago.`,
-      },
-    }));
-    if (verifyName) {
-      rules.push({
-        alert: 'DatabaseRestoreVerificationFailed',
-        expr: `kube_job_status_failed{${ns}job_name=~"${verifyName}-.*"} > 0`,
-        for: '5m',
-        labels: { severity: 'critical' },
-        annotations: { summary: `Restoring the newest dump of ${a.name} failed`, description: `A Job of CronJob ${verifyName} failed: the backup may not restore.` },
-      });
-    }
+    const rules = backupAlertRules({
+      databaseName: a.name,
+      namespace: a.namespace,
+      backups: bound.filter((b) => b.cronJobName)
+        .map((b) => ({ method: b.method, cronJobName: b.cronJobName!, worstCaseRpoSeconds: b.worstCaseRpoSeconds })),
+      verifyCronJobName: verifyName,
+    });
     new ApiObject(this, 'PrometheusRule', {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'PrometheusRule',
