@@ -38,6 +38,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
       coverageReporters: ['text-summary'],
     },
   },
+  // The runtime tier is test code too: linted, and allowed the dev dependencies.
+  eslintOptions: { dirs: ['src'], devdirs: ['test', 'test-runtime'] },
   gitignore: ['examples/*/dist/', 'examples/.build/', 'bench/.build/'],
 });
 
@@ -52,6 +54,13 @@ const synthExamples = project.addTask('synth:examples', {
 });
 synthExamples.exec('tsc -p examples/tsconfig.json');
 synthExamples.exec('bash examples/synth-all.sh');
+
+// The runtime tier: engines started on this machine from the synthesized YAML (needs root and the
+// packages .ci/install-runtime-deps installs). Not part of `npm test`, which stays fast and runs anywhere.
+const runtime = project.addTask('test:runtime', {
+  description: 'Run the synthesized pods as local processes against real engines (root; see .ci/install-runtime-deps)',
+});
+runtime.exec('jest --config test-runtime/jest.config.js --ci');
 
 // The synth benchmark: compiles the library (for the require timing) and the examples (for the CLI
 // timing), then runs bench/synth-bench.ts. Not a test: targets are read from bench/results.md.

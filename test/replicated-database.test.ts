@@ -210,14 +210,22 @@ describe.each([
   test('a Sentinel beside every member; members find the primary through the Sentinels', () => {
     const { main, pod, manifests, budgets, db } = synth({ engine });
     const script: string = main.command[2];
-    expect(script).toContain(`${cli} -h "$s" -p 26379 --raw sentinel get-master-addr-by-name primary`);
-    expect(script).toContain('if [ -z "$primary" ]; then primary="db-0.db-headless.data.svc"; fi');
+    expect(script).toContain(`${cli} -h "$s" -p 26379 --raw sentinel master primary`);
+    expect(script).toContain('[ -n "$primary" ] || primary="db-0.db-headless.data.svc"');
     expect(script).toContain(`exec ${server} "$@"`);
     expect(script).toContain('--replicaof "$primary" 6379');
     const sentinel = pod.containers.find((c: any) => c.name === 'sentinel');
     expect(sentinel.command[2]).toContain('sentinel monitor primary $primary 6379 2');
     expect(sentinel.command[2]).toContain('sentinel announce-hostnames yes');
-    expect(sentinel.command[2]).toContain('requirepass $DB_PASSWORD\nsentinel sentinel-pass $DB_PASSWORD');
+    expect(sentinel.command[2]).toContain(`exec ${server} /data/sentinel/sentinel.conf --sentinel`);
+    // The Sentinel keeps its view on the member's volume, and outlives the data server's hand-over.
+    expect(sentinel.volumeMounts).toEqual([{ name: 'data', mountPath: '/data' }]);
+    expect(sentinel.lifecycle.preStop.exec.command[2]).toContain(`${cli} -h 127.0.0.1 -p 6379 ping`);
+    expect(main.lifecycle.preStop.exec.command[2]).toContain('sentinel failover primary');
+    // Members start together so the Sentinels can meet after a full restart; port 26379 is declared once.
+    expect(only(manifests, 'StatefulSet').spec.podManagementPolicy).toBe('Parallel');
+    expect(main.ports.map((p: any) => p.name)).toEqual(['redis']);
+    expect(sentinel.ports.map((p: any) => p.name)).toEqual(['sentinel']);
     expect(sentinel.resources.limits).toEqual(sentinel.resources.requests);
     expect(only(manifests, 'Service', 'db').spec.ports.map((p: any) => p.port)).toEqual([6379, 26379]);
     expect(only(manifests, 'ConfigMap', 'db-config').data).not.toHaveProperty('sentinel.conf');

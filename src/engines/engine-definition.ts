@@ -152,6 +152,8 @@ export interface EngineSidecar {
   readonly ports: k8s.ContainerPort[];
   readonly readinessProbe?: k8s.Probe;
   readonly livenessProbe?: k8s.Probe;
+  /** Runs before the sidecar gets SIGTERM (e.g. stay up while the engine hands over). */
+  readonly preStop?: string[];
   readonly volumeMounts: k8s.VolumeMount[];
   readonly cpuMillis: number;
   readonly memoryMebibytes: number;
@@ -160,6 +162,12 @@ export interface EngineSidecar {
 /** A replicated topology, as the engine's own documentation runs it. */
 export interface ReplicationPlan {
   readonly mode: ReplicationMode;
+  /**
+   * How the StatefulSet starts members, unless the user sets `podManagementPolicy`. Parallel where members
+   * must meet to agree on who leads after a full restart (Sentinel).
+   * @default OrderedReady
+   */
+  readonly podManagementPolicy?: 'Parallel' | 'OrderedReady';
   /** Members that must be up for the database to accept writes (or, for rings, replicas of each range for QUORUM). */
   readonly quorum: number;
   /** A different image for replicated mode (e.g. Spilo, which carries Patroni). */

@@ -5,6 +5,8 @@ import { secretEnv, shellProbe } from './probes';
 const PORT = 6379;
 const SENTINEL_PORT = 26379;
 const MASTER_SET = 'primary';
+/** Where each member's Sentinel keeps the state it rewrites (primary, epochs, peers): on the member's own volume. */
+const SENTINEL_DIR = '/data/sentinel';
 
 export interface SentinelFlavour {
   readonly cli: string;
@@ -14,29 +16,56 @@ export interface SentinelFlavour {
 }
 
 /**
- * Primary + replicas with Redis Sentinel: every pod runs the data server and a Sentinel. On start a
- * member asks the Sentinels who the primary is and replicates from it; only when no Sentinel knows
- * (the first start of the set) does member 0 start as primary. Members announce their stable DNS names.
+ * Primary + replicas with Redis Sentinel: every pod runs the data server and a Sentinel.
+ *
+ * Who is primary is the Sentinels' decision, and each Sentinel's view carries the epoch of the failover
+ * that produced it: the view with the greatest config-epoch is the current one (Sentinel's own rule, see
+ * "Configuration propagation"). So a starting member asks every Sentinel and follows the newest view once a
+ * majority has answered, and each Sentinel keeps its rewritten configuration on the member's volume, so a
+ * full restart resumes from the last failover instead of electing whichever member happens to start first.
+ * Only a set that never ran (no Sentinel answers, no saved state) starts with member 0 as primary.
+ * Pods start in parallel: after a full restart the Sentinels must meet to agree on the newest view.
  * @see https://redis.io/docs/latest/operate/oss_and_stack/management/sentinel/
  */
 export function sentinelPlan(ctx: ReplicationContext, flavour: SentinelFlavour, tls: boolean): ReplicationPlan {
   const quorum = Math.floor(ctx.replicas / 2) + 1;
   const domain = ctx.members[0].slice(ctx.members[0].indexOf('.') + 1);
   const self = `"$HOSTNAME.${domain}"`;
-  const sentinels = ctx.members.join(' ');
+  const members = ctx.members.join(' ');
   const cliTls = tls ? ` --tls --cacert ${ctx.tlsPath}/ca.crt --insecure` : '';
-  // Ask each Sentinel in turn; print "host" of the primary, or nothing when no Sentinel answers.
+  const conf = `${SENTINEL_DIR}/sentinel.conf`;
+  const field = (name: string) => `awk 'prev=="${name}"{print; exit} {prev=$0}'`;
+  // Prints the primary of the newest view ("" when none): waits up to $1 seconds for a majority of
+  // Sentinels. An error reply (NOAUTH, IDONTKNOW...) or a host that is not a member is not an answer.
   const discover = [
-    'primary=""',
-    `for s in ${sentinels}; do`,
-    `  answer=$(${flavour.cli} -h "$s" -p ${SENTINEL_PORT}${cliTls} --raw sentinel get-master-addr-by-name ${MASTER_SET} 2>/dev/null | head -n 1)`,
-    '  if [ -n "$answer" ]; then primary="$answer"; break; fi',
-    'done',
-    `if [ -z "$primary" ]; then primary="${ctx.members[0]}"; fi`,
+    'discover() {',
+    '  deadline=$(( $(date +%s) + $1 ))',
+    '  while :; do',
+    '    best=""; best_epoch=-1; answers=0',
+    `    for s in ${members}; do`,
+    `      out=$(${flavour.cli} -h "$s" -p ${SENTINEL_PORT}${cliTls} --raw sentinel master ${MASTER_SET} 2>/dev/null) || continue`,
+    `      host=$(printf '%s\\n' "$out" | ${field('ip')})`,
+    `      epoch=$(printf '%s\\n' "$out" | ${field('config-epoch')})`,
+    `      case " ${members} " in *" $host "*) ;; *) continue ;; esac`,
+    '      case "$epoch" in ""|*[!0-9]*) continue ;; esac',
+    '      answers=$((answers + 1))',
+    '      if [ "$epoch" -gt "$best_epoch" ]; then best="$host"; best_epoch="$epoch"; fi',
+    '    done',
+    `    if [ "$answers" -ge ${quorum} ] || [ "$(date +%s)" -ge "$deadline" ]; then break; fi`,
+    '    sleep 1',
+    '  done',
+    '  echo "$best"',
+    '}',
+    // The primary this member's Sentinel last recorded, when no Sentinel answers.
+    `saved() { [ -s ${conf} ] && awk '$1=="sentinel" && $2=="monitor" && $3=="${MASTER_SET}" {print $4; exit}' ${conf}; }`,
   ];
   const serverScript = [
     'set -eu',
     ...discover,
+    'primary=$(discover 30)',
+    '[ -n "$primary" ] || primary=$(saved || true)',
+    `[ -n "$primary" ] || primary="${ctx.members[0]}"`,
+    'echo "primary: $primary"',
     `set -- ${ctx.configPath}/${flavour.configFile} --requirepass "$DB_PASSWORD" --masterauth "$DB_PASSWORD" --replica-announce-ip ${self}`,
     `if [ "$primary" != ${self} ]; then set -- "$@" --replicaof "$primary" ${PORT}; fi`,
     `exec ${flavour.server} "$@"`,
@@ -44,8 +73,15 @@ export function sentinelPlan(ctx: ReplicationContext, flavour: SentinelFlavour, 
   const sentinelScript = [
     'set -eu',
     ...discover,
-    // Sentinel rewrites its own configuration: it lives in a writable emptyDir, rebuilt at each start.
-    'cat > /sentinel/sentinel.conf <<EOF',
+    `mkdir -p ${SENTINEL_DIR}`,
+    'if [ -n "$(saved || true)" ]; then',
+    // Keep what this Sentinel learnt (primary, epochs, known peers); the passwords come from the Secret.
+    `  sed -i -e '/^requirepass /d' -e '/^user /d' -e '/^sentinel auth-pass /d' -e '/^sentinel sentinel-pass /d' ${conf}`,
+    '  echo "resuming from the saved view: $(saved)"',
+    'else',
+    '  primary=$(discover 15)',
+    `  [ -n "$primary" ] || primary="${ctx.members[0]}"`,
+    `  cat > ${conf} <<EOF`,
     `port ${SENTINEL_PORT}`,
     'sentinel resolve-hostnames yes',
     'sentinel announce-hostnames yes',
@@ -54,30 +90,56 @@ export function sentinelPlan(ctx: ReplicationContext, flavour: SentinelFlavour, 
     `sentinel down-after-milliseconds ${MASTER_SET} 5000`,
     `sentinel failover-timeout ${MASTER_SET} 60000`,
     `sentinel parallel-syncs ${MASTER_SET} 1`,
-    `sentinel auth-pass ${MASTER_SET} $DB_PASSWORD`,
+    'EOF',
+    'fi',
     // Sentinels take the same password as the data servers, and use it with each other.
     // https://redis.io/docs/latest/operate/oss_and_stack/management/sentinel/#configuring-sentinel-instances-with-authentication
-    'requirepass $DB_PASSWORD',
-    'sentinel sentinel-pass $DB_PASSWORD',
-    'EOF',
-    `exec ${flavour.server} /sentinel/sentinel.conf --sentinel`,
+    `printf 'sentinel auth-pass ${MASTER_SET} %s\\nrequirepass %s\\nsentinel sentinel-pass %s\\n' "$DB_PASSWORD" "$DB_PASSWORD" "$DB_PASSWORD" >> ${conf}`,
+    `chmod 600 ${conf}`,
+    `exec ${flavour.server} ${conf} --sentinel`,
   ].join('\n');
   const password = secretEnv('DB_PASSWORD', ctx.credentials.secretName, ctx.credentials.passwordKey);
   const auth = secretEnv('REDISCLI_AUTH', ctx.credentials.secretName, ctx.credentials.passwordKey);
   const cli = `${flavour.cli} -h 127.0.0.1 -p ${PORT}${cliTls}`;
+  // A primary asked to stop hands over first: it pauses writes, waits until a replica has every write,
+  // asks its Sentinel to fail over (SENTINEL FAILOVER needs no agreement) and stops once the Sentinels
+  // name another primary. So a rolling update or a drain never loses an acknowledged write and never
+  // leaves the set without a writer for down-after-milliseconds.
+  // https://redis.io/docs/latest/commands/client-pause/ , https://redis.io/docs/latest/operate/oss_and_stack/management/sentinel/#sentinel-commands
+  const sentinelCli = `${flavour.cli} -h 127.0.0.1 -p ${SENTINEL_PORT}${cliTls}`;
+  const preStop = [
+    `info=$(${cli} info replication | tr -d '\\r')`,
+    'if printf \'%s\\n\' "$info" | grep -q \'^role:master\' && printf \'%s\\n\' "$info" | grep -Eq \'^connected_slaves:[1-9]\'; then',
+    `  ${cli} client pause 30000 write >/dev/null`,
+    '  n=0; while [ $n -lt 20 ]; do',
+    `    info=$(${cli} info replication | tr -d '\\r')`,
+    "    want=$(printf '%s\\n' \"$info\" | sed -n 's/^master_repl_offset://p')",
+    "    printf '%s\\n' \"$info\" | grep -q \"^slave[0-9]*:.*offset=$want,\" && break",
+    '    n=$((n + 1)); sleep 0.5',
+    '  done',
+    `  ${sentinelCli} sentinel failover ${MASTER_SET} || true`,
+    '  n=0; while [ $n -lt 30 ]; do',
+    `    [ "$(${sentinelCli} --raw sentinel get-master-addr-by-name ${MASTER_SET} | head -n 1)" != ${self} ] && break`,
+    '    n=$((n + 1)); sleep 1',
+    '  done',
+    'fi',
+    `${cli} shutdown || true`,
+  ].join('\n');
   return {
     mode: ReplicationMode.PRIMARY_REPLICA,
     // Sentinels agree on a failover by majority; writes need the primary that majority agrees on.
     quorum,
+    podManagementPolicy: 'Parallel',
     container: {
       command: ['sh', '-c', serverScript],
       env: [password, auth],
       startupProbe: shellProbe(`${cli} ping | grep -Eq 'PONG|LOADING'`, { period: 5, timeout: 5, failureThreshold: 120 }),
       readinessProbe: shellProbe(`test "$(${cli} ping)" = PONG`, { period: 10, timeout: 5, failureThreshold: 3 }),
       livenessProbe: shellProbe(`${cli} ping | grep -Eq 'PONG|LOADING'`, { period: 10, timeout: 5, failureThreshold: 6 }),
-      preStop: ['sh', '-c', `${cli} shutdown || true`],
+      preStop: ['sh', '-c', preStop],
     },
-    // Sentinel-aware clients ask the Sentinels for the primary, then connect to it: both ports are client ports.
+    // Sentinel-aware clients ask the Sentinels for the primary, then connect to it: both ports are client
+    // ports. The sentinel port is declared by the Sentinel container only.
     extraPorts: [{ name: 'sentinel', port: SENTINEL_PORT, role: PortRole.CLIENT }],
     sidecars: [{
       name: 'sentinel',
@@ -86,14 +148,17 @@ export function sentinelPlan(ctx: ReplicationContext, flavour: SentinelFlavour, 
       ports: [{ name: 'sentinel', containerPort: SENTINEL_PORT, protocol: 'TCP' }],
       readinessProbe: shellProbe(`${flavour.cli} -h 127.0.0.1 -p ${SENTINEL_PORT}${cliTls} ping | grep -q PONG`, { period: 10, timeout: 5, failureThreshold: 3 }),
       livenessProbe: shellProbe(`${flavour.cli} -h 127.0.0.1 -p ${SENTINEL_PORT}${cliTls} ping | grep -q PONG`, { period: 20, timeout: 5, failureThreshold: 6 }),
-      volumeMounts: [{ name: 'sentinel', mountPath: '/sentinel' }],
+      // Every container of a stopping pod gets SIGTERM at once unless it has a preStop hook: the Sentinel
+      // stays while its data server hands over through it (bounded by the grace period).
+      preStop: ['sh', '-c', `n=0; while [ $n -lt 50 ] && ${cli} ping >/dev/null 2>&1; do n=$((n + 1)); sleep 1; done`],
+      volumeMounts: [{ name: 'data', mountPath: '/data' }],
       cpuMillis: 100,
       memoryMebibytes: 64,
     }],
-    extraVolumes: [{ name: 'sentinel', emptyDir: {} }],
     configFiles: {},
     failoverNotes: `Sentinels promote a replica when a majority (${quorum} of ${ctx.replicas}) agree the primary is down `
-      + '(down-after-milliseconds 5 s). Clients must be Sentinel-aware: ask any Sentinel on port '
-      + `${SENTINEL_PORT} for the primary of "${MASTER_SET}". A restarted member asks the Sentinels and rejoins as a replica.`,
+      + '(down-after-milliseconds 5 s); a primary asked to stop hands over first. Clients must be Sentinel-aware: ask any '
+      + `Sentinel on port ${SENTINEL_PORT} for the primary of "${MASTER_SET}". A restarted member follows the newest view of `
+      + 'a majority of Sentinels, and each Sentinel keeps its view on its member\'s volume across restarts.',
   };
 }

@@ -290,7 +290,7 @@ export class DatabaseAssembly {
         replicas: group.replicas,
         serviceName: this.headlessServiceName,
         selector: { matchLabels: selector },
-        podManagementPolicy: props.podManagementPolicy ?? PodManagementPolicy.ORDERED_READY,
+        podManagementPolicy: props.podManagementPolicy ?? this.replication?.podManagementPolicy ?? PodManagementPolicy.ORDERED_READY,
         updateStrategy: updateStrategy.type === 'OnDelete' ? { type: 'OnDelete' }
           : { type: 'RollingUpdate', rollingUpdate: { partition: updateStrategy.partition } },
         minReadySeconds: (props.minReady ?? Duration.seconds(0)).toSeconds(),

@@ -78,6 +78,7 @@ export function buildPodSpec(o: DatabasePodOptions): k8s.PodSpec {
     mounts.push({ name: 'tls', mountPath: TLS_PATH, readOnly: true });
   }
 
+  const sidecarPorts = new Set((repl?.sidecars ?? []).flatMap((c) => (c.ports ?? []).map((p) => p.name)));
   const containers: k8s.Container[] = [{
     name: def.family,
     image: o.image,
@@ -85,7 +86,8 @@ export function buildPodSpec(o: DatabasePodOptions): k8s.PodSpec {
     command: engine.command,
     args: engine.args,
     env: [...engine.env, ...(o.groupEnv ?? []), ...(o.restore?.env ?? []), ...Object.entries(o.extraEnv).map(([name, value]) => ({ name, value }))],
-    ports: [...def.ports, ...(repl?.extraPorts ?? [])].filter((p) => p.role !== 'metrics')
+    // A port a sidecar declares (Sentinel's) is that container's only: the API server warns on duplicates.
+    ports: [...def.ports, ...(repl?.extraPorts ?? [])].filter((p) => p.role !== 'metrics' && !sidecarPorts.has(p.name))
       .map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
     resources: containerResources(o.cpuMillis, o.memoryMebibytes, o.qos),
     securityContext: restrictedContainerSecurity(runAsUser),
@@ -108,6 +110,7 @@ export function buildPodSpec(o: DatabasePodOptions): k8s.PodSpec {
     ports: c.ports.length > 0 ? c.ports : undefined,
     readinessProbe: c.readinessProbe,
     livenessProbe: c.livenessProbe,
+    lifecycle: c.preStop ? { preStop: { exec: { command: c.preStop } } } : undefined,
     resources: containerResources(c.cpuMillis, c.memoryMebibytes, o.qos),
     securityContext: restrictedContainerSecurity(runAsUser),
     volumeMounts: c.volumeMounts,

@@ -1,0 +1,100 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+
+/**
+ * What stands in for each image on this machine. There is no container runtime here: a container runs
+ * the machine's own binaries (Debian packages), and what the image's entrypoint does before it starts the
+ * server is emulated from the image's documented behaviour. Every emulation says where it comes from.
+ */
+export interface LocalImage {
+  /** PATH inside the "container". */
+  readonly path: string;
+  /** The binary whose version is compared with the image tag. */
+  readonly versionOf: string[];
+  /** Shell lines the entrypoint runs first, as the container's user, with the container's env. */
+  readonly prelude?: string;
+  /** The image's own account for uid 999 (its /etc/passwd): initdb, for one, refuses a uid without a name. */
+  readonly user: string;
+  /** The entrypoint: given the container's args (when it has no `command`), the argv to run. */
+  entrypoint(args: string[]): string[];
+}
+
+const BASE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/**
+ * valkey/valkey and redis: docker-entrypoint.sh prepends the server when the first argument is a flag or
+ * ends in `.conf` (https://github.com/valkey-io/valkey-container/blob/mainline/docker-entrypoint.sh,
+ * https://github.com/docker-library/redis/blob/master/docker-entrypoint.sh); as a non-root user it does
+ * nothing else. The image's default command is the bare server.
+ */
+function keyValue(server: string): LocalImage {
+  return {
+    path: BASE_PATH,
+    versionOf: [server, '--version'],
+    user: server.replace('-server', ''),
+    entrypoint: (args) => (args.length === 0 ? [server]
+      : args[0].startsWith('-') || args[0].endsWith('.conf') ? [server, ...args] : args),
+  };
+}
+
+/**
+ * postgres: docker-entrypoint.sh (https://github.com/docker-library/postgres/blob/master/docker-entrypoint.sh)
+ * when PGDATA has no PG_VERSION: initdb with POSTGRES_INITDB_ARGS, the superuser POSTGRES_USER with
+ * POSTGRES_PASSWORD (scram-sha-256 in pg_hba for host connections), POSTGRES_DB created, the
+ * /docker-entrypoint-initdb.d scripts run; then `exec postgres "$@"`. The first argument `postgres` or a flag.
+ */
+function postgres(major: string): LocalImage {
+  const bin = `/usr/lib/postgresql/${major}/bin`;
+  return {
+    path: `${bin}:${BASE_PATH}`,
+    versionOf: [`${bin}/postgres`, '--version'],
+    user: 'postgres',
+    entrypoint: (args) => (args.length === 0 ? ['postgres'] : args[0].startsWith('-') ? ['postgres', ...args] : args),
+    prelude: [
+      'PGDATA="${PGDATA:-/var/lib/postgresql/data}"; export PGDATA',
+      'if [ ! -s "$PGDATA/PG_VERSION" ]; then',
+      '  mkdir -p "$PGDATA"; chmod 700 "$PGDATA"',
+      '  printf "%s" "$POSTGRES_PASSWORD" > /tmp/.pwfile',
+      '  initdb --username="${POSTGRES_USER:-postgres}" --pwfile=/tmp/.pwfile ${POSTGRES_INITDB_ARGS:-} >/dev/null',
+      '  rm -f /tmp/.pwfile',
+      '  printf "\\nhost all all all %s\\n" "${POSTGRES_HOST_AUTH_METHOD:-scram-sha-256}" >> "$PGDATA/pg_hba.conf"',
+      '  pg_ctl -D "$PGDATA" -w -o "-c listen_addresses= -c unix_socket_directories=/var/run/postgresql" start >/dev/null',
+      '  export PGUSER="${POSTGRES_USER:-postgres}" PGHOST=/var/run/postgresql',
+      '  DB="${POSTGRES_DB:-$PGUSER}"',
+      '  if [ "$DB" != postgres ]; then psql -v ON_ERROR_STOP=1 -d postgres -qc "CREATE DATABASE \\"$DB\\"" ; fi',
+      '  for f in /docker-entrypoint-initdb.d/*; do',
+      '    case "$f" in',
+      '      *.sh) if [ -x "$f" ]; then "$f"; else . "$f"; fi ;;',
+      '      *.sql) psql -v ON_ERROR_STOP=1 -d "$DB" -f "$f" ;;',
+      '      *.sql.gz) gunzip -c "$f" | psql -v ON_ERROR_STOP=1 -d "$DB" ;;',
+      '    esac',
+      '  done',
+      '  pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null',
+      '  unset PGUSER PGHOST',
+      'fi',
+    ].join('\n'),
+  };
+}
+
+/** The local stand-in of an image, or undefined when this machine has none (the container is skipped). */
+export function localImage(image: string): LocalImage | undefined {
+  const [repo, tag] = splitImage(image);
+  if (/(^|\/)valkey\/valkey$/.test(repo)) return keyValue('valkey-server');
+  if (/(^|\/)(library\/)?redis$/.test(repo)) return keyValue('redis-server');
+  if (/(^|\/)(library\/)?postgres$/.test(repo)) {
+    const major = tag.split('.')[0];
+    return fs.existsSync(`/usr/lib/postgresql/${major}/bin/postgres`) ? postgres(major) : undefined;
+  }
+  return undefined;
+}
+
+/** The version the local binary reports, to compare with the image tag in test output. */
+export function localVersion(img: LocalImage): string {
+  const out = execFileSync(img.versionOf[0], img.versionOf.slice(1), { encoding: 'utf8' });
+  return (out.match(/(\d+\.\d+(\.\d+)?)/) ?? ['?'])[0];
+}
+
+export function splitImage(image: string): [string, string] {
+  const at = image.lastIndexOf(':');
+  return at > image.lastIndexOf('/') ? [image.slice(0, at), image.slice(at + 1)] : [image, ''];
+}
