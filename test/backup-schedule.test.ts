@@ -139,7 +139,8 @@ describe('logical dumps', () => {
     expect(dump.command[0]).toBe('bash');
     expect(dump.command[2]).toContain(command);
     expect(dump.command[2]).toContain(`F="db-$RUN.${ext}"`);
-    expect(dump.command[2]).toContain('sha256sum "$F" > "$F.sha256"');
+    // Written under .partial names, renamed once complete (the runtime tier runs a failing dump).
+    expect(dump.command[2]).toContain('sha256sum "$F.partial" | sed \'s/\\.partial$//\' > "$F.sha256.partial"');
     expect(env(dump, 'DB_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'db-credentials', key: 'password' });
     const [upload] = pod.containers;
     expect(upload.image).toBe('docker.io/amazon/aws-cli:2.18.0');
@@ -178,7 +179,7 @@ describe('logical dumps', () => {
     new BackupSchedule(chart, 'backups', { database: db, methods: [dumps(PVC)] });
     const { pod } = cronJob(synthValid(chart), 'orders-dumps');
     expect(pod.volumes).toContainEqual({ name: 'backup', persistentVolumeClaim: { claimName: 'backups' } });
-    expect(pod.initContainers[0].command[2]).toContain('OUT="/backup/orders/$F"');
+    expect(pod.initContainers[0].command[2]).toContain('OUT="/backup/orders/$F.partial"');
     expect(pod.containers[0].name).toBe('retention');
   });
 

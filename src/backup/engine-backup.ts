@@ -55,6 +55,32 @@ const openSession = (client: string) => [
 const waitFor = (pattern: string) =>
   `n=0; until grep -q '${pattern}' ${SESSION_DIR}/out; do n=$((n+1)); if [ $n -gt 300 ] || ! kill -0 $CLIENT; then cat ${SESSION_DIR}/out; exit 1; fi; sleep 1; done`;
 
+/**
+ * Defines `load_dump`: loads $DUMP (a gzipped pg_dumpall) with psql as `superuser` and fails on anything
+ * but a complete, clean load. pg_dumpall ends every dump with "PostgreSQL database cluster dump complete"
+ * (src/bin/pg_dump/pg_dumpall.c): a truncated or cut-off dump lacks it. It creates the roles of the source,
+ * so the one error that is expected is `role "<superuser>" already exists`; any other ERROR fails.
+ */
+function pgLoadDump(superuser: string, conn: string): string {
+  return [
+    'load_dump() {',
+    '  gunzip -c "$DUMP" | tail -n 5 | grep -q "PostgreSQL database cluster dump complete" \\',
+    '    || { echo "$DUMP is not a complete pg_dumpall dump (unreadable gzip, truncated or cut off)"; return 1; }',
+    `  gunzip -c "$DUMP" | psql -X -q ${conn ? `${conn} ` : ''}-U ${superuser} -d postgres >/tmp/load.log 2>&1 || { cat /tmp/load.log; return 1; }`,
+    `  if grep "ERROR:" /tmp/load.log | grep -v "role \\"${superuser.replace(/"/g, '')}\\" already exists" | grep -q .; then`,
+    '    grep "ERROR:" /tmp/load.log | head -n 20; return 1',
+    '  fi',
+    '}',
+  ].join('\n');
+}
+
+/** Sets the superuser's password from the Secret, through psql variables (no quoting of the value in SQL). */
+function pgResetSuperuserPassword(superuser: string, password: string, conn: string): string[] {
+  return [
+    `printf '%s\\n' "ALTER ROLE :\\"su\\" PASSWORD :'pw';" | psql -X -q -v ON_ERROR_STOP=1 ${conn}-v su=${superuser} -v pw=${password} -U ${superuser} -d postgres`,
+  ];
+}
+
 export function engineBackup(a: DatabaseAssembly): EngineBackup {
   return engineBackupFor(a.def, a.replication !== undefined, a.ctx.tlsPath !== undefined);
 }
@@ -84,12 +110,33 @@ export function engineBackupFor(def: EngineDefinition, replicated: boolean, tls:
         snapshotAllMembers: false,
         dumpExtension: 'sql.gz',
         dump: 'PGPASSWORD="$DB_PASSWORD" pg_dumpall -h "$DB_HOST" -p "$DB_PORT" -U "$DB_USER" | gzip > "$OUT"',
-        // Existing roles (the superuser) report "already exists": harmless, so no ON_ERROR_STOP here.
-        initdbRestore: 'gunzip -c "$DUMP" | psql -X -q -U "$POSTGRES_USER" -d postgres',
+        // The first-start script of the image (sourced by its bash entrypoint, with the temporary server up).
+        // On failure the half-loaded data directory is emptied, so the next start initialises and loads again
+        // instead of starting a partial copy as if it were whole.
+        initdbRestore: [
+          pgLoadDump('"$POSTGRES_USER"', ''),
+          // The entrypoint created POSTGRES_DB empty; the dump recreates it as the source had it (encoding,
+          // locale, owner). Should the dump not hold it, it is created again afterwards.
+          'DB="${POSTGRES_DB:-$POSTGRES_USER}"',
+          'if [ "$DB" != postgres ]; then',
+          '  printf \'%s\\n\' \'DROP DATABASE :"db";\' | psql -X -q -v ON_ERROR_STOP=1 -v db="$DB" -U "$POSTGRES_USER" -d postgres',
+          'fi',
+          'if ! load_dump; then',
+          '  pg_ctl -D "$PGDATA" -m immediate -w stop >/dev/null 2>&1 || true',
+          '  find "$PGDATA" -mindepth 1 -delete',
+          '  echo "restore FAILED: the data directory was emptied; the next start loads the dump again"; exit 1',
+          'fi',
+          'if [ "$DB" != postgres ] && [ -z "$(printf \'%s\\n\' "SELECT 1 FROM pg_database WHERE datname = :\'db\'" | psql -X -A -t -v db="$DB" -U "$POSTGRES_USER" -d postgres)" ]; then',
+          '  printf \'%s\\n\' \'CREATE DATABASE :"db";\' | psql -X -q -v ON_ERROR_STOP=1 -v db="$DB" -U "$POSTGRES_USER" -d postgres',
+          'fi',
+          // pg_dumpall carries the source's superuser password: the new database's Secret must work.
+          ...pgResetSuperuserPassword('"$POSTGRES_USER"', '"$POSTGRES_PASSWORD"', ''),
+        ].join('\n'),
         verify: [
           'initdb -D /tmp/verify/pg -U postgres --auth=trust >/dev/null',
           'pg_ctl -D /tmp/verify/pg -o "-c listen_addresses= -k /tmp/verify" -w start >/dev/null',
-          'gunzip -c "$DUMP" | psql -X -q -h /tmp/verify -U postgres -d postgres >/tmp/verify/load.log 2>&1 || true',
+          pgLoadDump('postgres', '-h /tmp/verify'),
+          'load_dump || { pg_ctl -D /tmp/verify/pg -m immediate stop >/dev/null; echo "restore verification FAILED: the dump does not load"; exit 1; }',
           'RESULT=$(psql -X -A -t -h /tmp/verify -U postgres -d postgres -v ON_ERROR_STOP=1 -c "$CHECK")',
           'pg_ctl -D /tmp/verify/pg -m fast stop >/dev/null',
         ].join('\n'),
@@ -119,7 +166,17 @@ export function engineBackupFor(def: EngineDefinition, replicated: boolean, tls:
         // https://dev.mysql.com/doc/refman/8.4/en/mysqldump.html#option_mysqldump_single-transaction
         dump: 'MYSQL_PWD="$DB_PASSWORD" mysqldump -h "$DB_HOST" -P "$DB_PORT" -uroot --single-transaction --routines --events --triggers '
           + '--all-databases --set-gtid-purged=OFF | gzip > "$OUT"',
-        initdbRestore: 'gunzip -c "$DUMP" | MYSQL_PWD="$MYSQL_ROOT_PASSWORD" mysql -uroot --socket=/var/run/mysqld/mysqld.sock',
+        // A full dump carries the source's mysql.user rows (root's password among them): after loading,
+        // root takes the new database's Secret again. The password is escaped for a SQL string literal.
+        // https://dev.mysql.com/doc/refman/8.4/en/alter-user.html
+        initdbRestore: [
+          'gunzip -c "$DUMP" | tail -n 3 | grep -q "^-- Dump completed" || { echo "restore FAILED: $DUMP is not a complete mysqldump"; exit 1; }',
+          'gunzip -c "$DUMP" | MYSQL_PWD="$MYSQL_ROOT_PASSWORD" mysql -uroot --socket=/var/run/mysqld/mysqld.sock',
+          String.raw`PW=$(printf '%s' "$MYSQL_ROOT_PASSWORD" | sed -e 's/\\/\\\\/g' -e "s/'/\\\\'/g")`,
+          // Until FLUSH PRIVILEGES the server still holds the new root password in memory: use it once more.
+          String.raw`printf "ALTER USER IF EXISTS 'root'@'localhost', 'root'@'%%' IDENTIFIED BY '%s';\nFLUSH PRIVILEGES;\n" "$PW"` + ' \\',
+          '  | MYSQL_PWD="$MYSQL_ROOT_PASSWORD" mysql -uroot --socket=/var/run/mysqld/mysqld.sock',
+        ].join('\n'),
         verify: [
           'mysqld --initialize-insecure --datadir=/tmp/verify/my >/tmp/verify/init.log 2>&1',
           'mysqld --datadir=/tmp/verify/my --socket=/tmp/verify/my.sock --pid-file=/tmp/verify/my.pid --skip-networking --mysqlx=0 --secure-file-priv=NULL >/tmp/verify/mysqld.log 2>&1 &',

@@ -114,7 +114,9 @@ export function snapshotScript(o: SnapshotScriptOptions): string {
 
 /**
  * Runs the engine's dump into /backup/<dir>, then writes its sha256 beside it (bash in the database
- * image; sh with kubectl for dumps taken through exec).
+ * image; sh with kubectl for dumps taken through exec). The dump and its checksum are written under
+ * `.partial` names and renamed only once both are complete: a failed run leaves nothing that retention,
+ * verification or a restore could take for a dump.
  */
 export function dumpScript(name: string, dir: string, backup: EngineBackup, exec?: { members: string[]; container: string }): string {
   return [
@@ -122,11 +124,14 @@ export function dumpScript(name: string, dir: string, backup: EngineBackup, exec
     'RUN=$(date -u +%Y%m%dt%H%M%Sz)',
     `mkdir -p /backup/${dir} /tmp/work`,
     `F="${name}-$RUN.${backup.dumpExtension}"`,
-    `OUT="/backup/${dir}/$F"`,
+    `OUT="/backup/${dir}/$F.partial"`,
+    `trap 'rm -f "$OUT" "/backup/${dir}/$F.sha256.partial"' EXIT`,
     exec ? backup.dumpThroughExec!(exec.members, exec.container) : backup.dump!,
-    `(cd /backup/${dir} && sha256sum "$F" > "$F.sha256")`,
+    `(cd /backup/${dir} && sha256sum "$F.partial" | sed 's/\\.partial$//' > "$F.sha256.partial")`,
+    `mv "$OUT" "/backup/${dir}/$F" && mv "/backup/${dir}/$F.sha256.partial" "/backup/${dir}/$F.sha256"`,
+    'trap - EXIT',
     'echo "$F" > /backup/.latest',
-    'echo "dumped $F ($(wc -c < "$OUT") bytes)"',
+    `echo "dumped $F ($(wc -c < "/backup/${dir}/$F") bytes)"`,
   ].join('\n');
 }
 

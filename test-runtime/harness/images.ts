@@ -13,8 +13,12 @@ export interface LocalImage {
   readonly versionOf: string[];
   /** Shell lines the entrypoint runs first, as the container's user, with the container's env. */
   readonly prelude?: string;
+  /** The entrypoint's shell (the postgres image's is bash, with `set -Eeo pipefail`). */
+  readonly shell?: 'bash';
   /** The image's own account for uid 999 (its /etc/passwd): initdb, for one, refuses a uid without a name. */
   readonly user: string;
+  /** Folders the image creates writable for its user (emulated with a tmpfs when no volume is there). */
+  readonly writableDirs?: string[];
   /** The entrypoint: given the container's args (when it has no `command`), the argv to run. */
   entrypoint(args: string[]): string[];
 }
@@ -49,8 +53,12 @@ function postgres(major: string): LocalImage {
     path: `${bin}:${BASE_PATH}`,
     versionOf: [`${bin}/postgres`, '--version'],
     user: 'postgres',
+    // Dockerfile: mkdir -p /var/run/postgresql && chmod 3777 /var/run/postgresql
+    writableDirs: ['/var/run/postgresql'],
     entrypoint: (args) => (args.length === 0 ? ['postgres'] : args[0].startsWith('-') ? ['postgres', ...args] : args),
+    shell: 'bash',
     prelude: [
+      'set -Eeo pipefail',
       'PGDATA="${PGDATA:-/var/lib/postgresql/data}"; export PGDATA',
       'if [ ! -s "$PGDATA/PG_VERSION" ]; then',
       '  mkdir -p "$PGDATA"; chmod 700 "$PGDATA"',

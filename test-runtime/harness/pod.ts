@@ -224,9 +224,11 @@ export class LocalPod {
         `mount --bind ${q(m.source)} ${q(m.target)}`,
         ...(m.readOnly ? [`mount -o remount,bind,ro ${q(m.target)}`] : []),
       ]),
-      // sockets the images create at start (postgres: /var/run/postgresql, writable by its user)
-      'mkdir -p /var/run/postgresql && mount -t tmpfs -o mode=1777 tmpfs /var/run/postgresql',
-      `exec ${[...this.dropPrivileges(r), ...envArgs(r)].map(q).join(' ')} sh -c ${q(`${r.image.prelude ?? ':'}\nexec "$@"`)} sh "$@"`,
+      // folders the image ships writable (unless a volume is mounted there)
+      ...(r.image.writableDirs ?? []).filter((d) => !r.mounts.some((m) => m.target === d))
+        .map((d) => `mkdir -p ${q(d)} && mount -t tmpfs -o mode=3777 tmpfs ${q(d)}`),
+      // The image's entrypoint runs only when the container does not replace it with `command`.
+      `exec ${[...this.dropPrivileges(r), ...envArgs(r)].map(q).join(' ')} ${c.command ? 'sh' : r.image.shell ?? 'sh'} -c ${q(`${c.command ? ':' : r.image.prelude ?? ':'}\nexec "$@"`)} sh "$@"`,
     ].join('\n');
     const log = fs.openSync(path.join(this.ctx.logDir, `${c.name}.log`), 'a');
     const proc = spawn('ip', ['netns', 'exec', this.ctx.ns, 'unshare', '--mount', '--uts', '--pid', '--fork', '--kill-child=SIGKILL',
