@@ -264,6 +264,9 @@ describe('restore', () => {
     const pod = only(synthValid(chart), 'StatefulSet').spec.template.spec;
     expect(pod.initContainers[0].command[2]).toContain('F="cache-20261120t023000z.rdb.gz"');
     expect(pod.initContainers[0].command[2]).toContain('gunzip -c /restore/dump > /data/dump.rdb');
+    // appendonly yes ignores dump.rdb: the RDB is also the base of the AOF (the runtime tier restores it).
+    expect(pod.initContainers[0].command[2]).toContain("printf 'file appendonly.aof.1.base.rdb seq 1 type b\\n' > /data/appendonlydir.tmp/appendonly.aof.manifest");
+    expect(pod.initContainers[0].command[2]).toContain('if [ -e /data/appendonlydir ] || [ -e /data/dump.rdb ]; then');
     expect(pod.initContainers[0].volumeMounts).toContainEqual({ name: 'data', mountPath: '/data', readOnly: false });
   });
 

@@ -36,16 +36,33 @@ export interface RestoreInputs {
 }
 
 /** Files that exist once the engine has initialised its data directory: restores then do nothing. */
-const INITIALISED: Record<string, string> = {
-  postgresql: 'pgdata/PG_VERSION',
-  mysql: 'data/mysql',
-  mongodb: 'WiredTiger',
-  redis: 'dump.rdb',
-  valkey: 'dump.rdb',
+const INITIALISED: Record<string, string[]> = {
+  postgresql: ['pgdata/PG_VERSION'],
+  mysql: ['data/mysql'],
+  mongodb: ['WiredTiger'],
+  // appendonlydir: the server ran with appendonly yes (the profile's default); dump.rdb: with it off.
+  redis: ['appendonlydir', 'dump.rdb'],
+  valkey: ['appendonlydir', 'dump.rdb'],
 };
 
 function helper(name: string, image: string, script: string, runAsUser: number, volumeMounts: k8s.VolumeMount[], env?: k8s.EnvVar[]): k8s.Container {
   return scriptContainer({ name, image, script, runAsUser, volumeMounts, env, cpuMillis: 200, memoryMebibytes: 256, tmpVolume: 'restore-tmp', bash: true });
+}
+
+/**
+ * With `appendonly yes` the server loads the append-only files and ignores dump.rdb: a fresh start would
+ * begin an empty AOF. So the RDB also becomes the base of a one-file AOF (Redis 7 / Valkey multi-part AOF:
+ * `appendonlydir/` with a manifest line `file <base> seq 1 type b`; the base may be an RDB).
+ * https://redis.io/docs/latest/operate/oss_and_stack/management/persistence/#append-only-file
+ */
+function redisPlaceRdb(dataPath: string): string[] {
+  return [
+    `gunzip -c /restore/dump > ${dataPath}/dump.rdb.tmp && mv ${dataPath}/dump.rdb.tmp ${dataPath}/dump.rdb`,
+    `mkdir -p ${dataPath}/appendonlydir.tmp`,
+    `cp ${dataPath}/dump.rdb ${dataPath}/appendonlydir.tmp/appendonly.aof.1.base.rdb`,
+    `printf 'file appendonly.aof.1.base.rdb seq 1 type b\\n' > ${dataPath}/appendonlydir.tmp/appendonly.aof.manifest`,
+    `mv ${dataPath}/appendonlydir.tmp ${dataPath}/appendonlydir`,
+  ];
 }
 
 export function restoreParts(scope: Construct, restore: Restore, i: RestoreInputs): RestoreParts {
@@ -121,11 +138,11 @@ export function restoreParts(scope: Construct, restore: Restore, i: RestoreInput
   const s3 = o.target._s3 !== undefined;
   const source = o.sourceName ?? i.name;
   check(o.file === undefined || /^[A-Za-z0-9._-]+$/.test(o.file), scope, `\`restoreFrom\` file "${o.file}" must be a plain file name.`);
-  const marker = `${i.dataPath}/${INITIALISED[i.def.family]}`;
+  const markers = INITIALISED[i.def.family].map((m) => `[ -e ${i.dataPath}/${m} ]`).join(' || ');
   const fetch = [
-    `if [ -e ${marker} ]; then echo "data already initialised: nothing to restore"; exit 0; fi`,
+    `if ${markers}; then echo "data already initialised: nothing to restore"; exit 0; fi`,
     fetchScript(s3 ? 's3' : 'pvc', source, backup.dumpExtension, source, o.file),
-    ...(redis ? ['gunzip -c /restore/dump > ' + `${i.dataPath}/dump.rdb`] : []),
+    ...(redis ? redisPlaceRdb(i.dataPath) : []),
   ].join('\n');
   const mounts: k8s.VolumeMount[] = [
     { name: 'restore', mountPath: '/restore' },

@@ -396,6 +396,7 @@ export function run(cmd: string, args: string[], timeoutSeconds = 60, stdin?: st
       clearTimeout(timer);
       resolve({ code: code ?? (signal ? 124 : 1), stdout, stderr });
     });
+    p.stdin.on('error', () => undefined); // a command that exits before reading its input
     p.stdin.end(stdin ?? '');
   });
 }
