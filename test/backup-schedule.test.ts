@@ -77,7 +77,6 @@ describe('volume snapshots', () => {
       { apiGroups: ['snapshot.storage.k8s.io'], resources: ['volumesnapshots'], verbs: ['create', 'get', 'list', 'watch', 'patch', 'delete'] },
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
       { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'], resourceNames: ['orders-0'] },
-      { apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'get', 'list', 'patch', 'delete'] },
     ]);
     expect(schedule.summaries[0]).toMatchObject({ method: 'volume snapshots', worstCaseRpoSeconds: 21600 });
   });
@@ -96,8 +95,10 @@ describe('volume snapshots', () => {
   });
 
   test.each([
-    ['postgres single: one held psql session', { engine: Engine.postgres({ version: PostgresVersion.V16 }) }, false, 'HOLD', /pg_backup_start/, 'PODS="db-0"'],
-    ['postgres on Patroni: a replica by role label', { engine: Engine.postgres({ version: PostgresVersion.V16 }) }, true, 'HOLD', /pg_backup_start/,
+    // One volume holds the data and its WAL: an atomic snapshot restores by crash recovery (the runtime tier
+    // restores one); a CHECKPOINT first keeps the recovery short.
+    ['postgres single: a checkpoint', { engine: Engine.postgres({ version: PostgresVersion.V16 }) }, false, 'PREPARE', /-c CHECKPOINT$/, 'PODS="db-0"'],
+    ['postgres on Patroni: a replica by role label', { engine: Engine.postgres({ version: PostgresVersion.V16 }) }, true, 'PREPARE', /-c CHECKPOINT$/,
       "PODS=$(kubectl get pods -l 'app.kubernetes.io/name=postgresql,app.kubernetes.io/instance=db,app.kubernetes.io/component=database,spilo-role=replica'"],
     ['mysql group: a SECONDARY found by asking each member', { engine: Engine.mysql({ version: MysqlVersion.V8_4 }) }, true, 'HOLD', /FLUSH TABLES WITH READ LOCK/, 'for M in db-0 db-1 db-2; do'],
     ['mongodb replica set: fsyncLock on a secondary', { engine: Engine.mongodb({ version: MongoDbVersion.V7_0 }) }, true, 'LOCK', /db\.fsyncLock\(\)/, 'for M in db-0 db-1 db-2; do'],
@@ -223,21 +224,18 @@ describe('continuous archiving', () => {
 });
 
 describe('restore', () => {
-  test('from a VolumeSnapshot: dataSource on the claim template, and PostgreSQL\'s backup_label written once', () => {
+  test('from a VolumeSnapshot: dataSource on the claim template, nothing else (crash recovery needs no label)', () => {
     const chart = newChart('shop');
     new StatefulDatabase(chart, 'db', {
       engine: Engine.postgres({ version: PostgresVersion.V16 }),
       name: 'orders-copy',
-      restoreFrom: Restore.fromVolumeSnapshot('orders-snapshots-20261121t000000z-orders-0', { backupLabelConfigMap: 'orders-snapshots-20261121t000000z' }),
+      restoreFrom: Restore.fromVolumeSnapshot('orders-snapshots-20261121t000000z-orders-0'),
     });
     const sts = only(synthValid(chart), 'StatefulSet');
     expect(sts.spec.volumeClaimTemplates[0].spec.dataSource).toEqual({
       apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: 'orders-snapshots-20261121t000000z-orders-0',
     });
-    const init = sts.spec.template.spec.initContainers[0];
-    expect(init.command[2]).toContain('cp /backup-label/backup_label /var/lib/postgresql/data/pgdata/backup_label && touch /var/lib/postgresql/data/.cdk8s-backup-label-applied');
-    expect(init.resources.limits).toEqual(init.resources.requests);
-    expect(sts.spec.template.spec.volumes).toContainEqual({ name: 'backup-label', configMap: { name: 'orders-snapshots-20261121t000000z' } });
+    expect(sts.spec.template.spec.initContainers).toBeUndefined();
   });
 
   test.each([
@@ -424,8 +422,13 @@ describe('BackupSchedule errors', () => {
       "test/db: `restoreFrom` point-in-time recovery replays WAL archived by Patroni/WAL-G: it needs a ReplicatedDatabase with Engine.postgres, not Engine 'postgresql 16.6' as a single instance."],
     ['point in time without an offset', (c) => new ReplicatedDatabase(c, 'db', { engine: pg(), name: 'db', zones: ZONES, restoreFrom: Restore.pointInTime({ target: S3, sourceName: 'x', time: '2026-11-20 10:15' }) }),
       'test/db: `restoreFrom` time "2026-11-20 10:15" must be ISO 8601 with an offset, e.g. "2026-11-20T10:15:00+00:00".'],
-    ['backup label for MySQL', (c) => new StatefulDatabase(c, 'db', { engine: Engine.mysql({ version: MysqlVersion.V8_4 }), name: 'db', restoreFrom: Restore.fromVolumeSnapshot('s', { backupLabelConfigMap: 'l' }) }),
-      "test/db: `restoreFrom` backupLabelConfigMap is PostgreSQL's backup_label; Engine 'mysql 8.4.3' has none: remove it."],
+    ['a backup label', (c) => new StatefulDatabase(c, 'db', { engine: pg(), name: 'db', restoreFrom: Restore.fromVolumeSnapshot('s', { backupLabelConfigMap: 'l' }) }),
+      'test/db: `restoreFrom` backupLabelConfigMap: a snapshot of the volume that holds the data and its WAL is restored by crash recovery and needs no label; '
+      + 'a backup_label without the WAL written after the snapshot stops with "WAL ends before end of online backup". Remove the option.'],
+    ['a volume snapshot without retention (JavaScript)', (c) => new BackupSchedule(c, 'b', {
+      database: new StatefulDatabase(c, 'db', { engine: pg(), name: 'db' }),
+      methods: [BackupMethod.volumeSnapshot({ snapshotClassName: 'x', schedule: Cron.schedule({ minute: '0' }) } as any)],
+    }), 'test/b/Method0: `volumeSnapshot` needs a retention: give `retention: Retention.keepLast(n)` or `Retention.maxAge(...)`.'],
   ];
   test.each(cases)('%s', (_n, build, message) => {
     expect(() => build(newChart('shop'))).toThrow(message);

@@ -77,22 +77,6 @@ describe('held quiesce sessions', () => {
     return { ready, out, log: `${before}---go---\n${statements.slice(before.length)}` };
   }
 
-  test('PostgreSQL: pg_backup_start and pg_backup_stop in one psql session, the label printed for the run', async () => {
-    const q = engineBackupFor(Engine.postgres({ version: PostgresVersion.V16 })._definition, false, false).quiesce;
-    if (q.mode !== 'session') throw new Error('expected a session');
-    const fake = 'case "$line" in *pg_backup_start*) echo "started 0/2000028";; *label-begin*) printf "label-begin\\nSTART WAL LOCATION: 0/2000028\\nLABEL: %s\\nlabel-end\\n" "$RUN";; esac';
-    const { ready, out, log } = await hold('psql', fake, q.hold, { RUN: '20261121t020000z', POSTGRES_USER: 'postgres' });
-    expect(ready).toBe(true);
-    expect(log).toBe([
-      "SELECT 'started ' || pg_backup_start('20261121t020000z', true);",
-      '---go---',
-      "SELECT 'label-begin'; SELECT labelfile FROM pg_backup_stop(false); SELECT 'label-end';",
-      '\\q',
-      '',
-    ].join('\n'));
-    expect(out).toContain('label-begin\nSTART WAL LOCATION: 0/2000028\nLABEL: 20261121t020000z\nlabel-end');
-  }, 15000);
-
   test('MySQL: FLUSH TABLES WITH READ LOCK held in one session until the snapshot is cut', async () => {
     const q = engineBackupFor(Engine.mysql({ version: MysqlVersion.V8_4 })._definition, false, false).quiesce;
     if (q.mode !== 'session') throw new Error('expected a session');

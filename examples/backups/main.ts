@@ -46,28 +46,32 @@ new BackupSchedule(shop, 'backups', {
   alerts: true,
 });
 
-// MongoDB: nightly mongodump --archive --gzip to a PVC, with a restore test.
+// MongoDB: nightly mongodump --archive --gzip to a PVC, with a restore test, and snapshots every 6 hours.
 const catalog = new Chart(app, 'catalog', { namespace: 'catalog' });
 const mongo = new StatefulDatabase(catalog, 'db', { name: 'catalog-mongo', engine: Engine.mongodb({ version: MongoDbVersion.V7_0 }) });
 new BackupSchedule(catalog, 'backups', {
   database: mongo,
-  methods: [BackupMethod.logicalDump({
-    schedule: Cron.schedule({ minute: '15', hour: '1' }),
-    target: BackupTarget.pvc({ claimName: 'catalog-backups' }),
-    retention: Retention.keepLast(14),
-  })],
+  methods: [
+    BackupMethod.logicalDump({
+      schedule: Cron.schedule({ minute: '15', hour: '1' }),
+      target: BackupTarget.pvc({ claimName: 'catalog-backups' }),
+      retention: Retention.keepLast(14),
+    }),
+    BackupMethod.volumeSnapshot({
+      snapshotClassName: 'ebs-csi-snapclass',
+      schedule: Cron.schedule({ minute: '0', hour: '*/6' }),
+      retention: Retention.keepLast(8),
+    }),
+  ],
   verification: { schedule: Cron.schedule({ minute: '0', hour: '4' }) },
 });
 
-// A staging copy of orders from one of its snapshots (with the backup label of that run).
-const staging = new Chart(app, 'orders-staging', { namespace: 'staging' });
-new StatefulDatabase(staging, 'db', {
-  name: 'orders-staging',
-  engine: Engine.postgres({ version: PostgresVersion.V16 }),
-  storageSize: Size.gibibytes(100),
-  restoreFrom: Restore.fromVolumeSnapshot('orders-pg-snapshots-20261120t060000z-orders-pg-1', {
-    backupLabelConfigMap: 'orders-pg-snapshots-20261120t060000z',
-  }),
+// A copy of catalog from one of its snapshots, in the SAME namespace: a claim can only be created from a
+// VolumeSnapshot of its own namespace (cross-namespace data sources are an alpha feature gate).
+new StatefulDatabase(catalog, 'copy', {
+  name: 'catalog-copy',
+  engine: Engine.mongodb({ version: MongoDbVersion.V7_0 }),
+  restoreFrom: Restore.fromVolumeSnapshot('catalog-mongo-snapshots-20261120t060000z-catalog-mongo-0'),
 });
 
 // Orders as it was at 10:15 UTC yesterday: a new Patroni cluster replaying the archived WAL.

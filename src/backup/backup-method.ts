@@ -109,7 +109,9 @@ function rpoOf(scope: Construct, prop: string, parsed: ParsedCron, expression: s
   return gap! * 60;
 }
 
-function checkRetention(scope: Construct, prop: string, r: Retention): void {
+function checkRetention(scope: Construct, prop: string, r: Retention | undefined): asserts r is Retention {
+  // Required by the types; JavaScript callers can still leave it out.
+  check(r !== undefined && r !== null, scope, `\`${prop}\` needs a retention: give \`retention: Retention.keepLast(n)\` or \`Retention.maxAge(...)\`.`);
   check(r.keepLastCount !== undefined || r.maxAgeSeconds !== undefined, scope, `\`${prop}\` retention keeps everything forever: give keepLast or maxAge.`);
   check(r.keepLastCount === undefined || (Number.isInteger(r.keepLastCount) && r.keepLastCount >= 1), scope,
     `\`${prop}\` retention keepLast (${r.keepLastCount}) must be a whole number of at least 1.`);
@@ -145,13 +147,11 @@ class VolumeSnapshotMethod extends BackupMethod {
       ...(backup.roleProbe && ctx.record.replicated && !role ? [{ name: 'ROLE_PROBE', value: backup.roleProbe }] : []),
     ];
     const selector = Object.entries(a.labels.selector).map(([k, v]) => `${k}=${v}`).join(',');
-    // Least privilege: snapshots of this namespace, exec into this database's pods only, and
-    // ConfigMaps for PostgreSQL's backup labels.
+    // Least privilege: snapshots of this namespace, and exec into this database's pods only.
     jobIdentity(scope, 'Snapshot', name, ctx.labels, [
       { apiGroups: ['snapshot.storage.k8s.io'], resources: ['volumesnapshots'], verbs: ['create', 'get', 'list', 'watch', 'patch', 'delete'] },
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
       { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'], resourceNames: members },
-      ...(q.mode === 'session' ? [{ apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'get', 'list', 'patch', 'delete'] }] : []),
     ]);
     backupCronJob(scope, 'SnapshotCronJob', {
       name,
@@ -188,7 +188,7 @@ class VolumeSnapshotMethod extends BackupMethod {
       method: 'volume snapshots',
       cronJobName: name,
       worstCaseRpoSeconds: rpoOf(scope, 'volumeSnapshot', parsed, this.options.schedule.expressionString),
-      restorePath: `Restore.fromVolumeSnapshot('<${name}-RUN-POD>'${a.def.family === 'postgresql' ? ", { backupLabelConfigMap: '<" + name + "-RUN>' }" : ''}) on a new database`,
+      restorePath: `Restore.fromVolumeSnapshot('<${name}-RUN-POD>') on a new database`,
     };
   }
 }

@@ -90,23 +90,16 @@ export function engineBackupFor(def: EngineDefinition, replicated: boolean, tls:
   const tlsMongo = tls ? ' --tls --tlsAllowInvalidCertificates' : '';
   switch (family) {
     case 'postgresql': {
-      // Non-exclusive backup: pg_backup_start and pg_backup_stop must run in the same session, and the
-      // label pg_backup_stop returns belongs with the snapshot (restored as backup_label).
+      // The data directory and its WAL live on one volume, and a CSI snapshot of one volume is atomic: the
+      // snapshot is exactly what a crash leaves, and PostgreSQL restores it by crash recovery, no backup
+      // label needed. A CHECKPOINT first keeps that recovery short. (pg_backup_start/stop with a label would
+      // need the WAL written after the snapshot, up to the end-of-backup record, which only an archive has:
+      // such a restore stops with "WAL ends before end of online backup".)
+      // https://www.postgresql.org/docs/current/backup-file.html (consistent snapshot),
       // https://www.postgresql.org/docs/current/continuous-archiving.html#BACKUP-LOWLEVEL-BASE-BACKUP
       const user = '"${POSTGRES_USER:-${PGUSER_SUPERUSER:-postgres}}"';
       return {
-        quiesce: {
-          mode: 'session',
-          hold: [
-            ...openSession(`psql -X -A -t -q -v ON_ERROR_STOP=1 -U ${user} -d postgres`),
-            'echo "SELECT \'started \' || pg_backup_start(\'$RUN\', true);" >&3',
-            waitFor('^started'),
-            ...waitForGo('echo "SELECT pg_backup_stop(false);" >&3'),
-            'echo "SELECT \'label-begin\'; SELECT labelfile FROM pg_backup_stop(false); SELECT \'label-end\';" >&3',
-            'echo "\\\\q" >&3; exec 3>&-; wait $CLIENT',
-            `sed -n '/^label-begin$/,/^label-end$/p' ${SESSION_DIR}/out`,
-          ].join('\n'),
-        },
+        quiesce: { mode: 'prepare', prepare: `psql -X -q -v ON_ERROR_STOP=1 -U ${user} -d postgres -c CHECKPOINT` },
         snapshotAllMembers: false,
         dumpExtension: 'sql.gz',
         dump: 'PGPASSWORD="$DB_PASSWORD" pg_dumpall -h "$DB_HOST" -p "$DB_PORT" -U "$DB_USER" | gzip > "$OUT"',

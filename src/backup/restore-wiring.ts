@@ -69,29 +69,16 @@ export function restoreParts(scope: Construct, restore: Restore, i: RestoreInput
   const engine = `Engine '${i.def.family} ${i.def.version}'`;
   if (restore._kind === 'snapshot') {
     checkSubdomainName(scope, 'restoreFrom snapshotName', restore._snapshotName!);
-    const labelMap = restore._snapshot?.backupLabelConfigMap;
-    const parts: RestoreParts = {
+    check(restore._snapshot?.backupLabelConfigMap === undefined, scope,
+      '`restoreFrom` backupLabelConfigMap: a snapshot of the volume that holds the data and its WAL is restored by crash '
+      + 'recovery and needs no label; a backup_label without the WAL written after the snapshot stops with "WAL ends before '
+      + 'end of online backup". Remove the option.');
+    return {
       dataSource: { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: restore._snapshotName! },
       initContainers: [],
       volumes: [],
       mainMounts: [],
       env: [],
-    };
-    if (!labelMap) return parts;
-    check(i.def.family === 'postgresql', scope, `\`restoreFrom\` backupLabelConfigMap is PostgreSQL's backup_label; ${engine} has none: remove it.`);
-    checkSubdomainName(scope, 'restoreFrom backupLabelConfigMap', labelMap);
-    // Written once, on the first start from the snapshot: PostgreSQL then recovers from the backup's
-    // start checkpoint. https://www.postgresql.org/docs/current/continuous-archiving.html#BACKUP-LOWLEVEL-BASE-BACKUP-DATA
-    const pgdata = i.replication ? `${i.dataPath}/pgroot/data` : `${i.dataPath}/pgdata`;
-    return {
-      ...parts,
-      initContainers: [helper('backup-label', i.image, [
-        'set -eu',
-        `if [ ! -f ${i.dataPath}/.cdk8s-backup-label-applied ]; then`,
-        `  cp /backup-label/backup_label ${pgdata}/backup_label && touch ${i.dataPath}/.cdk8s-backup-label-applied`,
-        'fi',
-      ].join('\n'), i.runAsUser, [{ name: 'data', mountPath: i.dataPath }, { name: 'backup-label', mountPath: '/backup-label', readOnly: true }])],
-      volumes: [{ name: 'restore-tmp', emptyDir: {} }, { name: 'backup-label', configMap: { name: labelMap } }],
     };
   }
 

@@ -3,9 +3,10 @@ import { BackupTarget } from './target';
 /** Options of a restore from a volume snapshot. */
 export interface SnapshotRestoreOptions {
   /**
-   * PostgreSQL: the ConfigMap the snapshot run stored its backup label in (named `<schedule>-<run>`);
-   * an init container writes it as `backup_label` before the first start.
-   * @default - no backup label (the snapshot is restored as crash-consistent)
+   * No longer used: a snapshot of the one volume that holds PostgreSQL's data and WAL is restored by crash
+   * recovery, and a backup label without the archived WAL after it cannot start. Setting it is refused.
+   * @default - none
+   * @deprecated snapshots are restored as crash-consistent; remove this option
    */
   readonly backupLabelConfigMap?: string;
 }

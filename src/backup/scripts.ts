@@ -31,7 +31,8 @@ export function snapshotScript(o: SnapshotScriptOptions): string {
     select.push(`PODS="${o.backup.snapshotAllMembers ? o.members.join(' ') : o.members[0]}"`);
   } else if (o.replicaSelector) {
     select.push(
-      `PODS=$(kubectl get pods -l '${o.replicaSelector}' --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}')`,
+      // {.items[*]} prints nothing on an empty list; {.items[0]} fails there, and would stop the run (set -e).
+      `PODS=$(kubectl get pods -l '${o.replicaSelector}' --field-selector=status.phase=Running -o jsonpath='{.items[*].metadata.name}' | cut -d' ' -f1)`,
       `[ -n "$PODS" ] || PODS="${o.members[0]}"`,
     );
   } else {
@@ -80,12 +81,6 @@ export function snapshotScript(o: SnapshotScriptOptions): string {
       ...create,
       'release; trap - EXIT',
       'wait $SESSION || { cat /tmp/session.log; exit 1; }',
-      // PostgreSQL: keep the backup label with the run; restore writes it as backup_label.
-      'if grep -q "^label-begin$" /tmp/session.log; then',
-      "  sed -n '/^label-begin$/,/^label-end$/p' /tmp/session.log | sed '1d;$d' > /tmp/backup_label",
-      `  kubectl create configmap ${o.schedule}-$RUN --from-file=backup_label=/tmp/backup_label`,
-      `  kubectl label configmap ${o.schedule}-$RUN ${LABEL_BACKUP}=${o.schedule} ${LABEL_RUN}="$RUN" app.kubernetes.io/instance=${o.instance} app.kubernetes.io/managed-by=cdk8s-databases`,
-      'fi',
     );
   } else if (q.mode === 'lock') {
     quiesced.push(
@@ -106,7 +101,7 @@ export function snapshotScript(o: SnapshotScriptOptions): string {
     ...quiesced,
     `kubectl wait --for=jsonpath='{.status.readyToUse}'=true volumesnapshot -l ${LABEL_RUN}=$RUN,${LABEL_BACKUP}=${o.schedule} --timeout=60m`,
     pruneRunsShell(o.keepLast, o.maxAgeSeconds),
-    `delete_run() { kubectl delete volumesnapshot,configmap -l ${LABEL_BACKUP}=${o.schedule},${LABEL_RUN}="$1"; }`,
+    `delete_run() { kubectl delete volumesnapshot -l ${LABEL_BACKUP}=${o.schedule},${LABEL_RUN}="$1"; }`,
     `kubectl get volumesnapshot -l ${LABEL_BACKUP}=${o.schedule} -o jsonpath='{range .items[*]}{.metadata.labels.cdk8s-databases\\.io/backup-run}{"\\n"}{end}' | prune_runs`,
     'echo "run $RUN: done"',
   ].join('\n');

@@ -101,6 +101,29 @@ export class LocalCluster {
     }
   }
 
+  /**
+   * A CSI snapshot of `claim` restored as `newClaim`: the pod's processes are frozen (SIGSTOP) while the
+   * folder is copied, so the copy is one instant of the volume, as an atomic snapshot is.
+   */
+  public snapshotClaim(pod: LocalPod, claim: string, newClaim: string): void {
+    const source = path.join(this.root, 'claims', claim);
+    const target = path.join(this.root, 'claims', newClaim);
+    this.network.signalAll(pod.name, 'SIGSTOP');
+    try {
+      fs.rmSync(target, { recursive: true, force: true });
+      fs.cpSync(source, target, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+    } finally {
+      this.network.signalAll(pod.name, 'SIGCONT');
+    }
+    // cpSync keeps modes but not owners: a restored volume keeps both.
+    const chownTree = (from: string, to: string) => {
+      const st = fs.lstatSync(from);
+      fs.lchownSync(to, st.uid, st.gid);
+      if (st.isDirectory()) for (const e of fs.readdirSync(from)) chownTree(path.join(from, e), path.join(to, e));
+    };
+    chownTree(source, target);
+  }
+
   /** Stops every pod (no hooks) and removes the network; the files stay for a look after a failure. */
   public async destroy(): Promise<void> {
     await Promise.all([...this.pods.values()].map((p) => p.kill()));

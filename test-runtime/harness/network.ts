@@ -102,11 +102,22 @@ export class PodNetwork {
     }
   }
 
+  /** Sends a signal to every process of a pod (all its containers share its network namespace). */
+  public signalAll(pod: string, signal: NodeJS.Signals): void {
+    const entry = this.namespaces.get(pod);
+    if (!entry) return;
+    for (const pid of this.pids(entry.ns)) {
+      try { process.kill(Number(pid), signal); } catch { /* gone */ }
+    }
+  }
+
+  private pids(ns: string): string[] {
+    try { return execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).split('\n').filter(Boolean); } catch { return []; }
+  }
+
   /** Every process left in a pod's network namespace. */
   private killAll(ns: string): void {
-    let pids: string[] = [];
-    try { pids = execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).split('\n').filter(Boolean); } catch { /* gone */ }
-    for (const pid of pids) {
+    for (const pid of this.pids(ns)) {
       try { process.kill(Number(pid), 'SIGKILL'); } catch { /* gone */ }
     }
   }
