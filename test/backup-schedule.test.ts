@@ -450,3 +450,28 @@ describe('BackupSchedule defaults', () => {
     expect(schedule.worstCaseRpoSeconds).toBe(300);
   });
 });
+
+describe('S3 region', () => {
+  const region = (endpoint: string, given?: string) => {
+    const chart = newChart('shop');
+    const db = new StatefulDatabase(chart, 'db', { engine: Engine.postgres({ version: PostgresVersion.V16 }), name: 'orders' });
+    const target = BackupTarget.s3({ endpoint, bucket: 'acme-db-backups', credentialsSecretName: 'backup-s3', region: given });
+    new BackupSchedule(chart, 'backups', { database: db, methods: [BackupMethod.logicalDump({ schedule: Cron.schedule({ minute: '0', hour: '1' }), target, retention: Retention.keepLast(3) })] });
+    const { pod } = cronJob(synthValid(chart), 'orders-dumps');
+    return pod.containers[0].env.find((e: any) => e.name === 'AWS_DEFAULT_REGION').value;
+  };
+
+  test('an AWS regional endpoint signs for its own region; other stores default to us-east-1', () => {
+    expect(region('https://s3.eu-west-1.amazonaws.com')).toBe('eu-west-1');
+    expect(region('https://s3.dualstack.ap-southeast-2.amazonaws.com')).toBe('ap-southeast-2');
+    expect(region('https://s3-us-gov-west-1.amazonaws.com')).toBe('us-gov-west-1');
+    expect(region('http://minio.storage:9000')).toBe('us-east-1');
+    expect(region('http://minio.storage:9000', 'garage')).toBe('garage');
+  });
+
+  test('a region that contradicts the endpoint is refused', () => {
+    expect(() => region('https://s3.eu-west-1.amazonaws.com', 'us-east-1')).toThrow(
+      'test/backups/Method0: `logicalDump` target region "us-east-1" differs from the region of the endpoint "https://s3.eu-west-1.amazonaws.com" (eu-west-1): '
+      + 'requests would be signed for the wrong region. Remove `region` or make them agree.');
+  });
+});

@@ -8,7 +8,7 @@ import { LABEL_CRONJOB, S3_IMAGE, TOOLS_IMAGE, backupCronJob, jobIdentity } from
 import { Retention } from './retention';
 import { dumpScript, pvcRetentionScript, s3UploadScript, snapshotScript } from './scripts';
 import { BackupTarget } from './target';
-import { s3Env, targetVolume, validateTarget } from './target-wiring';
+import { s3Env, s3Region, targetVolume, validateTarget } from './target-wiring';
 import { rewriteRegistry } from '../private/assembly';
 import { check } from '../private/errors';
 import { checkSubdomainName } from '../private/names';
@@ -330,7 +330,7 @@ class ContinuousArchivingMethod extends BackupMethod {
       { name: 'WAL_S3_BUCKET', value: s3!.bucket },
       { name: 'WAL_BUCKET_SCOPE_PREFIX', value: s3!.prefix ? `${s3!.prefix}/` : '' },
       { name: 'AWS_ENDPOINT', value: s3!.endpoint },
-      { name: 'AWS_REGION', value: s3!.region ?? 'us-east-1' },
+      { name: 'AWS_REGION', value: s3Region(this.options.target) },
       { name: 'AWS_S3_FORCE_PATH_STYLE', value: 'true' },
       { name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: secret, key: 'access-key-id' } } },
       { name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: secret, key: 'secret-access-key' } } },

@@ -4,7 +4,7 @@ import { engineBackupFor } from './engine-backup';
 import { S3_IMAGE } from './jobs';
 import { Restore } from './restore';
 import { fetchScript } from './scripts';
-import { s3Env, targetVolume, validateTarget } from './target-wiring';
+import { s3Env, s3Region, targetVolume, validateTarget } from './target-wiring';
 import { EngineDefinition, ReplicationPlan } from '../engines/engine-definition';
 import { scriptContainer } from '../pod/script-container';
 import { rewriteRegistry } from '../private/assembly-images';
@@ -105,7 +105,7 @@ export function restoreParts(scope: Construct, restore: Restore, i: RestoreInput
         { name: 'CLONE_WAL_S3_BUCKET', value: s3.bucket },
         { name: 'CLONE_WAL_BUCKET_SCOPE_PREFIX', value: s3.prefix ? `${s3.prefix}/` : '' },
         { name: 'CLONE_AWS_ENDPOINT', value: s3.endpoint },
-        { name: 'CLONE_AWS_REGION', value: s3.region ?? 'us-east-1' },
+        { name: 'CLONE_AWS_REGION', value: s3Region(o.target) },
         { name: 'CLONE_AWS_S3_FORCE_PATH_STYLE', value: 'true' },
         { name: 'CLONE_AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: s3.credentialsSecretName, key: 'access-key-id' } } },
         { name: 'CLONE_AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: s3.credentialsSecretName, key: 'secret-access-key' } } },

@@ -6,6 +6,17 @@ import { checkSubdomainName } from '../private/names';
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const PREFIX = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/;
+/** AWS regional endpoints name their region: s3.<region>.amazonaws.com, s3-<region>..., s3.dualstack.<region>... */
+const AWS_REGIONAL = /^https?:\/\/(?:[^/]*\.)?s3[.-](?:dualstack\.)?([a-z]{2}(?:-gov)?-[a-z]+-\d)\.amazonaws\.com(?:\.cn)?(?:[/:]|$)/;
+
+/**
+ * The region requests are signed for: the one given, else the one an AWS regional endpoint names, else
+ * us-east-1 (what S3-compatible stores such as MinIO and Ceph RGW expect by default).
+ */
+export function s3Region(target: BackupTarget): string {
+  const s3 = target._s3!;
+  return s3.region ?? AWS_REGIONAL.exec(s3.endpoint)?.[1] ?? 'us-east-1';
+}
 
 /** Checks a target: S3 endpoint, bucket (S3 naming rules), prefix, Secret name; or the claim name. */
 export function validateTarget(scope: Construct, prop: string, target: BackupTarget): void {
@@ -18,6 +29,9 @@ export function validateTarget(scope: Construct, prop: string, target: BackupTar
     check(s3.prefix === undefined || PREFIX.test(s3.prefix), scope,
       `\`${prop}\` target prefix "${s3.prefix}" must be key segments separated by '/', without leading or trailing '/'.`);
     checkSubdomainName(scope, `${prop} target credentialsSecretName`, s3.credentialsSecretName);
+    const named = AWS_REGIONAL.exec(s3.endpoint)?.[1];
+    check(s3.region === undefined || named === undefined || s3.region === named, scope,
+      `\`${prop}\` target region "${s3.region}" differs from the region of the endpoint "${s3.endpoint}" (${named}): requests would be signed for the wrong region. Remove \`region\` or make them agree.`);
   } else {
     checkSubdomainName(scope, `${prop} target claimName`, target._pvc!.claimName);
   }
@@ -30,7 +44,7 @@ export function s3Env(target: BackupTarget, defaultPrefix: string): k8s.EnvVar[]
     { name: 'S3_ENDPOINT', value: s3.endpoint },
     { name: 'S3_BUCKET', value: s3.bucket },
     { name: 'S3_PREFIX', value: s3.prefix ?? defaultPrefix },
-    { name: 'AWS_DEFAULT_REGION', value: s3.region ?? 'us-east-1' },
+    { name: 'AWS_DEFAULT_REGION', value: s3Region(target) },
     { name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: s3.credentialsSecretName, key: 'access-key-id' } } },
     { name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: s3.credentialsSecretName, key: 'secret-access-key' } } },
   ];

@@ -12,8 +12,8 @@ export interface S3TargetOptions {
   /** Secret with keys `access-key-id` and `secret-access-key`. */
   readonly credentialsSecretName: string;
   /**
-   * Region.
-   * @default 'us-east-1'
+   * Region the requests are signed for.
+   * @default - the region an AWS regional endpoint names (`s3.eu-west-1.amazonaws.com`: eu-west-1), else 'us-east-1'
    */
   readonly region?: string;
 }
