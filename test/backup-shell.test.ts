@@ -2,7 +2,9 @@ import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Engine, MysqlVersion, PostgresVersion } from '../src';
+import { Cron } from 'cdk8s';
+import { BackupMethod, BackupSchedule, Engine, MysqlVersion, PostgresVersion, ReplicatedDatabase, Retention } from '../src';
+import { newChart, only, synthValid } from './support/synth';
 import { engineBackupFor } from '../src/backup/engine-backup';
 import { pruneRunsShell } from '../src/backup/jobs';
 import { pvcRetentionScript } from '../src/backup/scripts';
@@ -86,3 +88,38 @@ describe('held quiesce sessions', () => {
     expect(log).toBe("FLUSH TABLES WITH READ LOCK; SELECT 'locked';\n---go---\nUNLOCK TABLES;\n");
   }, 15000);
 });
+
+describe('the snapshot run', () => {
+  // A stand-in kubectl that answers as kubectl does: `{.items[0]...}` on an empty list exits 1 ("array
+  // index out of bounds"), `{.items[*]...}` prints nothing; a snapshot is cut (creationTime) once applied.
+  const kubectl = (dir: string) => [
+    '#!/bin/sh',
+    `echo "$*" >> ${dir}/calls`,
+    'case "$*" in',
+    '  "get pods "*"items[0]"*) echo "error: array index out of bounds: index 0, length 0" >&2; exit 1 ;;',
+    '  "get pods "*) exit 0 ;;',
+    `  "apply -f -") cat > ${dir}/applied; exit 0 ;;`,
+    '  "get volumesnapshot "*creationTime*) echo 2026-11-21T00:00:00Z ;;',
+    '  *) exit 0 ;;',
+    'esac',
+  ].join('\n');
+
+  test('with no replica Running, the run falls back to member 0 instead of stopping', () => {
+    const chart = newChart('shop');
+    const db = new ReplicatedDatabase(chart, 'db', { name: 'db', engine: Engine.postgres({ version: PostgresVersion.V16 }), zones: ['a', 'b', 'c'] });
+    new BackupSchedule(chart, 'b', { database: db, methods: [BackupMethod.volumeSnapshot({ snapshotClassName: 'x', schedule: Cron.schedule({ minute: '0' }), retention: Retention.keepLast(2) })] });
+    const cj = only(synthValid(chart), 'CronJob');
+    const script: string = cj.spec.jobTemplate.spec.template.spec.containers[0].command[2];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snapshot-run-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'kubectl'), kubectl(dir), { mode: 0o755 });
+      const out = sh(script, { PATH: `${dir}:${process.env.PATH}`, PREPARE: 'true' });
+      expect(out).toMatch(/run \d{8}t\d{6}z: snapshotting db-0/);
+      expect(out).toMatch(/run \d{8}t\d{6}z: done/);
+      expect(fs.readFileSync(path.join(dir, 'applied'), 'utf8')).toContain('persistentVolumeClaimName: data-db-0');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
