@@ -241,7 +241,7 @@ describe('restore', () => {
   test.each([
     ['postgres', Engine.postgres({ version: PostgresVersion.V16 }), 'gunzip -c "$DUMP" | psql -X -q -U "$POSTGRES_USER" -d postgres', '/var/lib/postgresql/data/pgdata/PG_VERSION'],
     ['mysql', Engine.mysql({ version: MysqlVersion.V8_4 }), 'gunzip -c "$DUMP" | MYSQL_PWD="$MYSQL_ROOT_PASSWORD" mysql -uroot', '/var/lib/mysql/data/mysql'],
-    ['mongodb', Engine.mongodb({ version: MongoDbVersion.V7_0 }), 'mongorestore --username "$MONGO_INITDB_ROOT_USERNAME"', '/data/db/WiredTiger'],
+    ['mongodb', Engine.mongodb({ version: MongoDbVersion.V7_0 }), 'db.changeUserPassword(process.env.MONGO_INITDB_ROOT_USERNAME, process.env.MONGO_INITDB_ROOT_PASSWORD)', '/data/db/WiredTiger'],
   ])('%s from a dump: fetched, checksum verified, loaded once by the first-start scripts', (_n, engine, load, marker) => {
     const chart = newChart('shop');
     new StatefulDatabase(chart, 'db', { engine, name: 'copy', restoreFrom: Restore.fromDump({ target: S3, sourceName: 'orders' }) });

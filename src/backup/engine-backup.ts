@@ -194,7 +194,14 @@ export function engineBackupFor(def: EngineDefinition, replicated: boolean, tls:
         // --oplog gives a point-in-time consistent dump of a replica set member.
         // https://www.mongodb.com/docs/database-tools/mongodump/#std-option-mongodump.--oplog
         dump: `mongodump --uri "$DB_URI" --username "$DB_USER" --password "$DB_PASSWORD" --authenticationDatabase admin${tlsMongo} --archive --gzip ${replicated ? '--oplog ' : ''}> "$OUT"`,
-        initdbRestore: `mongorestore --username "$MONGO_INITDB_ROOT_USERNAME" --password "$MONGO_INITDB_ROOT_PASSWORD" --authenticationDatabase admin --archive="$DUMP" --gzip${replicated ? ' --oplogReplay' : ''}`,
+        // A full dump holds admin.system.users: mongorestore merges the source's users in, root's credentials
+        // among them. The image runs its first-start scripts against a temporary mongod without --auth
+        // (docker-entrypoint.sh removes it for the init phase), so root's password is then set from the new
+        // Secret without logging in. https://www.mongodb.com/docs/database-tools/mongorestore/#restore-users
+        initdbRestore: [
+          `mongorestore --host 127.0.0.1 --archive="$DUMP" --gzip${replicated ? ' --oplogReplay' : ''}`,
+          'mongosh --host 127.0.0.1 --quiet admin --eval \'db.changeUserPassword(process.env.MONGO_INITDB_ROOT_USERNAME, process.env.MONGO_INITDB_ROOT_PASSWORD)\'',
+        ].join('\n'),
         verify: [
           'mkdir -p /tmp/verify/db',
           'mongod --dbpath /tmp/verify/db --bind_ip 127.0.0.1 --port 27018 --fork --logpath /tmp/verify/mongod.log >/dev/null',
