@@ -62,7 +62,13 @@ export function mongoDbDefinition(props: MongoDbEngineProps): EngineDefinition {
     renderConfig: renderConfig,
     replication: (ctx) => {
       const single = mongoDbDefinition(props).container(ctx);
-      return replicaSetPlan(ctx, { args: single.args!, env: single.env, tls: tlsFlags(ctx.tlsPath) });
+      return replicaSetPlan(ctx, {
+        args: single.args!,
+        env: single.env,
+        tlsFlags: tlsFlags(ctx.tlsPath),
+        localUriTls: ctx.tlsPath ? `&tls=true&tlsCAFile=${ctx.tlsPath}/ca.crt&tlsAllowInvalidHostnames=true` : '',
+        dbPath: DBPATH,
+      });
     },
     container: (ctx) => {
       // `ping` needs no authentication. mongosh keeps state under $HOME, set to /tmp below.
