@@ -65,6 +65,7 @@ export class LocalPod {
   /** Runs the init containers to completion (each retried like the kubelet would, up to `initAttempts`), then starts the containers. */
   public async start(initAttempts = 30, restart = true): Promise<void> {
     this.stopping = !restart;
+    this.skipped.length = 0;
     fs.rmSync(this.ctx.podDir, { recursive: true, force: true });
     fs.mkdirSync(this.ctx.podDir, { recursive: true });
     fs.mkdirSync(this.ctx.logDir, { recursive: true });
