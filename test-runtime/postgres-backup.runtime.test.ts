@@ -199,10 +199,11 @@ describe('PostgreSQL: the pod, its dumps, their verification and the restore, ru
       apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: 'orders-db-snapshots-20261121t000000z-orders-db-0',
     });
     const [copy] = await cluster.startStatefulSet('orders-snap', { readyTimeoutSeconds: 120 });
-    expect(copy.logs('postgresql')).toContain('database system was not properly shut down; automatic recovery in progress');
+    expect(copy.logs('restore-credentials') + copy.logs('postgresql')).toContain('database system was not properly shut down; automatic recovery in progress');
     expect(await fingerprint(copy)).toBe(atSnapshot);
-    // A volume keeps the source's roles and passwords: the copy's own Secret does not apply to them
-    // (docs/backup-schedule.md says to set it with ALTER ROLE after a snapshot restore).
-    await expect(sql(copy, 'SELECT 1', { password: COPY_PASSWORD })).rejects.toThrow(/password authentication failed/);
+    // The volume came with the source's password; the copy's own Secret is the one that works.
+    expect(copy.logs('restore-credentials')).toContain('superuser password set from the new Secret');
+    expect(await sql(copy, 'SELECT 1', { password: COPY_PASSWORD })).toBe('1');
+    await expect(sql(copy, 'SELECT 1', { password: SOURCE_PASSWORD })).rejects.toThrow(/password authentication failed/);
   });
 });

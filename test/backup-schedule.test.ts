@@ -224,7 +224,7 @@ describe('continuous archiving', () => {
 });
 
 describe('restore', () => {
-  test('from a VolumeSnapshot: dataSource on the claim template, nothing else (crash recovery needs no label)', () => {
+  test('from a VolumeSnapshot: dataSource on the claim template, no label (crash recovery), the new Secret\'s password set once', () => {
     const chart = newChart('shop');
     new StatefulDatabase(chart, 'db', {
       engine: Engine.postgres({ version: PostgresVersion.V16 }),
@@ -235,7 +235,12 @@ describe('restore', () => {
     expect(sts.spec.volumeClaimTemplates[0].spec.dataSource).toEqual({
       apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: 'orders-snapshots-20261121t000000z-orders-0',
     });
-    expect(sts.spec.template.spec.initContainers).toBeUndefined();
+    const [init] = sts.spec.template.spec.initContainers;
+    expect(init.name).toBe('restore-credentials');
+    expect(init.command[2]).toContain('postgres --single -D /var/lib/postgresql/data/pgdata');
+    expect(init.command[2]).toContain('if [ -f /var/lib/postgresql/data/.cdk8s-restore-credentials-applied ]');
+    expect(init.env).toContainEqual({ name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: 'orders-copy-credentials', key: 'password' } } });
+    expect(init.resources.limits).toEqual(init.resources.requests);
   });
 
   test.each([

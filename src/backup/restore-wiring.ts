@@ -5,7 +5,7 @@ import { S3_IMAGE } from './jobs';
 import { Restore } from './restore';
 import { fetchScript } from './scripts';
 import { s3Env, s3Region, targetVolume, validateTarget } from './target-wiring';
-import { EngineDefinition, ReplicationPlan } from '../engines/engine-definition';
+import { CredentialsRef, EngineDefinition, ReplicationPlan } from '../engines/engine-definition';
 import { scriptContainer } from '../pod/script-container';
 import { rewriteRegistry } from '../private/assembly-images';
 import { check } from '../private/errors';
@@ -33,6 +33,8 @@ export interface RestoreInputs {
   readonly runAsUser: number;
   readonly tls: boolean;
   readonly imageRegistry?: string;
+  /** The new database's Secret: restored data takes its password. */
+  readonly credentials: CredentialsRef;
 }
 
 /** Files that exist once the engine has initialised its data directory: restores then do nothing. */
@@ -65,6 +67,33 @@ function redisPlaceRdb(dataPath: string): string[] {
   ];
 }
 
+/**
+ * A volume carries the source's roles and passwords. Once, before the first start from the snapshot, the
+ * superuser takes the new database's Secret: `postgres --single` runs crash recovery and one statement on
+ * the data directory with no server up (single-user mode has no psql variables, so the literal is escaped
+ * by doubling quotes; standard_conforming_strings keeps backslashes literal).
+ * https://www.postgresql.org/docs/current/app-postgres.html#APP-POSTGRES-SINGLE-USER
+ */
+function pgSnapshotCredentials(i: RestoreInputs): k8s.Container {
+  const pgdata = `${i.dataPath}/pgdata`;
+  const marker = `${i.dataPath}/.cdk8s-restore-credentials-applied`;
+  return helper('restore-credentials', i.image, [
+    'set -euo pipefail',
+    `if [ -f ${marker} ] || [ ! -s ${pgdata}/PG_VERSION ]; then exit 0; fi`,
+    'U=$(printf \'%s\' "$POSTGRES_USER" | sed \'s/"/""/g\')',
+    'P=$(printf \'%s\' "$POSTGRES_PASSWORD" | sed "s/\'/\'\'/g")',
+    `printf "ALTER ROLE \\"%s\\" PASSWORD '%s';\\n" "$U" "$P" | postgres --single -D ${pgdata} -c config_file=${pgdata}/postgresql.conf -j postgres > /tmp/single.log 2>&1 \\`,
+    '  || { cat /tmp/single.log; exit 1; }',
+    'cat /tmp/single.log',
+    'if grep -q ERROR /tmp/single.log; then exit 1; fi',
+    `touch ${marker}`,
+    'echo "superuser password set from the new Secret"',
+  ].join('\n'), i.runAsUser, [{ name: 'data', mountPath: i.dataPath }], [
+    { name: 'POSTGRES_USER', valueFrom: { secretKeyRef: { name: i.credentials.secretName, key: i.credentials.usernameKey } } },
+    { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: i.credentials.secretName, key: i.credentials.passwordKey } } },
+  ]);
+}
+
 export function restoreParts(scope: Construct, restore: Restore, i: RestoreInputs): RestoreParts {
   const engine = `Engine '${i.def.family} ${i.def.version}'`;
   if (restore._kind === 'snapshot') {
@@ -73,10 +102,11 @@ export function restoreParts(scope: Construct, restore: Restore, i: RestoreInput
       '`restoreFrom` backupLabelConfigMap: a snapshot of the volume that holds the data and its WAL is restored by crash '
       + 'recovery and needs no label; a backup_label without the WAL written after the snapshot stops with "WAL ends before '
       + 'end of online backup". Remove the option.');
+    const single = i.def.family === 'postgresql' && !i.replication;
     return {
       dataSource: { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: restore._snapshotName! },
-      initContainers: [],
-      volumes: [],
+      initContainers: single ? [pgSnapshotCredentials(i)] : [],
+      volumes: single ? [{ name: 'restore-tmp', emptyDir: {} }] : [],
       mainMounts: [],
       env: [],
     };

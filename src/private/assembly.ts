@@ -199,6 +199,7 @@ export class DatabaseAssembly {
       runAsUser: repl?.runAsUser ?? def.runAsUser,
       tls: props.tls !== undefined,
       imageRegistry: props.imageRegistry,
+      credentials: ctx.credentials,
     }) : undefined;
     this.dataSource = restore?.dataSource;
     if (restore?.scripts && def.initScriptsPath) {
