@@ -1,6 +1,6 @@
 import { EngineContext, EngineDefinition } from './engine-definition';
 import { PortRole } from './engine-port';
-import { groupReplicationPlan } from './mysql-group-replication';
+import { groupReplicationPlan, groupReplicationUnsupported } from './mysql-group-replication';
 import { GIB, MIB, execProbe, plainEnv, secretEnv, shellProbe } from './probes';
 
 /**
@@ -38,6 +38,7 @@ const AS_ROOT = 'MYSQL_PWD="$MYSQL_ROOT_PASSWORD"';
 /** Profile of the official MySQL image (user `mysql`, uid 999). */
 export function mysqlDefinition(props: MysqlEngineProps): EngineDefinition {
   const version = props.version.version;
+  const replicationUnsupported = groupReplicationUnsupported(version);
   return {
     family: 'mysql',
     version,
@@ -63,9 +64,10 @@ export function mysqlDefinition(props: MysqlEngineProps): EngineDefinition {
     // The image's /etc/my.cnf ends with `!includedir /etc/mysql/conf.d/`.
     configPath: '/etc/mysql/conf.d',
     renderConfig: renderConfig,
-    replication: (ctx) => groupReplicationPlan(ctx, {
+    replication: replicationUnsupported ? undefined : (ctx) => groupReplicationPlan(ctx, {
       configFile: 'cdk8s-databases.cnf', config: renderConfig(ctx), databaseName: ctx.databaseName,
     }),
+    replicationUnsupported,
     container: (ctx) => ({
       env: [
         secretEnv('MYSQL_ROOT_PASSWORD', ctx.credentials.secretName, ctx.credentials.passwordKey),
