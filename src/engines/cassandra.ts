@@ -175,6 +175,8 @@ export function cassandraDefinition(props: CassandraEngineProps): EngineDefiniti
     container: (ctx) => containerFor(ctx, RACKDC_FILE),
     replication: (ctx) => ringPlan(ctx, {
       datacenter: dc,
+      dataPath: DATA,
+      cqlPort: CQL_PORT,
       container: (rackFile) => containerFor(ctx, rackFile),
       cassandraYaml: (seeds) => renderYaml(ctx, seeds),
       rolesJob: (firstCql) => rolesJob(ctx, firstCql),

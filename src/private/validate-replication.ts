@@ -1,12 +1,14 @@
 import { IConstruct } from 'constructs';
 import { check } from './errors';
-import { LABEL_COMPONENT, LABEL_INSTANCE, LABEL_NAME } from './labels';
+import { DatabaseLabels, LABEL_COMPONENT, LABEL_INSTANCE, LABEL_NAME } from './labels';
 import { MAX_STATEFULSET_NAME, isDnsLabel, isLabelValue, isQualifiedKey } from './names';
 
 const SELECTOR_KEYS = [LABEL_NAME, LABEL_INSTANCE, LABEL_COMPONENT];
 import { ReplicatedDatabaseProps } from '../constructs/replicated-database-props';
 import { EngineDefinition, RackPlan } from '../engines/engine-definition';
-import { Spread } from '../topology/spread';
+import {
+  HOST_KEY, NodeRequirementView, PendingPod, SchedulingGroup, Spread, SpreadConstraintView, ZONE_KEY, modelCluster, placePods, spreadConstraint,
+} from '../topology/spread';
 
 /** The layout a ReplicatedDatabase settles on after its checks. */
 export interface ReplicationLayout {
@@ -49,7 +51,18 @@ export function validateLayout(scope: IConstruct, props: ReplicatedDatabaseProps
     check(Number.isInteger(zoneCount) && zoneCount >= 1, scope, `\`zoneCount\` (${zoneCount}) must be a whole number of at least 1.`);
   }
 
-  const zoneSpread = props.zoneSpread ?? (zoneCount !== undefined ? Spread.required({ maxSkew: 1 }) : Spread.preferred());
+  // Cassandra racks, each pinned to one zone by required node affinity, need no zone spread: with
+  // nodeAffinityPolicy Honor a rack's pods see their own zone as the only domain, so a zone constraint
+  // either changes nothing (no minDomains) or, with minDomains above 1, takes the global minimum as 0
+  // and leaves every pod after the first of each rack Pending. Racks already place one replica of
+  // each range per zone (NetworkTopologyStrategy over racks).
+  const rackSpecs = def.family === 'cassandra'
+    ? props.racks ?? (zones ? zones.map((z) => ({ name: rackName(z), zone: z })) : [{ name: 'rack1', zone: undefined }])
+    : undefined;
+  const pinnedRacks = rackSpecs?.filter((r) => r.zone !== undefined).length ?? 0;
+  const everyRackPinned = rackSpecs !== undefined && rackSpecs.length > 0 && pinnedRacks === rackSpecs.length;
+  const zoneSpread = props.zoneSpread ?? (everyRackPinned ? Spread.none()
+    : zoneCount !== undefined ? Spread.required({ maxSkew: 1 }) : Spread.preferred());
   const hostSpread = props.hostSpread ?? Spread.preferred();
   for (const [prop, spread] of [['zoneSpread', zoneSpread], ['hostSpread', hostSpread]] as const) {
     check(spread.whenUnsatisfiable === undefined || (Number.isInteger(spread.maxSkew) && spread.maxSkew >= 1), scope,
@@ -62,13 +75,9 @@ export function validateLayout(scope: IConstruct, props: ReplicatedDatabaseProps
         `\`${prop}\` matchLabelKeys "${key}" must be a valid label key that is not one of the selector's (${SELECTOR_KEYS.join(', ')}).`);
     }
   }
-  const zoneMinDomains = zoneSpread.isRequired ? (zoneSpread.minDomains ?? zoneCount) : undefined;
-  if (zoneSpread.isRequired && zoneCount !== undefined && zoneMinDomains !== undefined && zoneMinDomains > zoneCount) {
-    // Fewer eligible domains than minDomains: the scheduler takes the global minimum as 0, so each
-    // zone may hold at most maxSkew members.
-    check(replicas <= zoneCount * zoneSpread.maxSkew, scope,
-      `\`zoneSpread\` minDomains (${zoneMinDomains}) exceeds the ${zoneCount} zones declared, so the scheduler allows at most maxSkew (${zoneSpread.maxSkew}) members per zone: ${replicas - zoneCount * zoneSpread.maxSkew} of the ${replicas} replicas would stay Pending. Lower minDomains to ${zoneCount} or below, add zones, or lower \`replicas\`.`);
-  }
+  // minDomains defaults to the zones declared, except where a rack is pinned to a zone: its pods count
+  // one domain only (see above), so a default there would leave them Pending.
+  const zoneMinDomains = zoneSpread.isRequired ? (zoneSpread.minDomains ?? (pinnedRacks > 0 ? undefined : zoneCount)) : undefined;
 
   let racks: RackPlan[] | undefined;
   let replicationFactor: number | undefined;
@@ -76,18 +85,18 @@ export function validateLayout(scope: IConstruct, props: ReplicatedDatabaseProps
     replicationFactor = props.replicationFactor ?? 3;
     check(Number.isInteger(replicationFactor) && replicationFactor >= 1 && replicationFactor <= replicas, scope,
       `\`replicationFactor\` (${replicationFactor}) must be a whole number from 1 to \`replicas\` (${replicas}).`);
-    const rackSpecs = props.racks ?? (zones ? zones.map((z) => ({ name: rackName(z), zone: z })) : [{ name: 'rack1', zone: undefined }]);
-    check(rackSpecs.length > 0, scope, '`racks` is empty: give at least one rack, or leave the prop out.');
-    check(replicas % rackSpecs.length === 0, scope,
-      `\`replicas\` (${replicas}) must divide evenly over the ${rackSpecs.length} racks, so that every rack holds the same share of the ring: use a multiple of ${rackSpecs.length}.`);
-    for (const r of rackSpecs) {
+    const specs = rackSpecs!;
+    check(specs.length > 0, scope, '`racks` is empty: give at least one rack, or leave the prop out.');
+    check(replicas % specs.length === 0, scope,
+      `\`replicas\` (${replicas}) must divide evenly over the ${specs.length} racks, so that every rack holds the same share of the ring: use a multiple of ${specs.length}.`);
+    for (const r of specs) {
       check(isDnsLabel(r.name) && `${name}-${r.name}`.length <= MAX_STATEFULSET_NAME, scope,
         `\`racks\` name "${r.name}" must be a DNS label, and "${name}-${r.name}" at most ${MAX_STATEFULSET_NAME} characters (it names the rack's StatefulSet).`);
       check(r.zone === undefined || zones === undefined || zones.includes(r.zone), scope,
         `\`racks\` "${r.name}" is pinned to zone "${r.zone}", which is not in \`zones\` (${zones?.join(', ')}).`);
     }
-    check(new Set(rackSpecs.map((r) => r.name)).size === rackSpecs.length, scope, '`racks` names a rack twice.');
-    racks = rackSpecs.map((r) => ({ name: r.name, zone: r.zone, replicas: replicas / rackSpecs.length, statefulSetName: `${name}-${r.name}` }));
+    check(new Set(specs.map((r) => r.name)).size === specs.length, scope, '`racks` names a rack twice.');
+    racks = specs.map((r) => ({ name: r.name, zone: r.zone, replicas: replicas / specs.length, statefulSetName: `${name}-${r.name}` }));
   } else {
     check(props.racks === undefined && props.replicationFactor === undefined, scope,
       `\`racks\` and \`replicationFactor\` are Cassandra settings; ${engine} replicates whole datasets to every member: remove them.`);
@@ -104,7 +113,99 @@ export function validateLayout(scope: IConstruct, props: ReplicatedDatabaseProps
     check(p.every((x) => x >= 0 && x <= 1000), scope, '`memberPriorities` entries must be from 0 to 1000.');
     check(p.some((x) => x > 0), scope, '`memberPriorities` are all 0: no member could ever become primary. Give at least one member a priority above 0.');
   }
-  return { replicas, zones, zoneCount, zoneSpread, hostSpread, zoneMinDomains, racks, replicationFactor };
+  const layout: ReplicationLayout = { replicas, zones, zoneCount, zoneSpread, hostSpread, zoneMinDomains, racks, replicationFactor };
+  checkSchedulable(scope, props, schedulingGroups(props, def, name, layout), layout);
+  return layout;
+}
+
+/**
+ * The StatefulSets of the layout as kube-scheduler will see them: the same spread constraints
+ * (`spreadConstraint`, called as ReplicatedDatabase calls it), the same required node affinity (the
+ * user's requirements and the zone requirement in one term, as the assembly writes them) and
+ * nodeSelector. test/cassandra-racks.test.ts checks that the model gives the same placement for
+ * these and for the synthesized StatefulSets read back.
+ */
+export function schedulingGroups(props: ReplicatedDatabaseProps, def: EngineDefinition, name: string, layout: ReplicationLayout): SchedulingGroup[] {
+  const selector = new DatabaseLabels(def.family, name, def.version, {}).selector;
+  const constraints = [
+    spreadConstraint(layout.zoneSpread, ZONE_KEY, selector, layout.zoneMinDomains),
+    spreadConstraint(layout.hostSpread, HOST_KEY, selector),
+  ].filter((c): c is NonNullable<typeof c> => c !== undefined) as SpreadConstraintView[];
+  const user: NodeRequirementView[] = (props.requiredNodeAffinity ?? []).map((r) => ({ key: r.key, operator: r.operator, values: r.values }));
+  const nodeSelector = {
+    ...props.nodeSelector,
+    ...(props.dedicatedNodes ? { [props.dedicatedNodes.labelKey]: props.dedicatedNodes.labelValue } : {}),
+  };
+  const group = (groupName: string, replicas: number, zones: string[] | undefined): SchedulingGroup => {
+    const terms = [...user, ...(zones && zones.length > 0 ? [{ key: ZONE_KEY, operator: 'In', values: zones }] : [])];
+    return {
+      name: groupName,
+      replicas,
+      // The rack label is left out: no constraint the library writes selects on it.
+      labels: selector,
+      nodeSelector: Object.keys(nodeSelector).length > 0 ? nodeSelector : undefined,
+      nodeSelectorTerms: terms.length > 0 ? [terms] : undefined,
+      constraints,
+    };
+  };
+  return layout.racks
+    ? layout.racks.map((r) => group(r.statefulSetName, r.replicas, r.zone ? [r.zone] : undefined))
+    : [group(name, layout.replicas, layout.zones)];
+}
+
+/**
+ * The zones of the modelled cluster: the declared ones; else those the racks and the user's node
+ * requirements name, completed with anonymous zones up to `zoneCount`, or, when no count is
+ * declared either, up to as many as any constraint could want (an unknown cluster is not held
+ * against the layout).
+ */
+function modelZones(props: ReplicatedDatabaseProps, layout: ReplicationLayout): string[] {
+  if (layout.zones) return layout.zones;
+  const named = new Set<string>();
+  for (const r of layout.racks ?? []) if (r.zone) named.add(r.zone);
+  for (const r of props.requiredNodeAffinity ?? []) if (r.key === ZONE_KEY && r.operator === 'In') (r.values ?? []).forEach((v) => named.add(v));
+  if (props.nodeSelector?.[ZONE_KEY]) named.add(props.nodeSelector[ZONE_KEY]);
+  const count = layout.zoneCount ?? Math.max(layout.replicas, layout.zoneMinDomains ?? 1, named.size);
+  const zones = [...named];
+  for (let i = 1; zones.length < count; i++) if (!named.has(`zone-${i}`)) zones.push(`zone-${i}`);
+  return zones;
+}
+
+/**
+ * Refuses a layout that leaves pods Pending: the scheduler model of topology/spread.ts places every
+ * member on a cluster with the modelled zones and a node per member in each zone, so what stays
+ * Pending there stays Pending on any cluster with these zones.
+ */
+function checkSchedulable(scope: IConstruct, props: ReplicatedDatabaseProps, groups: SchedulingGroup[], layout: ReplicationLayout): void {
+  const zones = modelZones(props, layout);
+  const { pending } = placePods(modelCluster(zones, layout.replicas), groups);
+  if (pending.length === 0) return;
+  check(false, scope, pendingMessage(pending, layout, zones));
+}
+
+function pendingMessage(pending: PendingPod[], layout: ReplicationLayout, zones: string[]): string {
+  const first = pending[0];
+  const rack = layout.racks?.find((r) => r.statefulSetName === first.group);
+  const who = rack ? `rack "${rack.name}"` : `StatefulSet "${first.group}"`;
+  const stay = `${pending.length} of the ${layout.replicas} replicas would stay Pending`;
+  if (first.why.cause === 'node-affinity') {
+    return `no node can run the pods of ${who}: \`requiredNodeAffinity\`, \`nodeSelector\`, \`dedicatedNodes\` and the zone requirement (${zones.join(', ')}) exclude every node, so ${stay}. Make \`requiredNodeAffinity\` and \`nodeSelector\` allow the declared zones.`;
+  }
+  const c = first.why.constraint!;
+  const prop = c.topologyKey === ZONE_KEY ? 'zoneSpread' : 'hostSpread';
+  const unit = c.topologyKey === ZONE_KEY ? 'zone' : 'node';
+  const domains = first.why.eligibleDomains ?? [];
+  if (c.minDomains !== undefined && domains.length < c.minDomains) {
+    const atMost = `takes the global minimum as 0 and allows at most maxSkew (${c.maxSkew}) members per ${unit}: ${stay}`;
+    if (!rack?.zone && domains.length === zones.length && zones.length === layout.zoneCount) {
+      return `\`${prop}\` minDomains (${c.minDomains}) exceeds the ${layout.zoneCount} zones declared, so the scheduler allows at most maxSkew (${c.maxSkew}) members per zone: ${stay}. Lower minDomains to ${layout.zoneCount} or below, add zones, or lower \`replicas\`.`;
+    }
+    if (rack?.zone) {
+      return `\`${prop}\` minDomains (${c.minDomains}) exceeds the 1 zone the pods of ${who} may use: its StatefulSet is pinned to zone ${rack.zone} by required node affinity, and with nodeAffinityPolicy Honor the scheduler counts only the zones a pod may use as domains, so it ${atMost}. A rack pinned to one zone needs no zone spread: leave \`zoneSpread\` out (or give \`Spread.none()\`, or a spread without minDomains).`;
+    }
+    return `\`${prop}\` minDomains (${c.minDomains}) exceeds the ${domains.length} ${unit}(s) the pods of ${who} may use (${domains.join(', ')}): with nodeAffinityPolicy Honor the scheduler counts only the ${unit}s their \`requiredNodeAffinity\`, \`nodeSelector\` and zones allow as domains, so it ${atMost}. Lower minDomains to ${domains.length} or below, or widen \`requiredNodeAffinity\` and \`nodeSelector\` to the declared zones.`;
+  }
+  return `\`${prop}\` (maxSkew ${c.maxSkew}) leaves ${first.pod} without a node: the ${unit}s its pods may use (${domains.join(', ')}) already hold ${first.why.globalMinimum} + maxSkew members or more, so ${stay}. Raise maxSkew, or make the spread preferred.`;
 }
 
 /** A rack name from a zone name: zones are label values (may hold '_' or '.'), racks DNS labels. */
