@@ -32,7 +32,8 @@ export interface ReplicatedDatabaseProps extends StatefulDatabaseProps {
   readonly zoneCount?: number;
   /**
    * Spread over zones.
-   * @default - Spread.required({ maxSkew: 1, minDomains: <zones> }) when zones are declared, else Spread.preferred()
+   * @default - Spread.required({ maxSkew: 1, minDomains: <zones> }) when zones are declared, else Spread.preferred();
+   * Spread.none() for a Cassandra ring whose racks are each pinned to a zone (the rack is the zone spread)
    */
   readonly zoneSpread?: Spread;
   /**

@@ -89,7 +89,8 @@ export interface StatefulDatabaseProps {
   readonly minReady?: Duration;
   /**
    * Time for a clean shutdown after the preStop hook starts.
-   * @default - the engine's: 60 s (PostgreSQL, MongoDB, Redis, Valkey), 90 s (MySQL), 120 s (Cassandra)
+   * @default - the engine's: 60 s (PostgreSQL, MongoDB, Redis, Valkey), 90 s (MySQL), 120 s (Cassandra); replicated:
+   *   180 s (MongoDB: step down and quorum wait), 3600 s (Cassandra ring: one node at a time, decommission)
    */
   readonly terminationGracePeriod?: Duration;
 
