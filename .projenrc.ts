@@ -60,6 +60,7 @@ synthExamples.exec('bash examples/synth-all.sh');
 const runtime = project.addTask('test:runtime', {
   description: 'Run the synthesized pods as local processes against real engines (root; see .ci/install-runtime-deps)',
 });
+runtime.exec('tsc --noEmit -p test-runtime/tsconfig.json');
 runtime.exec('jest --config test-runtime/jest.config.js --ci');
 
 // The synth benchmark: compiles the library (for the require timing) and the examples (for the CLI

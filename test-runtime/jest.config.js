@@ -3,7 +3,7 @@
 module.exports = {
   rootDir: '..',
   testMatch: ['<rootDir>/test-runtime/**/*.runtime.test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/test-runtime/tsconfig.json' }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/test-runtime/tsconfig.json', isolatedModules: true }] },
   globalSetup: '<rootDir>/test-runtime/global-setup.ts',
   testTimeout: 300000,
   maxWorkers: 1,

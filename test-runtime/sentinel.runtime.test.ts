@@ -38,6 +38,13 @@ async function soleWriter(pods: LocalPod[]): Promise<LocalPod | undefined> {
   const linked = (info.match(/^slave\d+:.*state=online/gm) ?? []).length;
   return linked === roles.filter((r) => r === 'slave').length && linked === pods.length - 1 ? w : undefined;
 }
+/** Waits until one of `members` is a primary, and returns it. */
+function newPrimaryAmong(members: LocalPod[], what: string, timeoutSeconds: number): Promise<LocalPod> {
+  return until(what, async () => {
+    const roles = await Promise.all(members.map(role));
+    return members.find((_p, i) => roles[i] === 'master');
+  }, timeoutSeconds);
+}
 async function sentinelView(pod: LocalPod): Promise<string> {
   return cli(pod, '-p', '26379', 'sentinel', 'get-master-addr-by-name', 'primary').then((s) => s.split('\n')[0]);
 }
@@ -49,7 +56,7 @@ async function ackedWrite(w: LocalPod, key: string, replicas: number): Promise<v
   await until(`${key} acknowledged by ${replicas} replica(s)`, async () => {
     await cli(w, 'set', key, 'v');
     return Number(await cli(w, 'wait', String(replicas), '2000')) >= replicas;
-  }, 30);
+  }, 60);
 }
 
 describe('Valkey Sentinel, run from the synthesized YAML', () => {
@@ -79,10 +86,7 @@ describe('Valkey Sentinel, run from the synthesized YAML', () => {
     await ackedWrite(w, 'before-switchover', 2);
     await w.stop();
     const others = pods.filter((p) => p !== w);
-    const next = await until('a new primary among the others', async () => {
-      const roles = await Promise.all(others.map(role));
-      return others.find((_p, i) => roles[i] === 'master');
-    }, 30);
+    const next = await newPrimaryAmong(others, 'a new primary among the others', 30);
     expect(await cli(next, 'get', 'before-switchover')).toBe('v');
     await w.start();
     await w.waitReady(90);
@@ -95,10 +99,7 @@ describe('Valkey Sentinel, run from the synthesized YAML', () => {
     await ackedWrite(w, 'before-crash', 2);
     await w.kill();
     const others = pods.filter((p) => p !== w);
-    const next = await until('Sentinels to promote a replica', async () => {
-      const roles = await Promise.all(others.map(role));
-      return others.find((_p, i) => roles[i] === 'master');
-    }, 60);
+    const next = await newPrimaryAmong(others, 'Sentinels to promote a replica', 60);
     expect(await cli(next, 'get', 'before-crash')).toBe('v');
     await ackedWrite(next, 'after-crash', 1);
     await w.start();
@@ -124,10 +125,7 @@ describe('Valkey Sentinel, full outage', () => {
     const w = await until('one writer', () => soleWriter(pods));
     await w.kill();
     const others = pods.filter((p) => p !== w);
-    const next = await until('failover', async () => {
-      const roles = await Promise.all(others.map(role));
-      return others.find((_p, i) => roles[i] === 'master');
-    }, 60);
+    const next = await newPrimaryAmong(others, 'failover', 60);
     await ackedWrite(next, 'while-stale-member-away', 1);
     // Then every pod goes (a full outage), and all come back together.
     await Promise.all(others.map((p) => p.stop()));

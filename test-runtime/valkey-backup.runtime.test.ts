@@ -18,7 +18,7 @@ function synth(): any[] {
       target: BackupTarget.pvc({ claimName: 'cache-backups' }),
       retention: Retention.keepLast(3),
     })],
-    verification: { schedule: Cron.schedule({ minute: '0', hour: '4' }), check: 'DBSIZE' },
+    verification: { schedule: Cron.schedule({ minute: '0', hour: '4' }), checkQuery: 'DBSIZE' },
   });
   new StatefulDatabase(chart, 'copy', {
     name: 'cache-copy',

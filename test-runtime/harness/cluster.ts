@@ -4,7 +4,6 @@ import { PodNetwork } from './network';
 import { LocalPod } from './pod';
 
 const ROOT = '/var/lib/cdkdb-runtime';
-let nextId = 1 + (process.pid % 150);
 
 /**
  * A namespace's worth of synthesized manifests, run on this machine: StatefulSets start their pods in
@@ -21,9 +20,8 @@ export class LocalCluster {
 
   constructor(public readonly manifests: any[], secrets: Record<string, Record<string, string>> = {}) {
     if (process.getuid?.() !== 0) throw new Error('the runtime tier needs root (network namespaces, bind mounts): CI runs it as root');
-    const id = nextId++;
-    this.network = new PodNetwork(id);
-    this.root = path.join(ROOT, String(id));
+    this.network = PodNetwork.claim(process.pid % 200);
+    this.root = path.join(ROOT, String(this.network.id));
     fs.rmSync(this.root, { recursive: true, force: true });
     fs.mkdirSync(this.root, { recursive: true });
     this.secrets = new Map(Object.entries(secrets));

@@ -7,9 +7,27 @@ import * as fs from 'fs';
  * cluster). Names resolve through /etc/netns/<ns>/hosts, which `ip netns exec` mounts over /etc/hosts.
  */
 export class PodNetwork {
-  /** Everything any earlier run left (a run killed before `destroy()`): the tier runs one file at a time. */
+  /**
+   * A network for this process: the first id (from `start`) no live process owns. Each id has an owner file
+   * under /run/cdkdb-runtime, so two runs on one machine never take or clean each other's networks.
+   */
+  public static claim(start: number): PodNetwork {
+    fs.mkdirSync(OWNERS, { recursive: true });
+    for (let n = 0; n < 200; n++) {
+      const id = 1 + ((start + n) % 200);
+      const file = `${OWNERS}/${id}`;
+      if (ownerAlive(file)) continue;
+      fs.writeFileSync(file, String(process.pid));
+      return new PodNetwork(id);
+    }
+    throw new Error('no free pod network id (1..200): every one is owned by a live process');
+  }
+
+  /** What runs killed before `destroy()` left: ids whose owner is gone. */
   public static removeAllLeftovers(): void {
-    for (let id = 1; id <= 200; id++) new PodNetwork(id, false).removeLeftovers();
+    for (let id = 1; id <= 200; id++) {
+      if (!ownerAlive(`${OWNERS}/${id}`)) new PodNetwork(id, false).removeLeftovers();
+    }
   }
 
   private readonly bridge: string;
@@ -19,7 +37,7 @@ export class PodNetwork {
   private readonly hostNames = new Map<string, string[]>();
 
   /** `id` keeps concurrent runs apart (1..200); every name is derived from it. */
-  constructor(private readonly id: number, create = true) {
+  public constructor(public readonly id: number, create = true) {
     this.bridge = `cdkdb${id}`;
     this.subnet = `10.213.${id}`;
     if (!create) return;
@@ -81,6 +99,7 @@ export class PodNetwork {
       fs.rmSync(`/etc/netns/${ns}`, { recursive: true, force: true });
     }
     try { this.ip('link', 'del', this.bridge); } catch { /* already gone */ }
+    fs.rmSync(`${OWNERS}/${this.id}`, { force: true });
   }
 
   /** What an earlier run with the same id left when it was killed before `destroy()`. */
@@ -134,4 +153,14 @@ export class PodNetwork {
   private ip(...args: string[]): void {
     execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   }
+}
+
+const OWNERS = '/run/cdkdb-runtime';
+
+/** True when the owner file names a process that is still running (not this one's dead predecessor). */
+function ownerAlive(file: string): boolean {
+  let pid: number;
+  try { pid = Number(fs.readFileSync(file, 'utf8')); } catch { return false; }
+  if (!pid || pid === process.pid) return pid === process.pid;
+  try { process.kill(pid, 0); return true; } catch { return false; }
 }
