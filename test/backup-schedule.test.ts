@@ -217,7 +217,7 @@ describe('continuous archiving', () => {
     expect(env(main, 'AWS_SECRET_ACCESS_KEY').valueFrom.secretKeyRef).toEqual({ name: 'backup-s3', key: 'secret-access-key' });
     expect(env(main, 'BACKUP_SCHEDULE').value).toBe('0 1 * * *');
     expect(env(main, 'BACKUP_NUM_TO_RETAIN').value).toBe('5');
-    expect(only(manifests, 'ConfigMap', 'orders-config').data['spilo.yaml']).toMatch(/\npostgresql:\n {2}parameters:\n {4}archive_timeout: 120s\n$/);
+    expect(only(manifests, 'ConfigMap', 'orders-spilo').data['spilo.yaml']).toMatch(/\npostgresql:\n {2}parameters:\n {4}archive_timeout: 120s\n$/);
     expect(sts.spec.template.metadata.annotations['cdk8s-databases.io/archiving']).toBe('acme-db-backups/prod');
     expect(schedule.worstCaseRpoSeconds).toBe(120);
   });

@@ -118,11 +118,11 @@ describe('PostgreSQL on Patroni (Spilo)', () => {
     expect(env(main, 'KUBERNETES_SCOPE_LABEL').value).toBe('app.kubernetes.io/instance');
     expect(JSON.parse(env(main, 'KUBERNETES_LABELS').value)).toEqual({ 'app.kubernetes.io/name': 'postgresql', 'app.kubernetes.io/component': 'database' });
     expect(env(main, 'PGPASSWORD_STANDBY').valueFrom.secretKeyRef).toEqual({ name: 'db-credentials', key: 'replication-password' });
-    const spilo = only(manifests, 'ConfigMap', 'db-config').data['spilo.yaml'];
+    const spilo = only(manifests, 'ConfigMap', 'db-spilo').data['spilo.yaml'];
     expect(spilo).toMatch(/synchronous_mode: true\n\s+synchronous_node_count: 1/);
-    expect(spilo).toMatch(/shared_buffers: 1024MB/);
+    expect(spilo).toMatch(/effective_cache_size: 3072MB/);
     expect(main.readinessProbe.httpGet).toEqual({ path: '/readiness', port: 8008, scheme: 'HTTP' });
-    expect(main.lifecycle).toBeUndefined();
+    expect(main.lifecycle.preStop.exec.command.slice(0, 2)).toEqual(['sh', '-c']);
     expect(pod.securityContext).toMatchObject({ runAsUser: 101, fsGroup: 103 });
     expect(pod.automountServiceAccountToken).toBe(true);
     expect(only(manifests, 'Role', 'db').rules).toEqual([
@@ -420,7 +420,7 @@ describe('ReplicatedDatabase defaults', () => {
       ['kubernetes.io/hostname', 'ScheduleAnyway'], // hostSpread
     ]);
     expect(manifests.filter((m) => m.kind === 'PodDisruptionBudget')).toHaveLength(1); // roleBudgets: false
-    expect(only(manifests, 'ConfigMap', 'db-config').data['spilo.yaml']).toMatch(/synchronous_mode: false/); // synchronousStandbys: 0
+    expect(only(manifests, 'ConfigMap', 'db-spilo').data['spilo.yaml']).toMatch(/synchronous_mode: false/); // synchronousStandbys: 0
     expect(db.tolerance().zones).toBeUndefined(); // zones not declared
   });
 

@@ -9,6 +9,7 @@ import { Retention } from './retention';
 import { dumpScript, pvcRetentionScript, s3UploadScript, snapshotScript } from './scripts';
 import { BackupTarget } from './target';
 import { s3Env, s3Region, targetVolume, validateTarget } from './target-wiring';
+import { withSpiloLocalParameters } from '../engines/postgres-patroni';
 import { rewriteRegistry } from '../private/assembly';
 import { check } from '../private/errors';
 import { checkSubdomainName } from '../private/names';
@@ -342,7 +343,7 @@ class ContinuousArchivingMethod extends BackupMethod {
     for (const sts of a.statefulSets) {
       for (const e of env) ApiObject.of(sts).addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/env/-', e));
     }
-    const spilo = `${a.configData['spilo.yaml']}postgresql:\n  parameters:\n    archive_timeout: ${timeout}s\n`;
+    const spilo = withSpiloLocalParameters(a.configData['spilo.yaml'], { archive_timeout: `${timeout}s` });
     ApiObject.of(a.configMap).addJsonPatch(JsonPatch.replace('/data/spilo.yaml', spilo));
     for (const sts of a.statefulSets) {
       ApiObject.of(sts).addJsonPatch(JsonPatch.add('/spec/template/metadata/annotations/cdk8s-databases.io~1archiving', `${s3!.bucket}/${s3!.prefix ?? ''}`));

@@ -173,11 +173,21 @@ export class ReplicatedDatabase extends Construct implements IDatabase {
 
   /**
    * Env vars for an application container: `<prefix>HOST` (read-write endpoint), `<prefix>PORT`,
-   * `<prefix>USERNAME`, `<prefix>PASSWORD`.
+   * `<prefix>USERNAME`, `<prefix>PASSWORD`; for PostgreSQL also `<prefix>SSLMODE` (`require`, or `verify-full` with
+   * `tls`) and, with `tls`, `<prefix>CA_CERT` (the CA certificate's PEM text).
    * @param prefix prefix of the variable names; default `DB_`
    */
   public connectionEnv(prefix: string = 'DB_'): Record<string, kplus.EnvValue> {
-    return connectionEnv(prefix, this.primaryHost, this.port, this.credentialsSecret, this.assembly.usernameKey, this.assembly.passwordKey);
+    const mode = this.plan.clientSslMode;
+    const caSecret = mode === 'verify-full' ? this.caSecret() : undefined;
+    return connectionEnv(prefix, this.primaryHost, this.port, this.credentialsSecret, this.assembly.usernameKey, this.assembly.passwordKey,
+      mode ? { mode, caSecret } : undefined);
+  }
+
+  /** The TLS Secret as a reference, made once. */
+  private caSecret(): kplus.ISecret {
+    const existing = this.node.tryFindChild('CaSecret') as kplus.ISecret | undefined;
+    return existing ?? kplus.Secret.fromSecretName(this, 'CaSecret', this.assembly.tlsSecretName!);
   }
 
   /** @internal */

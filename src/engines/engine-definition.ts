@@ -190,6 +190,14 @@ export interface ReplicationPlan {
   readonly extraMounts?: k8s.VolumeMount[];
   /** Files for the ConfigMap; replace the single-instance configuration when `replacesConfig`. */
   readonly configFiles: Record<string, string>;
+  /**
+   * Name of the engine ConfigMap, where `<name>-config` is one of the engine's own objects (Patroni keeps
+   * `<scope>-config` in ConfigMap mode).
+   * @default `<name>-config`
+   */
+  readonly configMapName?: string;
+  /** libpq sslmode PostgreSQL clients need, for `connectionEnv()` (Spilo refuses non-TLS clients). */
+  readonly clientSslMode?: 'require' | 'verify-full';
   readonly replacesConfig?: boolean;
   /** Kubernetes API rights the members need (Patroni keeps its state in ConfigMaps and labels pods). */
   readonly apiRules?: k8s.PolicyRule[];

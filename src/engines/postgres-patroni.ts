@@ -1,12 +1,13 @@
 import { k8s } from 'cdk8s-plus-28';
-import { ReplicationContext, ReplicationPlan } from './engine-definition';
+import { EngineSidecar, ReplicationContext, ReplicationPlan } from './engine-definition';
 import { PortRole, ReplicationMode } from './engine-port';
-import { MIB, plainEnv, secretEnv } from './probes';
+import { MIB, execProbe, plainEnv, secretEnv } from './probes';
 import { toYaml } from '../private/config-format';
 
 /**
  * Spilo: PostgreSQL with Patroni, the image Zalando's operator runs. One spilo-16 image carries
- * PostgreSQL 12 to 16 and runs the major given in PGVERSION.
+ * PostgreSQL 12 to 16 and runs the major given in PGVERSION. Spilo 3.3-p3 pins Patroni 3.3.3
+ * (postgres-appliance/Dockerfile: `ENV PATRONIVERSION=3.3.3`).
  * @see https://github.com/zalando/spilo/blob/master/ENVIRONMENT.rst
  */
 export const SPILO_IMAGE = { registry: 'ghcr.io', repository: 'zalando/spilo-16', tag: '3.3-p3' };
@@ -14,39 +15,109 @@ export const SPILO_MAJORS = ['13', '14', '15', '16'];
 /** Patroni's role label as Spilo configures it (KUBERNETES_ROLE_LABEL, leader value `master` on Patroni 3). */
 export const PATRONI_ROLE = { key: 'spilo-role', primaryValue: 'master', replicaValue: 'replica' };
 export const REPLICATION_PASSWORD_KEY = 'replication-password';
+/** Key of the ConfigMap that holds the dynamic configuration the members apply with `PATCH /config`. */
+export const PATRONI_DYNAMIC_KEY = 'patroni-dynamic.json';
 
 const PATRONI_PORT = 8008;
+const API = `http://localhost:${PATRONI_PORT}`;
 const LOOP_WAIT = 10;
 const TTL = 30;
+const RETRY_TIMEOUT = 10;
+/** Where the config sidecar mounts the ConfigMap, and the file it leaves once the configuration is applied. */
+const CONFIG_MOUNT = '/etc/patroni-config';
+const APPLIED_MARK = '/tmp/patroni-config.applied';
+const SCOPE_LABEL = 'app.kubernetes.io/instance';
+/** The local parameters block of SPILO_CONFIGURATION; always the last thing in it. */
+const LOCAL_BLOCK = 'postgresql:\n  parameters:\n';
+
+/**
+ * Parameters Spilo writes into Patroni's LOCAL configuration (configure_spilo.py, TEMPLATE `postgresql.parameters`).
+ * Patroni lets local parameters win over dynamic ones (patroni/config.py `_build_effective_configuration`: "local
+ * configuration takes precedence"), so a value for these in the dynamic configuration would never apply: a user
+ * setting for them goes into the local block of SPILO_CONFIGURATION instead, which Spilo merges over its own
+ * (`deep_update(user_config, config)`: the user's value wins) and which a pod restart applies.
+ */
+export const SPILO_LOCAL_PARAMETERS = [
+  'archive_command', 'shared_buffers', 'logging_collector', 'log_destination', 'log_directory', 'log_filename',
+  'log_file_mode', 'log_rotation_age', 'log_truncate_on_rotation', 'ssl', 'ssl_ca_file', 'ssl_crl_file',
+  'ssl_cert_file', 'ssl_key_file', 'shared_preload_libraries', 'bg_mon.listen_address', 'bg_mon.history_buckets',
+  'pg_stat_statements.track_utility', 'extwlist.extensions', 'extwlist.custom_path',
+];
+
+/**
+ * Patroni's own objects for a scope with the Kubernetes DCS in ConfigMap mode: `client_path(key)` is
+ * `<scope>-<key>` (patroni/dcs/kubernetes.py `client_path`, `leader_path`; patroni/dcs/__init__.py `_CONFIG`,
+ * `_LEADER`, `_FAILOVER`, `_SYNC`). History, status and failsafe are annotations on these, not objects.
+ * Patroni creates them with its labels and only sees objects that carry them (`_label_selector`): an object of
+ * another owner under one of these names makes its create fail with 409 Conflict, and `initialize()` never succeeds.
+ *
+ * Invariant: no ConfigMap this library emits has one of these names (test/postgres-patroni.test.ts).
+ */
+export function patroniObjectNames(scope: string): string[] {
+  return ['config', 'leader', 'failover', 'sync'].map((key) => `${scope}-${key}`);
+}
+
+/** How PostgreSQL clients must connect to Spilo: libpq's sslmode. */
+export function patroniClientSslMode(tls: boolean): 'require' | 'verify-full' {
+  // Without `tls` Spilo still serves TLS, with a self-signed certificate it generates (configure_spilo.py
+  // write_certificates), and its pg_hba rejects non-TLS clients from other hosts unless ALLOW_NOSSL is set
+  // (`hostnossl all all all reject`): clients must encrypt, and cannot verify. With `tls` the certificate is
+  // cert-manager's, naming the Services: clients verify the CA and the host name.
+  return tls ? 'verify-full' : 'require';
+}
 
 /**
  * Primary + streaming replicas with automatic failover by Patroni, using Kubernetes itself as its
  * store (ConfigMaps for the leader lock, pod labels for roles). Patroni labels each pod with its role,
  * so Services select the primary and the replicas by label.
+ *
+ * Settings reach the running cluster: the dynamic part (everything but what Spilo sets locally) is written both
+ * to `bootstrap.dcs` (used once, by the member that initialises the cluster) and to a file each member's
+ * `patroni-config` sidecar sends to its own Patroni with `PATCH /config` when the pod starts (Patroni merges it
+ * and writes the DCS only on a change: patroni/api.py `do_PATCH_config`, patroni/utils.py `patch_config`).
+ * Before a leader's pod stops (rolling update, drain, delete), its preStop hands over with `POST /switchover`,
+ * preferably to a member the rollout already updated.
  * @see https://patroni.readthedocs.io/en/latest/kubernetes.html
+ * @see https://patroni.readthedocs.io/en/latest/dynamic_configuration.html
  */
 export function patroniPlan(ctx: ReplicationContext, major: string): ReplicationPlan {
   const mib = Math.floor(ctx.memoryBytes / MIB);
   const sync = ctx.synchronousStandbys ?? 0;
-  const parameters: Record<string, string> = {
-    shared_buffers: `${Math.max(32, Math.floor(mib / 4))}MB`,
+  // shared_buffers is Spilo's: 1/5 of the container's memory limit on Kubernetes (configure_spilo.py `sb_ratio`),
+  // written locally; a value here would be ignored. effective_cache_size is not Spilo's: ~75 % of memory.
+  const dynamicParameters: Record<string, string> = {
     effective_cache_size: `${Math.max(64, Math.floor((mib * 3) / 4))}MB`,
     password_encryption: 'scram-sha-256',
-    ...ctx.settings,
+  };
+  const localParameters: Record<string, string> = {};
+  for (const [key, value] of Object.entries(ctx.settings)) {
+    if (SPILO_LOCAL_PARAMETERS.includes(key)) localParameters[key] = value;
+    else dynamicParameters[key] = value;
+  }
+  const dcs = {
+    ttl: TTL,
+    loop_wait: LOOP_WAIT,
+    retry_timeout: RETRY_TIMEOUT,
+    maximum_lag_on_failover: 33554432,
+    synchronous_mode: sync > 0,
+    ...(sync > 0 ? { synchronous_node_count: sync } : {}),
+    postgresql: { use_pg_rewind: true, parameters: dynamicParameters },
   };
   const spiloConfiguration = toYaml({
-    bootstrap: {
-      dcs: {
-        ttl: TTL,
-        loop_wait: LOOP_WAIT,
-        retry_timeout: 10,
-        maximum_lag_on_failover: 33554432,
-        synchronous_mode: sync > 0,
-        ...(sync > 0 ? { synchronous_node_count: sync } : {}),
-        postgresql: { use_pg_rewind: true, parameters },
-      },
-    },
+    bootstrap: { dcs },
+    ...(Object.keys(localParameters).length > 0 ? { postgresql: { parameters: localParameters } } : {}),
   });
+  // The same values for PATCH /config; a null removes a key (patch_config), so turning synchronous mode off
+  // also drops the node count.
+  const dynamicPatch = JSON.stringify({ ...dcs, ...(sync > 0 ? {} : { synchronous_node_count: null }) });
+
+  // Patroni finds its members by `labels` plus `<scope_label>: <scope>` (kubernetes.py `_label_selector`) and
+  // never adds those labels to a pod (it patches the role label only: `touch_member`), so the scope must be the
+  // value of a label every member already carries: the instance label, the database name.
+  const scope = ctx.name;
+  // Not `<name>-config`, which is Patroni's own `<scope>-config` (patroniObjectNames): no ConfigMap the library
+  // emits ends in -config, -leader, -failover or -sync for a Patroni database (test/postgres-patroni.test.ts).
+  const configMapName = `${ctx.name}-spilo`;
   const { secretName, usernameKey, passwordKey } = ctx.credentials;
   const patroniHttp = (path: string, failureThreshold: number, period = 10): k8s.Probe => ({
     httpGet: { path, port: k8s.IntOrString.fromNumber(PATRONI_PORT), scheme: 'HTTP' },
@@ -54,6 +125,7 @@ export function patroniPlan(ctx: ReplicationContext, major: string): Replication
     timeoutSeconds: 5,
     failureThreshold,
   });
+  const tls = ctx.tlsPath !== undefined;
   return {
     mode: ReplicationMode.PRIMARY_REPLICA,
     // Kubernetes is the consensus store, so one healthy member can hold the leader lock;
@@ -65,24 +137,34 @@ export function patroniPlan(ctx: ReplicationContext, major: string): Replication
     dataPath: '/home/postgres/pgdata',
     // Spilo keeps every file it writes under /run when the root filesystem is read-only (spilo#405).
     writablePaths: [{ path: '/run', memory: true }, { path: '/tmp' }, { path: '/dev/shm', memory: true }],
+    // The preStop handover takes at most 65 s (below); Patroni then stops PostgreSQL as a replica.
     terminationGracePeriodSeconds: 120,
     container: {
       env: [
-        plainEnv('SCOPE', ctx.name),
+        plainEnv('SCOPE', scope),
         plainEnv('PGVERSION', major),
         plainEnv('PGROOT', '/home/postgres/pgdata/pgroot'),
         { name: 'POD_IP', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'status.podIP' } } },
         { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } } },
         plainEnv('DCS_ENABLE_KUBERNETES_API', 'true'),
         plainEnv('KUBERNETES_USE_CONFIGMAPS', 'true'),
-        plainEnv('KUBERNETES_SCOPE_LABEL', 'app.kubernetes.io/instance'),
+        plainEnv('KUBERNETES_SCOPE_LABEL', SCOPE_LABEL),
         plainEnv('KUBERNETES_ROLE_LABEL', PATRONI_ROLE.key),
-        plainEnv('KUBERNETES_LABELS', JSON.stringify(withoutKey(ctx.selectorLabels, 'app.kubernetes.io/instance'))),
+        plainEnv('KUBERNETES_LABELS', JSON.stringify(withoutKey(ctx.selectorLabels, SCOPE_LABEL))),
         secretEnv('PGUSER_SUPERUSER', secretName, usernameKey),
         secretEnv('PGPASSWORD_SUPERUSER', secretName, passwordKey),
         plainEnv('PGUSER_STANDBY', 'standby'),
         secretEnv('PGPASSWORD_STANDBY', secretName, REPLICATION_PASSWORD_KEY),
-        { name: 'SPILO_CONFIGURATION', valueFrom: { configMapKeyRef: { name: `${ctx.name}-config`, key: 'spilo.yaml' } } },
+        // Spilo reads files, not contents, when only the *_FILE variables are set: write_certificates() keeps an
+        // existing key and writes nothing (launch.sh runs configure_spilo.py without --force), and the template
+        // sets ssl_cert_file/ssl_key_file/ssl_ca_file from them. With SSL_PRIVATE_KEY_FILE set, SSL_TEST_RELOAD
+        // defaults on: a cron job reloads PostgreSQL when cert-manager rotates the files (test_reload_ssl.sh).
+        ...(tls ? [
+          plainEnv('SSL_CERTIFICATE_FILE', `${ctx.tlsPath}/tls.crt`),
+          plainEnv('SSL_PRIVATE_KEY_FILE', `${ctx.tlsPath}/tls.key`),
+          plainEnv('SSL_CA_FILE', `${ctx.tlsPath}/ca.crt`),
+        ] : []),
+        { name: 'SPILO_CONFIGURATION', valueFrom: { configMapKeyRef: { name: configMapName, key: 'spilo.yaml' } } },
       ],
       // Patroni's REST API: /liveness answers while the HA loop runs, /readiness when PostgreSQL
       // serves as leader or as a streaming replica.
@@ -90,13 +172,15 @@ export function patroniPlan(ctx: ReplicationContext, major: string): Replication
       startupProbe: patroniHttp('/liveness', 60),
       readinessProbe: patroniHttp('/readiness', 3, 5),
       livenessProbe: patroniHttp('/liveness', 6),
-      // No preStop: on SIGTERM Patroni stops PostgreSQL with a fast shutdown and deletes the leader
-      // key, so a replica takes over in the next HA loop instead of waiting for the TTL.
+      preStop: ['sh', '-c', switchoverScript()],
     },
     extraPorts: [{ name: 'patroni', port: PATRONI_PORT, role: PortRole.PEER }],
     roleLabel: PATRONI_ROLE,
-    configFiles: { 'spilo.yaml': spiloConfiguration },
+    configFiles: { 'spilo.yaml': spiloConfiguration, [PATRONI_DYNAMIC_KEY]: dynamicPatch },
+    configMapName,
+    clientSslMode: patroniClientSslMode(tls),
     replacesConfig: true,
+    sidecars: [configSidecar()],
     // ConfigMaps hold the leader lock, the cluster config and the sync state; pods get role labels.
     // https://patroni.readthedocs.io/en/latest/kubernetes.html (RBAC for use_endpoints: false)
     apiRules: [
@@ -107,9 +191,140 @@ export function patroniPlan(ctx: ReplicationContext, major: string): Replication
     // Patroni's REST API moves the leader to the healthiest replica and waits for it.
     // https://patroni.readthedocs.io/en/latest/rest_api.html#switchover-and-failover-endpoints
     switchoverCommand: (pod) => `kubectl exec ${pod} -c postgresql -- curl -s -XPOST -d '{"leader":"${pod}"}' http://localhost:${PATRONI_PORT}/switchover`,
-    failoverNotes: `Patroni promotes a replica when the primary fails (after the leader lock's ${TTL} s TTL) or stops `
-      + `(SIGTERM releases the lock: writes pause for about one HA loop, ${LOOP_WAIT} s, plus promotion). `
+    failoverNotes: `Patroni promotes a replica when the primary fails (after the leader lock's ${TTL} s TTL). `
+      + 'A primary that is stopped (rolling update, drain, delete) first hands over with POST /switchover to the next '
+      + 'member by ordinal that the rollout already updated; if no replica can take over, Patroni stops it and releases '
+      + 'the lock once a replica has its shutdown checkpoint. '
       + 'The read-write Service follows the `spilo-role: master` label, the read-only Service `spilo-role: replica`.',
+  };
+}
+
+/**
+ * Adds parameters to the local block of a rendered SPILO_CONFIGURATION (for methods that extend it after the plan,
+ * such as WAL archiving's `archive_timeout`). The plan renders the local block last, so the parameters are appended
+ * to it; a second top-level `postgresql:` key would replace the first one entirely (PyYAML keeps the last of
+ * duplicate keys, and Spilo reads SPILO_CONFIGURATION with `yaml.safe_load`).
+ */
+export function withSpiloLocalParameters(spiloYaml: string, parameters: Record<string, string>): string {
+  const lines = toYaml(parameters, '    ');
+  const hasBlock = spiloYaml.startsWith(LOCAL_BLOCK) || spiloYaml.includes(`\n${LOCAL_BLOCK}`);
+  return hasBlock ? `${spiloYaml}${lines}` : `${spiloYaml}${LOCAL_BLOCK}${lines}`;
+}
+
+/**
+ * The leader's preStop: hand over before Kubernetes sends SIGTERM. Without it, Patroni's shutdown stops the
+ * primary and deletes the leader key once a replica has received the shutdown checkpoint (patroni/ha.py
+ * `shutdown`, `_on_shutdown`), and the replicas race for the lock: any of them may win, including one the
+ * rollout restarts next (a second failover). A switchover picks the member instead:
+ * - only the leader acts (`GET /leader` answers 200 on the lock holder only: patroni/api.py `do_GET`);
+ * - the candidate is the lowest ordinal above this member's: a StatefulSet rolls from the highest ordinal down,
+ *   so those members are already updated and Ready; the top member hands to the lowest ordinal instead (updated
+ *   last), so the next rollouts need one switchover each;
+ * - Patroni refuses a candidate that cannot take over with 412 (not a sync standby in synchronous mode, unhealthy,
+ *   gone): then a switchover without candidate, where Patroni picks the healthiest (`is_failover_possible`);
+ * - `POST /switchover` polls for the result itself for up to 2 x max(10, loop_wait) s and answers 200 when the
+ *   leader moved (`poll_failover_result`); each call is bounded at 30 s, the hook at 65 s, within the grace period.
+ * If no switchover succeeds, the hook exits 0 and Patroni's own shutdown takes over.
+ */
+function switchoverScript(): string {
+  return [
+    `API=${API}`,
+    "NL='",
+    "'",
+    'SELF=${HOSTNAME:-$(hostname)}',
+    'STS=${SELF%-*}',
+    'ORD=${SELF##*-}',
+    '[ "$(curl -s -o /dev/null -w \'%{http_code}\' -m 5 "$API/leader")" = 200 ] || exit 0',
+    // Member names are pod names (Spilo: `postgresql.name` is the host name); sorted ordinals of the others.
+    'ORDS=$(curl -s -m 5 "$API/cluster" | grep -o "\\"name\\": *\\"$STS-[0-9][0-9]*\\"" | grep -o "[0-9]*\\"\\$" | tr -d \'"\' | sort -n)',
+    'CAND=""',
+    'for o in $ORDS; do if [ "$o" -gt "$ORD" ]; then CAND=$o; break; fi; done',
+    'if [ -z "$CAND" ]; then for o in $ORDS; do if [ "$o" != "$ORD" ]; then CAND=$o; break; fi; done; fi',
+    'switchover() {',
+    '  out=$(curl -s -m 30 -w "$NL%{http_code}" -X POST -H "Content-Type: application/json" -d "$1" "$API/switchover")',
+    '  echo "switchover $1: ${out%"$NL"*} (HTTP ${out##*"$NL"})"',
+    '  [ "${out##*"$NL"}" = 200 ]',
+    '}',
+    'if [ -n "$CAND" ] && switchover "{\\"leader\\":\\"$SELF\\",\\"candidate\\":\\"$STS-$CAND\\"}"; then exit 0; fi',
+    'if switchover "{\\"leader\\":\\"$SELF\\"}"; then exit 0; fi',
+    'echo "no switchover: Patroni releases the leader key on shutdown once a replica has the shutdown checkpoint"',
+    'exit 0',
+  ].join('\n');
+}
+
+/**
+ * Applies the dynamic configuration once per pod start, through this member's own REST API, then keeps quiet.
+ * - waits for `GET /health` (200 once PostgreSQL runs under Patroni);
+ * - `PATCH /config` with the file: Patroni merges it into the DCS copy and writes only on a change, so every
+ *   member sending the same file is harmless; 503 before the cluster has a configuration, 409 on a concurrent
+ *   write: retried (patroni/api.py `do_PATCH_config`);
+ * - a change is seen by comparing `GET /config` before with the PATCH answer (both the DCS configuration as JSON);
+ *   parameters that need a restart then show `"pending_restart": true` on `GET /patroni` (patroni/api.py
+ *   `get_postgresql_status`). This member started PostgreSQL before the change, so if it is a replica it restarts
+ *   with `POST /restart {"restart_pending": true, "role": "replica"}` (Patroni checks both conditions). Members the
+ *   rollout restarts later start with the new values; a leader is not restarted here.
+ * - then marks itself ready (the readiness probe reads the mark), so a rollout moves on only after this.
+ * After 30 failed attempts (5 min) it marks itself ready anyway, saying so in its log, and keeps trying.
+ */
+function configScript(): string {
+  return [
+    `API=${API}`,
+    `DESIRED=${CONFIG_MOUNT}/${PATRONI_DYNAMIC_KEY}`,
+    `MARK=${APPLIED_MARK}`,
+    "NL='",
+    "'",
+    // PID 1 of the container ignores SIGTERM without a handler: exit at once instead of holding the pod.
+    "trap 'exit 0' TERM INT",
+    'nap() { sleep "$1" & wait $!; }',
+    'code() { curl -s -o /dev/null -w \'%{http_code}\' -m 5 "$API$1"; }',
+    'log() { echo "patroni-config: $*"; }',
+    'rm -f "$MARK"',
+    'until [ "$(code /health)" = 200 ]; do nap 5; done',
+    'attempt=0',
+    'while :; do',
+    '  before=$(curl -s -m 10 "$API/config")',
+    '  out=$(curl -s -m 10 -w "$NL%{http_code}" -X PATCH -H "Content-Type: application/json" --data-binary "@$DESIRED" "$API/config")',
+    '  [ "${out##*"$NL"}" = 200 ] && break',
+    '  attempt=$((attempt + 1))',
+    '  log "PATCH /config answered HTTP ${out##*"$NL"} (attempt $attempt): ${out%"$NL"*}"',
+    '  if [ "$attempt" = 30 ]; then log "dynamic configuration NOT applied after $attempt attempts; marking ready, still trying"; touch "$MARK"; fi',
+    '  nap 10',
+    'done',
+    'after=${out%"$NL"*}',
+    'if [ "$after" = "$before" ]; then',
+    '  log "dynamic configuration already as given"',
+    'else',
+    '  log "dynamic configuration changed to $after"',
+    '  i=0',
+    '  while [ "$i" -lt 6 ]; do',
+    '    i=$((i + 1))',
+    '    nap 5',
+    '    status=$(curl -s -m 5 "$API/patroni")',
+    '    if echo "$status" | grep -Eq \'"pending_restart": ?true\' && echo "$status" | grep -Eq \'"role": ?"replica"\'; then',
+    '      log "restart pending on this replica: $(curl -s -m 120 -X POST -H "Content-Type: application/json" -d \'{"restart_pending":true,"role":"replica"}\' "$API/restart")"',
+    '      until [ "$(code /health)" = 200 ]; do nap 5; done',
+    '      break',
+    '    fi',
+    '  done',
+    'fi',
+    'touch "$MARK"',
+    'while :; do nap 3600; done',
+  ].join('\n');
+}
+
+function configSidecar(): EngineSidecar {
+  return {
+    name: 'patroni-config',
+    command: ['sh', '-c', configScript()],
+    env: [],
+    ports: [],
+    readinessProbe: execProbe(['test', '-f', APPLIED_MARK], { period: 5, timeout: 2, failureThreshold: 1 }),
+    volumeMounts: [
+      { name: 'config', mountPath: CONFIG_MOUNT, readOnly: true },
+      { name: 'tmp', mountPath: '/tmp' },
+    ],
+    cpuMillis: 20,
+    memoryMebibytes: 32,
   };
 }
 

@@ -85,6 +85,8 @@ export class DatabaseAssembly {
   /** The engine's ConfigMap and its data, for methods that extend the configuration (WAL archiving). */
   public readonly configMap: ApiObject;
   public readonly configData: Record<string, string>;
+  /** The TLS Secret (cert-manager's or the user's), when `tls` is set. */
+  public readonly tlsSecretName?: string;
   /** The VolumeSnapshot every data claim starts from, when restoring one. */
   private readonly dataSource?: k8s.TypedLocalObjectReference;
 
@@ -143,7 +145,7 @@ export class DatabaseAssembly {
       ...(repl?.configFiles ?? {}),
       ...(exporter?.configFiles ?? {}),
     };
-    const configName = `${name}-config`;
+    const configName = repl?.configMapName ?? `${name}-config`;
     this.configData = configData;
     this.configMap = new k8s.KubeConfigMap(scope, 'Config', { metadata: { name: configName, labels: labels.forComponent('config') }, data: configData });
     const initScriptsName = props.initScripts ? `${name}-init` : undefined;
@@ -183,6 +185,7 @@ export class DatabaseAssembly {
     }
 
     const tlsSecretName = props.tls ? (props.tls.secretName ?? `${name}-tls`) : undefined;
+    this.tlsSecretName = tlsSecretName;
     if (props.tls && !props.tls.secretName) this.certificate(name, tlsSecretName!, namespace);
 
     const image = imageFor(repl?.image ?? def, props.imageRegistry);

@@ -1,0 +1,251 @@
+import { ChildProcess, execFileSync, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Chart, Testing } from 'cdk8s';
+import { parse } from 'yaml';
+import { Engine, PostgresVersion, ReplicatedDatabase } from '../../src';
+import { PodNetwork } from '../harness/network';
+import { run } from '../harness/pod';
+import { until } from '../support/wait';
+
+// Patroni 3.0.2 and etcd 3.4 (Debian bookworm) run three members with what the synthesized objects give Patroni:
+// the scope, the bootstrap.dcs of the ConfigMap, the PATCH /config file, the leader's preStop and the config sidecar's
+// script, each member in its own network namespace (its localhost:8008 is its own Patroni, as in a pod).
+// What is NOT run here: Spilo (configure_spilo.py writes the rest of Patroni's configuration in the pod: pg_hba, TLS,
+// callbacks) and the Kubernetes DCS (no API server here: etcd stands in for it). The stand-in local configuration
+// below is this test's own and says so.
+const NAME = 'orders';
+const MEMBERS = [0, 1, 2];
+const PASSWORDS = { superuser: 'runtime-superuser-pw', standby: 'runtime-standby-pw' };
+const BIN = '/usr/lib/postgresql/15/bin';
+const ROOT = '/var/lib/cdkdb-runtime';
+
+function synth(config: Record<string, string>): any[] {
+  const chart = new Chart(Testing.app(), 'c', { namespace: 'shop' });
+  new ReplicatedDatabase(chart, 'db', {
+    name: NAME, engine: Engine.postgres({ version: PostgresVersion.V15 }), zones: ['a', 'b', 'c'], synchronousStandbys: 1, config,
+  });
+  return Testing.synth(chart);
+}
+
+interface Synthesized { scope: string; dcs: any; dynamic: string; preStop: string; sidecar: string }
+function read(manifests: any[]): Synthesized {
+  const sts = manifests.find((m) => m.kind === 'StatefulSet');
+  const containers = sts.spec.template.spec.containers;
+  const main = containers.find((c: any) => c.name === 'postgresql');
+  const sidecar = containers.find((c: any) => c.name === 'patroni-config');
+  const ref = main.env.find((e: any) => e.name === 'SPILO_CONFIGURATION').valueFrom.configMapKeyRef;
+  const data = manifests.find((m) => m.kind === 'ConfigMap' && m.metadata.name === ref.name).data;
+  return {
+    scope: main.env.find((e: any) => e.name === 'SCOPE').value,
+    dcs: parse(data[ref.key]).bootstrap.dcs,
+    dynamic: data['patroni-dynamic.json'],
+    preStop: main.lifecycle.preStop.exec.command[2],
+    sidecar: sidecar.command[2],
+  };
+}
+
+class Member {
+  public proc?: ChildProcess;
+  constructor(public readonly name: string, public readonly ns: string, public readonly ip: string, public readonly dir: string) {}
+
+  public start(): void {
+    const log = fs.openSync(path.join(this.dir, 'patroni.log'), 'a');
+    this.proc = spawn('ip', ['netns', 'exec', this.ns, ...asPostgres(), 'env', '-i', 'PATH=/usr/bin:/bin', `HOME=${this.dir}`,
+      'patroni', path.join(this.dir, 'patroni.yml')], { stdio: ['ignore', log, log] });
+    fs.closeSync(log);
+  }
+
+  /** SIGTERM to Patroni (the kubelet's, after the preStop hook), then wait for it to stop PostgreSQL and exit. */
+  public async stop(): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    const exited = new Promise((resolve) => p.on('exit', resolve));
+    p.kill('SIGTERM');
+    await exited;
+  }
+
+  /** Runs a script from the synthesized pod in this member's network namespace, as postgres, with the pod's HOSTNAME. */
+  public sh(script: string, timeoutSeconds = 120): Promise<{ code: number; stdout: string; stderr: string }> {
+    return run('ip', ['netns', 'exec', this.ns, ...asPostgres(), 'env', '-i', 'PATH=/usr/bin:/bin', `HOSTNAME=${this.name}`,
+      'sh', '-c', script], timeoutSeconds);
+  }
+
+  public async api(p: string): Promise<any> {
+    const r = await fetch(`http://${this.ip}:8008${p}`, { signal: AbortSignal.timeout(5000) });
+    return r.json();
+  }
+
+  public sql(query: string): string {
+    return execFileSync(`${BIN}/psql`, ['-h', this.ip, '-U', 'postgres', '-d', 'postgres', '-Atc', query], {
+      env: { ...process.env, PGPASSWORD: PASSWORDS.superuser, PGCONNECT_TIMEOUT: '5' }, encoding: 'utf8',
+    }).trim();
+  }
+}
+
+const asPostgres = () => ['setpriv', '--reuid=postgres', '--regid=postgres', '--init-groups', '--'];
+
+/**
+ * The config sidecar's script, with its two paths moved to this member's folder; resolves once it marked itself
+ * ready, then stops it with SIGTERM (a container stop). Returns its log.
+ */
+async function runSidecar(m: Member, script: string, dynamic: string): Promise<string> {
+  const desired = path.join(m.dir, 'dynamic.json');
+  const mark = path.join(m.dir, 'applied');
+  fs.writeFileSync(desired, dynamic);
+  fs.rmSync(mark, { force: true });
+  const body = script.split('/etc/patroni-config/patroni-dynamic.json').join(desired).split('/tmp/patroni-config.applied').join(mark);
+  const log = path.join(m.dir, 'sidecar.log');
+  const out = fs.openSync(log, 'w');
+  const p = spawn('ip', ['netns', 'exec', m.ns, ...asPostgres(), 'env', '-i', 'PATH=/usr/bin:/bin', 'sh', '-c', body], { stdio: ['ignore', out, out] });
+  fs.closeSync(out);
+  const exited = new Promise((resolve) => p.on('exit', resolve));
+  try {
+    await until(`${m.name}: sidecar ready`, async () => fs.existsSync(mark), 120);
+  } finally {
+    p.kill('SIGTERM');
+    await exited;
+  }
+  return fs.readFileSync(log, 'utf8');
+}
+
+async function roles(members: Member[]): Promise<Record<string, string>> {
+  const c = await members.find((m) => m.proc?.exitCode === null && m.proc?.signalCode === null)!.api('/cluster');
+  return Object.fromEntries(c.members.map((x: any) => [x.name, `${x.role}/${x.state}`]));
+}
+
+describe('Patroni 3.0.2 runs the synthesized configuration and scripts', () => {
+  const first = read(synth({ work_mem: '32MB' }));
+  let network: PodNetwork;
+  let base: string;
+  let etcd: ChildProcess;
+  const members: Member[] = [];
+
+  beforeAll(async () => {
+    for (const tool of ['patroni', 'etcd', `${BIN}/postgres`, `${BIN}/psql`]) {
+      try { execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }); } catch {
+        throw new Error(`${tool} is missing: apt-get install patroni etcd-server postgresql-15 (.ci/install-runtime-deps)`);
+      }
+    }
+    // A network id no other live run owns (two runs on one machine never take or clean each other's).
+    network = PodNetwork.claim(process.pid % 200);
+    const id = network.id;
+    base = path.join(ROOT, `patroni-${id}`);
+    fs.rmSync(base, { recursive: true, force: true });
+    fs.mkdirSync(base, { recursive: true });
+    const host = network.hostAddress;
+    const etcdLog = fs.openSync(path.join(base, 'etcd.log'), 'w');
+    etcd = spawn('etcd', ['--name', 'e', '--data-dir', path.join(base, 'etcd'),
+      '--listen-client-urls', `http://${host}:2379`, '--advertise-client-urls', `http://${host}:2379`,
+      '--listen-peer-urls', `http://127.0.0.1:${22000 + id}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${22000 + id}`,
+      '--initial-cluster', `e=http://127.0.0.1:${22000 + id}`], { stdio: ['ignore', etcdLog, etcdLog] });
+    fs.closeSync(etcdLog);
+    for (const i of MEMBERS) {
+      const name = `${NAME}-${i}`;
+      const { ns, ip } = network.attach(name);
+      const dir = path.join(base, name);
+      fs.mkdirSync(path.join(dir, 'sock'), { recursive: true });
+      // From the synthesized objects: scope, member name (the pod name, as Spilo sets it), bootstrap.dcs.
+      // The rest stands in for what Spilo's configure_spilo.py writes in the pod (JSON is YAML).
+      const config = {
+        scope: first.scope,
+        name,
+        restapi: { listen: '0.0.0.0:8008', connect_address: `${ip}:8008` },
+        etcd3: { hosts: [`${host}:2379`] },
+        bootstrap: { dcs: first.dcs, initdb: [{ encoding: 'UTF8' }, 'data-checksums'] },
+        postgresql: {
+          listen: '0.0.0.0:5432',
+          connect_address: `${ip}:5432`,
+          data_dir: path.join(dir, 'data'),
+          bin_dir: BIN,
+          pgpass: path.join(dir, 'pgpass'),
+          authentication: {
+            superuser: { username: 'postgres', password: PASSWORDS.superuser },
+            replication: { username: 'standby', password: PASSWORDS.standby },
+          },
+          parameters: { unix_socket_directories: path.join(dir, 'sock') },
+          pg_hba: ['local all all trust', 'host all all 0.0.0.0/0 scram-sha-256', 'host replication standby 0.0.0.0/0 scram-sha-256'],
+        },
+      };
+      fs.writeFileSync(path.join(dir, 'patroni.yml'), JSON.stringify(config, null, 1));
+      execFileSync('chown', ['-R', 'postgres:postgres', dir]);
+      fs.chmodSync(dir, 0o700);
+      members.push(new Member(name, ns, ip, dir));
+    }
+    // OrderedReady: member i+1 starts once member i runs.
+    for (const m of members) {
+      m.start();
+      await until(`${m.name} running`, async () => (await m.api('/health').catch(() => undefined))?.state === 'running', 120);
+    }
+  });
+
+  afterAll(async () => {
+    for (const m of members) await m.stop().catch(() => undefined);
+    etcd?.kill('SIGTERM');
+    network?.destroy();
+  });
+
+  test('forms from the synthesized bootstrap.dcs: one leader, a synchronous standby, a replica, all streaming', async () => {
+    const r = await until('one leader, a sync standby and a replica', async () => {
+      const now = await roles(members);
+      return Object.values(now).sort().join() === 'leader/running,replica/running,sync_standby/running' && now;
+    }, 60);
+    expect(r[`${NAME}-0`]).toBe('leader/running');
+    expect(members[0].sql('SHOW work_mem')).toBe('32MB');
+    expect(await members[0].api('/config')).toEqual(first.dcs);
+  });
+
+  test('every member\'s config sidecar finds the configuration already as given', async () => {
+    for (const m of members) expect(await runSidecar(m, first.sidecar, first.dynamic)).toContain('dynamic configuration already as given');
+  });
+
+  test('a settings change reaches the running cluster: reloadable ones everywhere, restart-only ones on the restarted member', async () => {
+    const next = read(synth({ work_mem: '64MB', max_connections: '200' }));
+    // A rollout replaces the highest ordinal first; its new sidecar applies the new file.
+    const log = await runSidecar(members[2], next.sidecar, next.dynamic);
+    expect(log).toContain('dynamic configuration changed');
+    expect(log).toContain('restart pending on this replica: restarted successfully');
+    for (const m of members) await until(`${m.name} work_mem`, async () => m.sql('SHOW work_mem') === '64MB', 30);
+    expect(members[2].sql('SHOW max_connections')).toBe('200');
+    // The others start with it when the rollout restarts them; until then Patroni reports the pending restart.
+    expect((await members[0].api('/patroni')).pending_restart).toBe(true);
+    expect(members[0].sql('SHOW max_connections')).toBe('100');
+  });
+
+  test('the leader\'s preStop switches over before it stops: no committed write lost, the old leader rejoins', async () => {
+    const leader = members[0];
+    leader.sql('CREATE TABLE handover (id int); INSERT INTO handover VALUES (1)');
+    const r = await leader.sh(first.preStop, 90);
+    expect(r.code).toBe(0);
+    // The next ordinal, or Patroni's choice when that is not the synchronous standby (412).
+    expect(r.stdout).toMatch(/Successfully switched over to "orders-[12]" \(HTTP 200\)/);
+    await leader.stop();
+    const now = await roles(members);
+    const next = members.find((m) => now[m.name] === 'leader/running')!;
+    expect(next.sql('SELECT count(*) FROM handover')).toBe('1');
+    leader.start();
+    await until('old leader back as a replica', async () => /^(replica|sync_standby)\/running$/.test((await roles(members))[leader.name]), 90);
+    expect(leader.sql('SELECT count(*) FROM handover')).toBe('1');
+  });
+
+  test('the leader lost without a hook: a replica takes the lock after the TTL; the old leader rejoins as a replica', async () => {
+    // Synchronous mode: only the synchronous standby (or the former leader) may take over (Patroni refuses to promote
+    // another replica, "not the healthiest node"), so the loss is taken once the new leader has named its standby.
+    const now = await until('a leader with its synchronous standby', async () => {
+      const r = await roles(members);
+      return Object.values(r).sort().join() === 'leader/running,replica/running,sync_standby/running' && r;
+    }, 60);
+    const leader = members.find((m) => now[m.name] === 'leader/running')!;
+    leader.sql('INSERT INTO handover VALUES (2)'); // acknowledged once the synchronous standby has it
+    network.signalAll(leader.name, 'SIGKILL');
+    await new Promise((resolve) => leader.proc!.on('exit', resolve));
+    const others = members.filter((m) => m !== leader);
+    const next = await until('a new leader', async () => {
+      const after = await roles(others);
+      return others.find((m) => after[m.name] === 'leader/running');
+    }, 90);
+    expect(next.sql('SELECT count(*) FROM handover')).toBe('2');
+    leader.start();
+    await until('old leader back as a replica', async () => /^(replica|sync_standby)\/running$/.test((await roles(members))[leader.name]), 120);
+  });
+});
