@@ -45,6 +45,20 @@ function newPrimaryAmong(members: LocalPod[], what: string, timeoutSeconds: numb
     return members.find((_p, i) => roles[i] === 'master');
   }, timeoutSeconds);
 }
+/**
+ * Every running Sentinel knows the other two Sentinels and both replicas (it learns replicas from the primary's
+ * INFO every 10 s): before that, a failover finds no replica to promote (NOGOODSLAVE).
+ */
+function sentinelsSettled(pods: LocalPod[]): Promise<boolean> {
+  return until('every Sentinel to know the others and both replicas', async () => {
+    for (const p of pods) {
+      const view = (await cli(p, '-p', '26379', 'sentinel', 'master', 'primary')).split('\n');
+      const field = (name: string) => Number(view[view.indexOf(name) + 1]);
+      if (field('num-other-sentinels') !== pods.length - 1 || field('num-slaves') !== pods.length - 1) return false;
+    }
+    return true;
+  }, 60);
+}
 async function sentinelView(pod: LocalPod): Promise<string> {
   return cli(pod, '-p', '26379', 'sentinel', 'get-master-addr-by-name', 'primary').then((s) => s.split('\n')[0]);
 }
@@ -67,6 +81,7 @@ describe('Valkey Sentinel, run from the synthesized YAML', () => {
   beforeAll(async () => {
     cluster = new LocalCluster(manifests, { [`${NAME}-credentials`]: { password: PASSWORD } });
     pods = await cluster.startStatefulSet(NAME, { readyTimeoutSeconds: 90 });
+    await sentinelsSettled(pods);
   });
   afterAll(async () => cluster?.destroy());
 
@@ -95,6 +110,7 @@ describe('Valkey Sentinel, run from the synthesized YAML', () => {
   });
 
   test('the primary\'s node lost: the Sentinels promote a replica; the old member rejoins as a replica', async () => {
+    await sentinelsSettled(pods);
     const w = (await soleWriter(pods))!;
     await ackedWrite(w, 'before-crash', 2);
     await w.kill();
@@ -117,6 +133,7 @@ describe('Valkey Sentinel, full outage', () => {
   beforeAll(async () => {
     cluster = new LocalCluster(synth(), { [`${NAME}-credentials`]: { password: PASSWORD } });
     pods = await cluster.startStatefulSet(NAME, { readyTimeoutSeconds: 90 });
+    await sentinelsSettled(pods);
   });
   afterAll(async () => cluster?.destroy());
 

@@ -117,7 +117,11 @@ export function sentinelPlan(ctx: ReplicationContext, flavour: SentinelFlavour, 
     "    printf '%s\\n' \"$info\" | grep -q \"^slave[0-9]*:.*offset=$want,\" && break",
     '    n=$((n + 1)); sleep 0.5',
     '  done',
-    `  ${sentinelCli} sentinel failover ${MASTER_SET} || true`,
+    // NOGOODSLAVE until the Sentinel has fresh INFO from a replica (every 10 s): ask again for a while.
+    '  n=0; while [ $n -lt 20 ]; do',
+    `    [ "$(${sentinelCli} sentinel failover ${MASTER_SET} 2>/dev/null)" = OK ] && break`,
+    '    n=$((n + 1)); sleep 1',
+    '  done',
     '  n=0; while [ $n -lt 30 ]; do',
     `    [ "$(${sentinelCli} --raw sentinel get-master-addr-by-name ${MASTER_SET} | head -n 1)" != ${self} ] && break`,
     '    n=$((n + 1)); sleep 1',
@@ -146,7 +150,10 @@ export function sentinelPlan(ctx: ReplicationContext, flavour: SentinelFlavour, 
       command: ['sh', '-c', sentinelScript],
       env: [password, auth],
       ports: [{ name: 'sentinel', containerPort: SENTINEL_PORT, protocol: 'TCP' }],
-      readinessProbe: shellProbe(`${flavour.cli} -h 127.0.0.1 -p ${SENTINEL_PORT}${cliTls} ping | grep -q PONG`, { period: 10, timeout: 5, failureThreshold: 3 }),
+      // Ready once this Sentinel has met enough others to make up a quorum with them: a rolling update
+      // then never moves on while the restarted Sentinel could not yet vote in a failover.
+      readinessProbe: shellProbe(`test "$(${sentinelCli} --raw sentinel master ${MASTER_SET} | ${field('num-other-sentinels')})" -ge ${quorum - 1}`,
+        { period: 10, timeout: 5, failureThreshold: 3 }),
       livenessProbe: shellProbe(`${flavour.cli} -h 127.0.0.1 -p ${SENTINEL_PORT}${cliTls} ping | grep -q PONG`, { period: 20, timeout: 5, failureThreshold: 6 }),
       // Every container of a stopping pod gets SIGTERM at once unless it has a preStop hook: the Sentinel
       // stays while its data server hands over through it (bounded by the grace period).
