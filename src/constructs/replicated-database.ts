@@ -15,10 +15,9 @@ import { check } from '../private/errors';
 import { MAX_STATEFULSET_NAME } from '../private/names';
 import { registerDatabase } from '../private/registry';
 import { validateProps } from '../private/validate-props';
-import { validateLayout } from '../private/validate-replication';
+import { layoutSpreadConstraints, validateLayout } from '../private/validate-replication';
 import { ReportEntry, SynthReport } from '../report/synth-report';
 import { Tolerance, computeTolerance } from '../report/tolerance';
-import { HOST_KEY, ZONE_KEY, spreadConstraint } from '../topology/spread';
 
 /**
  * Several instances of one database with the engine's own replication and automatic failover,
@@ -88,10 +87,7 @@ export class ReplicatedDatabase extends Construct implements IDatabase {
         replicationFactor: layout.replicationFactor,
       },
       zones: layout.racks ? undefined : layout.zones,
-      topologySpread: (selector) => [
-        spreadConstraint(layout.zoneSpread, ZONE_KEY, selector, layout.zoneMinDomains),
-        spreadConstraint(layout.hostSpread, HOST_KEY, selector),
-      ].filter((c): c is NonNullable<typeof c> => c !== undefined),
+      topologySpread: (selector) => layoutSpreadConstraints(layout, selector),
     });
     this.plan = this.assembly.replication!;
     this.quorum = this.plan.quorum;

@@ -127,10 +127,7 @@ export function validateLayout(scope: IConstruct, props: ReplicatedDatabaseProps
  */
 export function schedulingGroups(props: ReplicatedDatabaseProps, def: EngineDefinition, name: string, layout: ReplicationLayout): SchedulingGroup[] {
   const selector = new DatabaseLabels(def.family, name, def.version, {}).selector;
-  const constraints = [
-    spreadConstraint(layout.zoneSpread, ZONE_KEY, selector, layout.zoneMinDomains),
-    spreadConstraint(layout.hostSpread, HOST_KEY, selector),
-  ].filter((c): c is NonNullable<typeof c> => c !== undefined) as SpreadConstraintView[];
+  const constraints = layoutSpreadConstraints(layout, selector) as SpreadConstraintView[];
   const user: NodeRequirementView[] = (props.requiredNodeAffinity ?? []).map((r) => ({ key: r.key, operator: r.operator, values: r.values }));
   const nodeSelector = {
     ...props.nodeSelector,
@@ -151,6 +148,14 @@ export function schedulingGroups(props: ReplicatedDatabaseProps, def: EngineDefi
   return layout.racks
     ? layout.racks.map((r) => group(r.statefulSetName, r.replicas, r.zone ? [r.zone] : undefined))
     : [group(name, layout.replicas, layout.zones)];
+}
+
+/** The layout's topology spread constraints: what ReplicatedDatabase renders and what the check models. */
+export function layoutSpreadConstraints(layout: ReplicationLayout, selector: Record<string, string>) {
+  return [
+    spreadConstraint(layout.zoneSpread, ZONE_KEY, selector, layout.zoneMinDomains),
+    spreadConstraint(layout.hostSpread, HOST_KEY, selector),
+  ].filter((c): c is NonNullable<typeof c> => c !== undefined);
 }
 
 /**
