@@ -75,10 +75,8 @@ function pgLoadDump(superuser: string, conn: string): string {
 }
 
 /** Sets the superuser's password from the Secret, through psql variables (no quoting of the value in SQL). */
-function pgResetSuperuserPassword(superuser: string, password: string, conn: string): string[] {
-  return [
-    `printf '%s\\n' "ALTER ROLE :\\"su\\" PASSWORD :'pw';" | psql -X -q -v ON_ERROR_STOP=1 ${conn}-v su=${superuser} -v pw=${password} -U ${superuser} -d postgres`,
-  ];
+function pgResetSuperuserPassword(superuser: string, password: string): string {
+  return `printf '%s\\n' "ALTER ROLE :\\"su\\" PASSWORD :'pw';" | psql -X -q -v ON_ERROR_STOP=1 -v su=${superuser} -v pw=${password} -U ${superuser} -d postgres`;
 }
 
 export function engineBackup(a: DatabaseAssembly): EngineBackup {
@@ -123,7 +121,7 @@ export function engineBackupFor(def: EngineDefinition, replicated: boolean, tls:
           '  printf \'%s\\n\' \'CREATE DATABASE :"db";\' | psql -X -q -v ON_ERROR_STOP=1 -v db="$DB" -U "$POSTGRES_USER" -d postgres',
           'fi',
           // pg_dumpall carries the source's superuser password: the new database's Secret must work.
-          ...pgResetSuperuserPassword('"$POSTGRES_USER"', '"$POSTGRES_PASSWORD"', ''),
+          pgResetSuperuserPassword('"$POSTGRES_USER"', '"$POSTGRES_PASSWORD"'),
         ].join('\n'),
         verify: [
           'initdb -D /tmp/verify/pg -U postgres --auth=trust >/dev/null',
