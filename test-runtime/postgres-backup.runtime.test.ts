@@ -79,7 +79,7 @@ describe('PostgreSQL: the pod, its dumps, their verification and the restore, ru
       'orders-snap-credentials': { username: 'postgres', password: COPY_PASSWORD },
     });
     [source] = await cluster.startStatefulSet('orders-db', { readyTimeoutSeconds: 120 });
-    backupDir = path.join(path.dirname(cluster.dir('x')), '..', 'claims', 'orders-backups');
+    backupDir = cluster.claimDir('orders-backups');
   });
   afterAll(async () => cluster?.destroy());
 

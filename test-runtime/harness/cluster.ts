@@ -128,9 +128,9 @@ export class LocalCluster {
     this.network.destroy();
   }
 
-  /** A folder of the test's own beside the cluster's (dump targets, fixtures). */
-  public dir(name: string): string {
-    const d = path.join(this.root, 'shared', name);
+  /** The folder that backs a PersistentVolumeClaim (created on first use), shared by every pod that mounts it. */
+  public claimDir(claim: string): string {
+    const d = path.join(this.root, 'claims', claim);
     fs.mkdirSync(d, { recursive: true });
     return d;
   }
@@ -147,11 +147,7 @@ export class LocalCluster {
       ns,
       ip,
       claimTemplates,
-      claimDir: (claim) => {
-        const d = path.join(this.root, 'claims', claim);
-        fs.mkdirSync(d, { recursive: true });
-        return d;
-      },
+      claimDir: (claim) => this.claimDir(claim),
       configMap: (n) => this.manifests.find((m) => m.kind === 'ConfigMap' && m.metadata.name === n)?.data,
       secret: (n) => this.secrets.get(n),
     });

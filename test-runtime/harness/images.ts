@@ -1,4 +1,3 @@
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 
 /**
@@ -9,8 +8,6 @@ import * as fs from 'fs';
 export interface LocalImage {
   /** PATH inside the "container". */
   readonly path: string;
-  /** The binary whose version is compared with the image tag. */
-  readonly versionOf: string[];
   /** Shell lines the entrypoint runs first, as the container's user, with the container's env. */
   readonly prelude?: string;
   /** The entrypoint's shell (the postgres image's is bash, with `set -Eeo pipefail`). */
@@ -34,7 +31,6 @@ const BASE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 function keyValue(server: string): LocalImage {
   return {
     path: BASE_PATH,
-    versionOf: [server, '--version'],
     user: server.replace('-server', ''),
     entrypoint: (args) => (args.length === 0 ? [server]
       : args[0].startsWith('-') || args[0].endsWith('.conf') ? [server, ...args] : args),
@@ -51,7 +47,6 @@ function postgres(major: string): LocalImage {
   const bin = `/usr/lib/postgresql/${major}/bin`;
   return {
     path: `${bin}:${BASE_PATH}`,
-    versionOf: [`${bin}/postgres`, '--version'],
     user: 'postgres',
     // Dockerfile: mkdir -p /var/run/postgresql && chmod 3777 /var/run/postgresql
     writableDirs: ['/var/run/postgresql'],
@@ -94,12 +89,6 @@ export function localImage(image: string): LocalImage | undefined {
     return fs.existsSync(`/usr/lib/postgresql/${major}/bin/postgres`) ? postgres(major) : undefined;
   }
   return undefined;
-}
-
-/** The version the local binary reports, to compare with the image tag in test output. */
-export function localVersion(img: LocalImage): string {
-  const out = execFileSync(img.versionOf[0], img.versionOf.slice(1), { encoding: 'utf8' });
-  return (out.match(/(\d+\.\d+(\.\d+)?)/) ?? ['?'])[0];
 }
 
 export function splitImage(image: string): [string, string] {

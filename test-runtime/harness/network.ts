@@ -86,12 +86,6 @@ export class PodNetwork {
     this.writeHosts();
   }
 
-  /** Cuts a pod off the network (its node lost) or plugs it back. */
-  public setLink(pod: string, up: boolean): void {
-    const entry = this.namespaces.get(pod);
-    if (entry) this.ip('-n', entry.ns, 'link', 'set', 'eth0', up ? 'up' : 'down');
-  }
-
   public destroy(): void {
     for (const { ns } of this.namespaces.values()) {
       this.killAll(ns);
