@@ -11,6 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Chart, Cron, Duration, Testing, Yaml } from 'cdk8s';
 import { BackupMethod, BackupSchedule, BackupTarget, Engine, PostgresVersion, ReplicatedDatabase, Retention } from '../src';
+import { assertValidManifests } from '../test/support/validate';
 
 const PROMTOOL = process.env.PROMTOOL ?? 'promtool';
 const NS = 'shop';
@@ -50,6 +51,7 @@ function synthesizedGroups(): any[] {
   app.synth();
   const files = fs.readdirSync(app.outdir).filter((f) => f.endsWith('.k8s.yaml'));
   const docs = files.flatMap((f) => Yaml.load(path.join(app.outdir, f)));
+  assertValidManifests(docs);
   fs.rmSync(app.outdir, { recursive: true });
   const rules = docs.filter((d) => d?.kind === 'PrometheusRule');
   if (rules.length !== 1) throw new Error(`expected one PrometheusRule in ${files.join(', ')}, found ${rules.length}`);

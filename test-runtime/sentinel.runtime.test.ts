@@ -3,6 +3,7 @@ import { Engine, ReplicatedDatabase, ValkeyVersion } from '../src';
 import { LocalCluster } from './harness/cluster';
 import { LocalPod } from './harness/pod';
 import { until } from './support/wait';
+import { synthValid } from '../test/support/synth';
 
 // Valkey 8.0.1 with Sentinel, run from the synthesized StatefulSet: the exact version of the image
 // (Debian bookworm-backports). Three members, each a data server and a Sentinel, on their own addresses.
@@ -14,7 +15,7 @@ function synth(): any[] {
   new ReplicatedDatabase(chart, 'db', {
     name: NAME, engine: Engine.valkey({ version: ValkeyVersion.V8_0 }), zones: ['a', 'b', 'c'], memory: Size.mebibytes(256),
   });
-  return Testing.synth(chart);
+  return synthValid(chart);
 }
 
 const fqdn = (i: number) => `${NAME}-${i}.${NAME}-headless.web.svc`;

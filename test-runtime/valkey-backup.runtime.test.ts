@@ -4,6 +4,7 @@ import {
 } from '../src';
 import { LocalCluster } from './harness/cluster';
 import { LocalPod } from './harness/pod';
+import { synthValid } from '../test/support/synth';
 
 // Valkey 8.0.1 (the image's version, from Debian bookworm-backports) with the profile's appendonly yes:
 // an RDB dump taken by the synthesized CronJob, verified, and restored into a new database.
@@ -26,7 +27,7 @@ function synth(): any[] {
     memory: Size.mebibytes(256),
     restoreFrom: Restore.fromDump({ target: BackupTarget.pvc({ claimName: 'cache-backups' }), sourceName: 'cache' }),
   });
-  return Testing.synth(chart);
+  return synthValid(chart);
 }
 
 async function cli(pod: LocalPod, ...args: string[]): Promise<string> {

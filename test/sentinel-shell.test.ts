@@ -2,9 +2,8 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Testing } from 'cdk8s';
 import { Engine, ReplicatedDatabase, ValkeyVersion } from '../src';
-import { newChart, only } from './support/synth';
+import { newChart, only, synthValid } from './support/synth';
 
 // The start script of a Sentinel member, run for real with sh against a stand-in valkey-cli that answers
 // `SENTINEL MASTER primary` as each member's Sentinel would (field/value lines with --raw), or with an
@@ -13,7 +12,7 @@ import { newChart, only } from './support/synth';
 function serverScript(): string {
   const chart = newChart('data');
   new ReplicatedDatabase(chart, 'db', { name: 'db', engine: Engine.valkey({ version: ValkeyVersion.V8_0 }), zones: ['a', 'b', 'c'] });
-  const sts = only(Testing.synth(chart), 'StatefulSet');
+  const sts = only(synthValid(chart), 'StatefulSet');
   return sts.spec.template.spec.containers[0].command[2];
 }
 

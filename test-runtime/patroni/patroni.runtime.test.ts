@@ -4,6 +4,7 @@ import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { Engine, PostgresVersion, ReplicatedDatabase } from '../../src';
+import { synthValid } from '../../test/support/synth';
 import { PodNetwork } from '../harness/network';
 import { run } from '../harness/pod';
 import { until } from '../support/wait';
@@ -25,7 +26,7 @@ function synth(config: Record<string, string>): any[] {
   new ReplicatedDatabase(chart, 'db', {
     name: NAME, engine: Engine.postgres({ version: PostgresVersion.V15 }), zones: ['a', 'b', 'c'], synchronousStandbys: 1, config,
   });
-  return Testing.synth(chart);
+  return synthValid(chart);
 }
 
 interface Synthesized { scope: string; dcs: any; dynamic: string; preStop: string; sidecar: string }
