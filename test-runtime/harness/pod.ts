@@ -233,7 +233,8 @@ export class LocalPod {
     ].join('\n');
     const log = fs.openSync(path.join(this.ctx.logDir, `${c.name}.log`), 'a');
     const proc = spawn('ip', ['netns', 'exec', this.ctx.ns, 'unshare', '--mount', '--uts', '--pid', '--fork', '--kill-child=SIGKILL',
-      '--mount-proc', '--propagation', 'private', '--', 'sh', '-c', setup, 'sh', ...argv], { stdio: ['ignore', log, log] });
+      // cwd /, never the test's: the container's user may not enter a 0700 checkout (mktemp -d).
+      '--mount-proc', '--propagation', 'private', '--', 'sh', '-c', setup, 'sh', ...argv], { stdio: ['ignore', log, log], cwd: '/' });
     fs.closeSync(log);
     r.proc = proc;
     r.exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
@@ -387,7 +388,7 @@ async function tcpOpen(host: string, port: number, timeoutSeconds: number): Prom
 /** Runs a command, with a timeout, collecting its output. */
 export function run(cmd: string, args: string[], timeoutSeconds = 60, stdin?: string): Promise<ExecResult> {
   return new Promise((resolve) => {
-    const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], cwd: '/' });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => { stdout += d; });

@@ -53,7 +53,8 @@ class Member {
   public start(): void {
     const log = fs.openSync(path.join(this.dir, 'patroni.log'), 'a');
     this.proc = spawn('ip', ['netns', 'exec', this.ns, ...asPostgres(), 'env', '-i', 'PATH=/usr/bin:/bin', `HOME=${this.dir}`,
-      'patroni', path.join(this.dir, 'patroni.yml')], { stdio: ['ignore', log, log] });
+      // cwd: the member's own folder, which the postgres user can enter (a checkout under a 0700 folder it cannot).
+      'patroni', path.join(this.dir, 'patroni.yml')], { stdio: ['ignore', log, log], cwd: this.dir });
     fs.closeSync(log);
   }
 
@@ -98,7 +99,7 @@ async function runSidecar(m: Member, script: string, dynamic: string): Promise<s
   const body = script.split('/etc/patroni-config/patroni-dynamic.json').join(desired).split('/tmp/patroni-config.applied').join(mark);
   const log = path.join(m.dir, 'sidecar.log');
   const out = fs.openSync(log, 'w');
-  const p = spawn('ip', ['netns', 'exec', m.ns, ...asPostgres(), 'env', '-i', 'PATH=/usr/bin:/bin', 'sh', '-c', body], { stdio: ['ignore', out, out] });
+  const p = spawn('ip', ['netns', 'exec', m.ns, ...asPostgres(), 'env', '-i', 'PATH=/usr/bin:/bin', 'sh', '-c', body], { stdio: ['ignore', out, out], cwd: m.dir });
   fs.closeSync(out);
   const exited = new Promise((resolve) => p.on('exit', resolve));
   try {
