@@ -14,6 +14,8 @@ export interface LocalImage {
   readonly shell?: 'bash';
   /** The image's own account for uid 999 (its /etc/passwd): initdb, for one, refuses a uid without a name. */
   readonly user: string;
+  /** The image's WORKDIR: where the container starts (Sentinel, for one, writes it into its config as `dir`). */
+  readonly workdir: string;
   /** Folders the image creates writable for its user (emulated with a tmpfs when no volume is there). */
   readonly writableDirs?: string[];
   /** The entrypoint: given the container's args (when it has no `command`), the argv to run. */
@@ -32,6 +34,8 @@ function keyValue(server: string): LocalImage {
   return {
     path: BASE_PATH,
     user: server.replace('-server', ''),
+    // Dockerfile: WORKDIR /data
+    workdir: '/data',
     entrypoint: (args) => (args.length === 0 ? [server]
       : args[0].startsWith('-') || args[0].endsWith('.conf') ? [server, ...args] : args),
   };
@@ -48,6 +52,7 @@ function postgres(major: string): LocalImage {
   return {
     path: `${bin}:${BASE_PATH}`,
     user: 'postgres',
+    workdir: '/',
     // Dockerfile: mkdir -p /var/run/postgresql && chmod 3777 /var/run/postgresql
     writableDirs: ['/var/run/postgresql'],
     entrypoint: (args) => (args.length === 0 ? ['postgres'] : args[0].startsWith('-') ? ['postgres', ...args] : args),

@@ -228,6 +228,8 @@ export class LocalPod {
       // folders the image ships writable (unless a volume is mounted there)
       ...(r.image.writableDirs ?? []).filter((d) => !r.mounts.some((m) => m.target === d))
         .map((d) => `mkdir -p ${q(d)} && mount -t tmpfs -o mode=3777 tmpfs ${q(d)}`),
+      // The container starts in the image's WORKDIR (which the image always has), as mounted inside the container.
+      `mkdir -p ${q(c.workingDir ?? r.image.workdir)} && cd ${q(c.workingDir ?? r.image.workdir)}`,
       // The image's entrypoint runs only when the container does not replace it with `command`.
       `exec ${[...this.dropPrivileges(r), ...envArgs(r)].map(q).join(' ')} ${c.command ? 'sh' : r.image.shell ?? 'sh'} -c ${q(`${c.command ? ':' : r.image.prelude ?? ':'}\nexec "$@"`)} sh "$@"`,
     ].join('\n');
