@@ -25,6 +25,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     '@kubernetes-models/validate@^4',
     'ajv@^8',
     'yaml@^2',
+    // The runtime tier's S3-compatible server on loopback, for the S3 backup targets.
+    's3rver@3.7.1',
   ],
 
   // CI is `.ci/run`; no hosted workflows.
