@@ -105,6 +105,17 @@ describe('placement', () => {
   });
 });
 
+describe('host spread minDomains', () => {
+  test('a required host spread keeps the minDomains given: with fewer eligible hosts the scheduler holds one member per host', () => {
+    const { pod } = synth({
+      engine: Engine.mongodb({ version: MongoDbVersion.V7_0 }),
+      hostSpread: Spread.required({ maxSkew: 1, minDomains: 3 }),
+    });
+    expect(pod.topologySpreadConstraints.find((c: any) => c.topologyKey === 'kubernetes.io/hostname'))
+      .toMatchObject({ whenUnsatisfiable: 'DoNotSchedule', minDomains: 3 });
+  });
+});
+
 describe('PostgreSQL on Patroni (Spilo)', () => {
   const engine = Engine.postgres({ version: PostgresVersion.V16 });
 

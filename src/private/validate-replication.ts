@@ -154,7 +154,7 @@ export function schedulingGroups(props: ReplicatedDatabaseProps, def: EngineDefi
 export function layoutSpreadConstraints(layout: ReplicationLayout, selector: Record<string, string>) {
   return [
     spreadConstraint(layout.zoneSpread, ZONE_KEY, selector, layout.zoneMinDomains),
-    spreadConstraint(layout.hostSpread, HOST_KEY, selector),
+    spreadConstraint(layout.hostSpread, HOST_KEY, selector, layout.hostSpread.minDomains),
   ].filter((c): c is NonNullable<typeof c> => c !== undefined);
 }
 
