@@ -33,6 +33,16 @@ function synth(props: Partial<ReplicatedDatabaseProps> = {}) {
 }
 
 describe('Patroni on Spilo: objects', () => {
+  test('a dynamic settings change leaves the pod template as it was (the sidecar applies it); a Spilo-local one rolls the pods', () => {
+    const template = (config: Record<string, string>) => synth({ config }).sts.spec.template;
+    const base = template({ work_mem: '32MB' });
+    const dynamicChange = template({ work_mem: '64MB', max_connections: '200' });
+    expect(dynamicChange).toEqual(base);
+    expect(synth({ config: { work_mem: '64MB' } }).dynamic.postgresql.parameters.work_mem).toBe('64MB');
+    const localChange = template({ work_mem: '32MB', log_rotation_age: '1h' });
+    expect(localChange.metadata.annotations).not.toEqual(base.metadata.annotations);
+  });
+
   test('dynamic settings go to bootstrap.dcs and to the PATCH /config file; Spilo-local ones to the local block', () => {
     const { spilo, dynamic } = synth({
       memory: Size.gibibytes(4),
@@ -303,22 +313,30 @@ describe('preStop: the leader switches over before it stops', () => {
   });
 });
 
-describe('patroni-config sidecar: PATCH /config at every pod start', () => {
-  /** Runs the sidecar until it marks itself ready, then stops it with SIGTERM as the kubelet would. */
-  async function sidecar(answers: Record<string, Answer | Answer[]>, dynamic = '{"loop_wait":10}'): Promise<{ calls: string[]; log: string; exitMs: number; code: number | null }> {
+describe('patroni-config sidecar: keeps the running cluster on the dynamic configuration', () => {
+  /**
+   * Runs the sidecar (naps take no time: the fake `sleep`) until `done` holds for its calls and log (by default:
+   * it marked itself ready), then stops it with SIGTERM as the kubelet would. `onReady` runs once it is ready.
+   */
+  async function sidecar(answers: Record<string, Answer | Answer[]>, options: {
+    dynamic?: string; self?: string; done?: (calls: string[], log: string) => boolean; onReady?: (desired: string) => void;
+  } = {}): Promise<{ calls: string[]; log: string; exitMs: number; code: number | null }> {
     const f = fake(answers);
     const desired = path.join(f.dir, 'dynamic.json');
     const mark = path.join(f.dir, 'applied');
-    fs.writeFileSync(desired, dynamic);
+    fs.writeFileSync(desired, options.dynamic ?? '{"loop_wait":10}');
     const script = synth().sidecar.command[2].split(`/etc/patroni-config/${PATRONI_DYNAMIC_KEY}`).join(desired).split('/tmp/patroni-config.applied').join(mark);
-    const child = spawn('sh', ['-c', script], { env: { PATH: `${f.bin}:/usr/bin:/bin`, FAKE: f.dir } });
+    const child = spawn('sh', ['-c', script], { env: { PATH: `${f.bin}:/usr/bin:/bin`, FAKE: f.dir, HOSTNAME: options.self ?? 'db-1' } });
     let log = '';
     child.stdout.on('data', (d) => (log += d));
     child.stderr.on('data', (d) => (log += d));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const done = options.done ?? (() => fs.existsSync(mark));
     try {
       for (let i = 0; i < 200 && !fs.existsSync(mark); i++) await new Promise((r) => setTimeout(r, 25));
       if (!fs.existsSync(mark)) throw new Error(`the sidecar never marked itself ready:\n${log}`);
+      options.onReady?.(desired);
+      for (let i = 0; i < 200 && !done(f.calls(), log); i++) await new Promise((r) => setTimeout(r, 25));
       const calls = f.calls();
       const t0 = Date.now();
       child.kill('SIGTERM');
@@ -330,10 +348,16 @@ describe('patroni-config sidecar: PATCH /config at every pod start', () => {
     }
   }
   const config = '{"ttl":30,"loop_wait":10}';
+  const changed = '{"ttl":30,"loop_wait":10,"postgresql":{"parameters":{"max_connections":"200"}}}';
+  const rounds = (calls: string[]) => calls.filter((c) => c.startsWith('GET /patroni')).length;
+  /** GET /cluster with `pending_restart` on the members named. */
+  const clusterPending = (pending: number[]) => JSON.stringify({
+    members: [0, 1, 2].map((i) => ({ name: `db-${i}`, role: i === 0 ? 'leader' : 'replica', state: 'running', ...(pending.includes(i) ? { pending_restart: true } : {}) })),
+  }).replace(/":/g, '": ').replace(/,"/g, ', "');
 
   test('waits for PostgreSQL, applies the file, marks ready without a restart when nothing changed; SIGTERM ends it', async () => {
     const r = await sidecar({ 'GET /health': [[503, ''], [503, ''], [200, '']], 'GET /config': [200, config], 'PATCH /config': [200, config] });
-    expect(r.calls).toEqual(['GET /health ', 'GET /health ', 'GET /health ', 'GET /config ', 'PATCH /config {"loop_wait":10}']);
+    expect(r.calls.slice(0, 5)).toEqual(['GET /health ', 'GET /health ', 'GET /health ', 'GET /config ', 'PATCH /config {"loop_wait":10}']);
     expect(r.log).toContain('dynamic configuration already as given');
     expect(r.code).toBe(0);
     expect(r.exitMs).toBeLessThan(1500);
@@ -346,27 +370,54 @@ describe('patroni-config sidecar: PATCH /config at every pod start', () => {
     expect(r.log).toContain('PATCH /config answered HTTP 409 (attempt 2)');
   });
 
+  test('the file applied once is not sent again; a new file (the kubelet updates the ConfigMap volume) is', async () => {
+    const r = await sidecar({ 'GET /health': [200, ''], 'GET /config': [200, config], 'PATCH /config': [200, config], 'GET /patroni': [200, '{"role": "replica"}'] }, {
+      onReady: (desired) => {
+        for (let i = 0; i < 100 && !fs.readFileSync(desired, 'utf8').includes('20'); i++) fs.writeFileSync(desired, '{"loop_wait":20}');
+      },
+      done: (calls) => calls.filter((c) => c.startsWith('PATCH')).length >= 2 && rounds(calls) > 5,
+    });
+    expect(r.calls.filter((c) => c.startsWith('PATCH'))).toEqual(['PATCH /config {"loop_wait":10}', 'PATCH /config {"loop_wait":20}']);
+  });
+
   test('a change that leaves this replica pending a restart restarts it through Patroni', async () => {
     const r = await sidecar({
       'GET /health': [200, ''],
       'GET /config': [200, config],
-      'PATCH /config': [200, '{"ttl":30,"loop_wait":10,"postgresql":{"parameters":{"max_connections":"200"}}}'],
-      'GET /patroni': [[200, '{"state": "running", "role": "replica"}'], [200, '{"state": "running", "role": "replica", "pending_restart": true}']],
+      'PATCH /config': [200, changed],
+      'GET /patroni': [[200, '{"state": "running", "role": "replica", "pending_restart": true}'], [200, '{"state": "running", "role": "replica"}']],
       'POST /restart': [200, 'restarted successfully'],
-    });
-    expect(r.calls).toContain('POST /restart {"restart_pending":true,"role":"replica"}');
-    expect(r.calls.filter((c) => c.startsWith('GET /patroni'))).toHaveLength(2);
+    }, { done: (_calls, log) => log.includes('restart pending on this replica') });
+    expect(r.calls.filter((c) => c.startsWith('POST'))).toEqual(['POST /restart {"restart_pending":true,"role":"replica"}']);
     expect(r.log).toContain('restart pending on this replica: restarted successfully');
   });
 
-  test('the leader is not restarted by the sidecar (pending_restart stays visible in Patroni)', async () => {
+  test('the leader restarts in place only once no other member is pending, after three rounds', async () => {
+    const leader = '{"state": "running", "role": "master", "pending_restart": true}';
     const r = await sidecar({
       'GET /health': [200, ''],
       'GET /config': [200, config],
-      'PATCH /config': [200, '{"ttl":30,"loop_wait":10,"postgresql":{"parameters":{"max_connections":"200"}}}'],
+      'PATCH /config': [200, changed],
+      'GET /patroni': [200, leader],
+      // Replicas 1 and 2 pending for four rounds, then restarted.
+      'GET /cluster': [[200, clusterPending([0, 1, 2])], [200, clusterPending([0, 2])], [200, clusterPending([0, 2])], [200, clusterPending([0, 2])], [200, clusterPending([0])]],
+      'POST /restart': [200, 'restarted successfully'],
+    }, { self: 'db-0', done: (_calls, log) => log.includes('restart pending on the leader') });
+    const first = r.calls.findIndex((c) => c.startsWith('POST'));
+    expect(r.calls[first]).toBe('POST /restart {"restart_pending":true}');
+    // The restart follows the first /cluster answer without another member pending (the fifth).
+    expect(r.calls.slice(0, first).filter((c) => c.startsWith('GET /cluster'))).toHaveLength(5);
+    expect(r.log).toContain('restart pending on the leader, none on the other members: restarted successfully');
+  });
+
+  test('the leader never restarts while Patroni does not answer GET /cluster', async () => {
+    const r = await sidecar({
+      'GET /health': [200, ''],
+      'GET /config': [200, config],
+      'PATCH /config': [200, changed],
       'GET /patroni': [200, '{"state": "running", "role": "master", "pending_restart": true}'],
-    });
+      'GET /cluster': [503, ''],
+    }, { self: 'db-0', done: (calls) => rounds(calls) >= 8 });
     expect(r.calls.filter((c) => c.startsWith('POST'))).toEqual([]);
-    expect(r.calls.filter((c) => c.startsWith('GET /patroni'))).toHaveLength(6);
   });
 });

@@ -157,6 +157,18 @@ export interface EngineSidecar {
   readonly volumeMounts: k8s.VolumeMount[];
   readonly cpuMillis: number;
   readonly memoryMebibytes: number;
+  /**
+   * A full image reference when the sidecar does not run the engine's image (the role labeller's API tools);
+   * `imageRegistry` replaces its registry too.
+   * @default - the engine's image
+   */
+  readonly image?: string;
+  /**
+   * This sidecar alone gets the ServiceAccount token (a projected volume at the standard path); the pod then
+   * automounts none, so the engine's containers hold no token.
+   * @default false
+   */
+  readonly apiToken?: boolean;
 }
 
 /** A replicated topology, as the engine's own documentation runs it. */
@@ -199,6 +211,13 @@ export interface ReplicationPlan {
   /** libpq sslmode PostgreSQL clients need, for `connectionEnv()` (Spilo refuses non-TLS clients). */
   readonly clientSslMode?: 'require' | 'verify-full';
   readonly replacesConfig?: boolean;
+  /**
+   * The part of the ConfigMap a member reads only when it starts: the pod template's checksum covers this, so
+   * changing it rolls the pods. The rest reaches running members through the plan's own sidecar (Patroni's
+   * dynamic configuration), and changing it must not restart anything.
+   * @default - every file
+   */
+  readonly restartInput?: (configFiles: Record<string, string>) => Record<string, string>;
   /** Kubernetes API rights the members need (Patroni keeps its state in ConfigMaps and labels pods). */
   readonly apiRules?: k8s.PolicyRule[];
   /** Extra random keys the generated credentials Secret must hold (key name to bytes of entropy). */

@@ -177,6 +177,9 @@ export function patroniPlan(ctx: ReplicationContext, major: string): Replication
     extraPorts: [{ name: 'patroni', port: PATRONI_PORT, role: PortRole.PEER }],
     roleLabel: PATRONI_ROLE,
     configFiles: { 'spilo.yaml': spiloConfiguration, [PATRONI_DYNAMIC_KEY]: dynamicPatch },
+    // bootstrap.dcs is read once, by the member that initialises the cluster, and the dynamic file is applied by the
+    // sidecar: only Spilo's local parameters need the members restarted.
+    restartInput: ({ 'spilo.yaml': _spilo, [PATRONI_DYNAMIC_KEY]: _dynamic, ...rest }) => ({ ...rest, 'spilo.yaml#local': toYaml(localParameters) }),
     configMapName,
     clientSslMode: patroniClientSslMode(tls),
     replacesConfig: true,
@@ -253,18 +256,22 @@ function switchoverScript(): string {
 }
 
 /**
- * Applies the dynamic configuration once per pod start, through this member's own REST API, then keeps quiet.
+ * Keeps the running cluster on the dynamic configuration of the ConfigMap, without restarting pods for it:
  * - waits for `GET /health` (200 once PostgreSQL runs under Patroni);
- * - `PATCH /config` with the file: Patroni merges it into the DCS copy and writes only on a change, so every
- *   member sending the same file is harmless; 503 before the cluster has a configuration, 409 on a concurrent
- *   write: retried (patroni/api.py `do_PATCH_config`);
- * - a change is seen by comparing `GET /config` before with the PATCH answer (both the DCS configuration as JSON);
- *   parameters that need a restart then show `"pending_restart": true` on `GET /patroni` (patroni/api.py
- *   `get_postgresql_status`). This member started PostgreSQL before the change, so if it is a replica it restarts
- *   with `POST /restart {"restart_pending": true, "role": "replica"}` (Patroni checks both conditions). Members the
- *   rollout restarts later start with the new values; a leader is not restarted here.
- * - then marks itself ready (the readiness probe reads the mark), so a rollout moves on only after this.
- * After 30 failed attempts (5 min) it marks itself ready anyway, saying so in its log, and keeps trying.
+ * - whenever the mounted file differs from what it last applied (at start, and when the kubelet updates the
+ *   ConfigMap volume in place, within about a minute of an apply), `PATCH /config` with it: Patroni merges it into
+ *   the DCS copy and writes only on a change, so every member sending the same file is harmless; 503 before the
+ *   cluster has a configuration, 409 on a concurrent write: retried (patroni/api.py `do_PATCH_config`). Patroni
+ *   reloads every member for the reloadable parameters;
+ * - parameters that need a restart show `"pending_restart": true` on `GET /patroni` (patroni/api.py
+ *   `get_postgresql_status`) and per member on `GET /cluster` (patroni/utils.py `cluster_as_json`). A replica
+ *   restarts itself with `POST /restart {"restart_pending": true, "role": "replica"}` (Patroni checks both
+ *   conditions); the leader restarts in place, holding the leader lock, only once no other member is pending
+ *   (PostgreSQL's hot standby needs max_connections and its kin at least the primary's; Patroni takes the larger of
+ *   its own value and pg_controldata's on a replica, so replicas first is safe both ways); it waits three rounds
+ *   first, since the replicas publish their pending restart on their next HA loop;
+ * - marks itself ready (the readiness probe reads the mark) after the first apply, so a rollout moves on only after
+ *   it; after 30 failed attempts (5 min) it marks itself ready anyway, saying so in its log, and keeps trying.
  */
 function configScript(): string {
   return [
@@ -278,37 +285,43 @@ function configScript(): string {
     'nap() { sleep "$1" & wait $!; }',
     'code() { curl -s -o /dev/null -w \'%{http_code}\' -m 5 "$API$1"; }',
     'log() { echo "patroni-config: $*"; }',
+    'pending() { echo "$1" | grep -Eq \'"pending_restart": ?true\'; }',
     'rm -f "$MARK"',
     'until [ "$(code /health)" = 200 ]; do nap 5; done',
+    'APPLIED=""',
     'attempt=0',
+    'waited=0',
     'while :; do',
-    '  before=$(curl -s -m 10 "$API/config")',
-    '  out=$(curl -s -m 10 -w "$NL%{http_code}" -X PATCH -H "Content-Type: application/json" --data-binary "@$DESIRED" "$API/config")',
-    '  [ "${out##*"$NL"}" = 200 ] && break',
-    '  attempt=$((attempt + 1))',
-    '  log "PATCH /config answered HTTP ${out##*"$NL"} (attempt $attempt): ${out%"$NL"*}"',
-    '  if [ "$attempt" = 30 ]; then log "dynamic configuration NOT applied after $attempt attempts; marking ready, still trying"; touch "$MARK"; fi',
+    '  WANT=$(cksum < "$DESIRED")',
+    '  if [ "$WANT" != "$APPLIED" ]; then',
+    '    before=$(curl -s -m 10 "$API/config")',
+    '    out=$(curl -s -m 10 -w "$NL%{http_code}" -X PATCH -H "Content-Type: application/json" --data-binary "@$DESIRED" "$API/config")',
+    '    if [ "${out##*"$NL"}" = 200 ]; then',
+    '      APPLIED=$WANT; attempt=0',
+    '      if [ "${out%"$NL"*}" = "$before" ]; then log "dynamic configuration already as given"; else log "dynamic configuration changed to ${out%"$NL"*}"; fi',
+    '      touch "$MARK"',
+    '    else',
+    '      attempt=$((attempt + 1))',
+    '      log "PATCH /config answered HTTP ${out##*"$NL"} (attempt $attempt): ${out%"$NL"*}"',
+    '      if [ "$attempt" = 30 ] && [ ! -f "$MARK" ]; then log "dynamic configuration NOT applied after $attempt attempts; marking ready, still trying"; touch "$MARK"; fi',
+    '    fi',
+    '  fi',
+    '  status=$(curl -s -m 5 "$API/patroni")',
+    '  if ! pending "$status"; then',
+    '    waited=0',
+    '  elif echo "$status" | grep -Eq \'"role": ?"replica"\'; then',
+    '    log "restart pending on this replica: $(curl -s -m 120 -X POST -H "Content-Type: application/json" -d \'{"restart_pending":true,"role":"replica"}\' "$API/restart")"',
+    '  else',
+    // The replicas publish their pending restart on their next HA loop (loop_wait): the leader waits three rounds.
+    '    waited=$((waited + 1))',
+    '    cluster=$(curl -s -m 5 "$API/cluster")',
+    '    others=$(echo "$cluster" | tr "{" "\\n" | grep -v "\\"name\\": *\\"${HOSTNAME:-$(hostname)}\\"")',
+    '    if [ "$waited" -ge 3 ] && echo "$cluster" | grep -q \'"members"\' && ! pending "$others"; then',
+    '      log "restart pending on the leader, none on the other members: $(curl -s -m 120 -X POST -H "Content-Type: application/json" -d \'{"restart_pending":true}\' "$API/restart")"',
+    '    fi',
+    '  fi',
     '  nap 10',
     'done',
-    'after=${out%"$NL"*}',
-    'if [ "$after" = "$before" ]; then',
-    '  log "dynamic configuration already as given"',
-    'else',
-    '  log "dynamic configuration changed to $after"',
-    '  i=0',
-    '  while [ "$i" -lt 6 ]; do',
-    '    i=$((i + 1))',
-    '    nap 5',
-    '    status=$(curl -s -m 5 "$API/patroni")',
-    '    if echo "$status" | grep -Eq \'"pending_restart": ?true\' && echo "$status" | grep -Eq \'"role": ?"replica"\'; then',
-    '      log "restart pending on this replica: $(curl -s -m 120 -X POST -H "Content-Type: application/json" -d \'{"restart_pending":true,"role":"replica"}\' "$API/restart")"',
-    '      until [ "$(code /health)" = 200 ]; do nap 5; done',
-    '      break',
-    '    fi',
-    '  done',
-    'fi',
-    'touch "$MARK"',
-    'while :; do nap 3600; done',
   ].join('\n');
 }
 

@@ -307,7 +307,9 @@ export class DatabaseAssembly {
             labels: podLabels,
             annotations: {
               ...props.annotations,
-              [ANNOTATION_CONFIG_CHECKSUM]: checksum(JSON.stringify([configData, exporterConfig, props.initScripts ?? {}])),
+              [ANNOTATION_CONFIG_CHECKSUM]: checksum(JSON.stringify([
+                this.replication?.restartInput?.(configData) ?? configData, exporterConfig, props.initScripts ?? {},
+              ])),
             },
           },
           spec: {

@@ -80,7 +80,7 @@ class Member {
 
   public sql(query: string): string {
     return execFileSync(`${BIN}/psql`, ['-h', this.ip, '-U', 'postgres', '-d', 'postgres', '-Atc', query], {
-      env: { ...process.env, PGPASSWORD: PASSWORDS.superuser, PGCONNECT_TIMEOUT: '5' }, encoding: 'utf8',
+      env: { ...process.env, PGPASSWORD: PASSWORDS.superuser, PGCONNECT_TIMEOUT: '5' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
     }).trim();
   }
 }
@@ -88,27 +88,47 @@ class Member {
 const asPostgres = () => ['setpriv', '--reuid=postgres', '--regid=postgres', '--init-groups', '--'];
 
 /**
- * The config sidecar's script, with its two paths moved to this member's folder; resolves once it marked itself
- * ready, then stops it with SIGTERM (a container stop). Returns its log.
+ * The config sidecar's script, with its two paths moved to this member's folder, run as the container would (it
+ * keeps running). `update` writes the member's copy of the ConfigMap file, as the kubelet does when a ConfigMap
+ * volume changes; `ready` resolves once the sidecar marked itself ready.
  */
-async function runSidecar(m: Member, script: string, dynamic: string): Promise<string> {
-  const desired = path.join(m.dir, 'dynamic.json');
-  const mark = path.join(m.dir, 'applied');
-  fs.writeFileSync(desired, dynamic);
-  fs.rmSync(mark, { force: true });
-  const body = script.split('/etc/patroni-config/patroni-dynamic.json').join(desired).split('/tmp/patroni-config.applied').join(mark);
-  const log = path.join(m.dir, 'sidecar.log');
-  const out = fs.openSync(log, 'w');
-  const p = spawn('ip', ['netns', 'exec', m.ns, ...asPostgres(), 'env', '-i', 'PATH=/usr/bin:/bin', 'sh', '-c', body], { stdio: ['ignore', out, out], cwd: m.dir });
-  fs.closeSync(out);
-  const exited = new Promise((resolve) => p.on('exit', resolve));
-  try {
-    await until(`${m.name}: sidecar ready`, async () => fs.existsSync(mark), 120);
-  } finally {
-    p.kill('SIGTERM');
+class Sidecar {
+  private readonly desired: string;
+  private readonly mark: string;
+  private readonly logFile: string;
+  private readonly proc: ChildProcess;
+  constructor(private readonly m: Member, script: string, dynamic: string) {
+    this.desired = path.join(m.dir, 'dynamic.json');
+    this.mark = path.join(m.dir, 'applied');
+    this.logFile = path.join(m.dir, 'sidecar.log');
+    this.update(dynamic);
+    fs.rmSync(this.mark, { force: true });
+    const body = script.split('/etc/patroni-config/patroni-dynamic.json').join(this.desired).split('/tmp/patroni-config.applied').join(this.mark);
+    const out = fs.openSync(this.logFile, 'w');
+    this.proc = spawn('ip', ['netns', 'exec', m.ns, ...asPostgres(), 'env', '-i', 'PATH=/usr/bin:/bin', `HOSTNAME=${m.name}`, 'sh', '-c', body],
+      { stdio: ['ignore', out, out], cwd: m.dir });
+    fs.closeSync(out);
+  }
+
+  public update(dynamic: string): void {
+    fs.writeFileSync(`${this.desired}.new`, dynamic);
+    fs.renameSync(`${this.desired}.new`, this.desired);
+  }
+
+  public async ready(): Promise<void> {
+    await until(`${this.m.name}: sidecar ready`, async () => fs.existsSync(this.mark), 120);
+  }
+
+  public get log(): string {
+    return fs.readFileSync(this.logFile, 'utf8');
+  }
+
+  public async stop(): Promise<void> {
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.proc.on('exit', resolve));
+    this.proc.kill('SIGTERM');
     await exited;
   }
-  return fs.readFileSync(log, 'utf8');
 }
 
 async function roles(members: Member[]): Promise<Record<string, string>> {
@@ -122,6 +142,7 @@ describe('Patroni 3.0.2 runs the synthesized configuration and scripts', () => {
   let base: string;
   let etcd: ChildProcess;
   const members: Member[] = [];
+  const sidecars: Sidecar[] = [];
 
   beforeAll(async () => {
     for (const tool of ['patroni', 'etcd', `${BIN}/postgres`, `${BIN}/psql`]) {
@@ -182,6 +203,7 @@ describe('Patroni 3.0.2 runs the synthesized configuration and scripts', () => {
   });
 
   afterAll(async () => {
+    for (const c of sidecars) await c.stop().catch(() => undefined);
     for (const m of members) await m.stop().catch(() => undefined);
     etcd?.kill('SIGTERM');
     network?.destroy();
@@ -198,23 +220,41 @@ describe('Patroni 3.0.2 runs the synthesized configuration and scripts', () => {
   });
 
   test('every member\'s config sidecar finds the configuration already as given', async () => {
-    for (const m of members) expect(await runSidecar(m, first.sidecar, first.dynamic)).toContain('dynamic configuration already as given');
+    for (const m of members) sidecars.push(new Sidecar(m, first.sidecar, first.dynamic));
+    for (const c of sidecars) await c.ready();
+    for (const c of sidecars) expect(c.log).toContain('dynamic configuration already as given');
   });
 
-  test('a settings change reaches the running cluster: reloadable ones everywhere, restart-only ones on the restarted member', async () => {
-    const next = read(synth({ work_mem: '64MB', max_connections: '200' }));
-    // A rollout replaces the highest ordinal first; its new sidecar applies the new file.
-    const log = await runSidecar(members[2], next.sidecar, next.dynamic);
-    expect(log).toContain('dynamic configuration changed');
-    expect(log).toContain('restart pending on this replica: restarted successfully');
-    for (const m of members) await until(`${m.name} work_mem`, async () => m.sql('SHOW work_mem') === '64MB', 30);
-    expect(members[2].sql('SHOW max_connections')).toBe('200');
-    // The others start with it when the rollout restarts them; until then Patroni reports the pending restart.
-    expect((await members[0].api('/patroni')).pending_restart).toBe(true);
-    expect(members[0].sql('SHOW max_connections')).toBe('100');
+  test('a settings change reaches the running members without a rollout: reloadable ones at once, restart-only ones by restarts, replicas first', async () => {
+    const nextManifests = synth({ work_mem: '64MB', max_connections: '200' });
+    const next = read(nextManifests);
+    // The pod template does not change, so the StatefulSet controller restarts no pod for it.
+    const template = (ms: any[]) => ms.find((m) => m.kind === 'StatefulSet').spec.template;
+    expect(template(nextManifests)).toEqual(template(synth({ work_mem: '32MB' })));
+    const now = await roles(members);
+    const leader = members.find((m) => now[m.name] === 'leader/running')!;
+    const started = Object.fromEntries(members.map((m) => [m.name, Number(m.sql('SELECT extract(epoch FROM pg_postmaster_start_time())'))]));
+    // The kubelet updates each pod's ConfigMap volume in place; each sidecar sees the new file.
+    for (const c of sidecars) c.update(next.dynamic);
+    for (const m of members) await until(`${m.name} work_mem`, async () => m.sql('SHOW work_mem') === '64MB', 60);
+    for (const m of members) await until(`${m.name} max_connections`, async () => m.sql('SHOW max_connections') === '200', 150);
+    // Each PostgreSQL restarted once (Patroni kept running), the leader last and still the leader.
+    const restarted = Object.fromEntries(members.map((m) => [m.name, Number(m.sql('SELECT extract(epoch FROM pg_postmaster_start_time())'))]));
+    for (const m of members) expect(restarted[m.name]).not.toBe(started[m.name]);
+    const replicas = members.filter((m) => m !== leader);
+    for (const r of replicas) expect(restarted[r.name]).toBeLessThan(restarted[leader.name]);
+    expect((await roles(members))[leader.name]).toBe('leader/running');
+    // The sidecar logs Patroni's answer once POST /restart returns, after PostgreSQL is back.
+    const leaderSidecar = sidecars[members.indexOf(leader)];
+    await until('the leader sidecar\'s restart answer', async () => leaderSidecar.log.includes('restart pending on the leader, none on the other members'), 60);
+    for (const r of replicas) expect(sidecars[members.indexOf(r)].log).toContain('restart pending on this replica');
+    expect(await members[0].api('/config')).toMatchObject({ postgresql: { parameters: { work_mem: '64MB', max_connections: '200' } } });
   });
 
   test('the leader\'s preStop switches over before it stops: no committed write lost, the old leader rejoins', async () => {
+    // After the restarts of the settings change, the leader names its synchronous standby again first.
+    await until('one leader, a sync standby and a replica', async () =>
+      Object.values(await roles(members)).sort().join() === 'leader/running,replica/running,sync_standby/running', 90);
     const leader = members[0];
     leader.sql('CREATE TABLE handover (id int); INSERT INTO handover VALUES (1)');
     const r = await leader.sh(first.preStop, 90);
