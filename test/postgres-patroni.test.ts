@@ -157,6 +157,39 @@ describe('Patroni on Spilo: objects', () => {
   });
 });
 
+describe('databaseName and initScripts: a Job against the primary, since Spilo does neither', () => {
+  const job = (manifests: any[]) => manifests.find((m) => m.kind === 'Job' && m.metadata.name.startsWith('db-init-'));
+
+  test('no Job without them', () => {
+    expect(job(synth().manifests)).toBeUndefined();
+  });
+
+  test('the Job connects to the primary Service over TLS as the superuser, and mounts the scripts', () => {
+    const { manifests } = synth({ databaseName: 'shop', initScripts: { '01.sql': 'CREATE TABLE t (id int);' } });
+    const pod = job(manifests).spec.template.spec;
+    const c = pod.containers[0];
+    expect(c.image).toBe('ghcr.io/zalando/spilo-16:3.3-p3');
+    expect(Object.fromEntries(c.env.map((e: any) => [e.name, e.value ?? e.valueFrom.secretKeyRef.key]))).toEqual({
+      HOME: '/tmp', PGHOST: 'db', PGPORT: '5432', PGSSLMODE: 'require', PGCONNECT_TIMEOUT: '5', PGUSER: 'username', PGPASSWORD: 'password',
+    });
+    expect(c.volumeMounts).toContainEqual({ name: 'files', mountPath: '/docker-entrypoint-initdb.d', readOnly: true });
+    expect(pod.volumes).toContainEqual({ name: 'files', configMap: { name: 'db-init' } });
+    expect(c.command[2]).toContain('DB=shop');
+    // The NetworkPolicy admits the Job's pods to the client port.
+    const policy = manifests.find((m) => m.kind === 'NetworkPolicy');
+    expect(JSON.stringify(policy.spec.ingress)).toContain(job(manifests).metadata.name);
+  });
+
+  test('other scripts make another Job (a Job\'s template is immutable); databaseName alone needs no mount', () => {
+    const a = job(synth({ initScripts: { '01.sql': 'SELECT 1;' } }).manifests).metadata.name;
+    const b = job(synth({ initScripts: { '01.sql': 'SELECT 2;' } }).manifests).metadata.name;
+    expect(a).not.toBe(b);
+    const only = job(synth({ databaseName: 'shop' }).manifests).spec.template.spec;
+    expect(only.volumes.map((v: any) => v.name)).toEqual(['tmp']);
+    expect(only.containers[0].command[2]).not.toContain('docker-entrypoint-initdb.d');
+  });
+});
+
 describe('client connection env', () => {
   test.each([
     [false, 'require', undefined],

@@ -18,6 +18,8 @@ export interface EngineContext {
   readonly namespace?: string;
   readonly credentials: CredentialsRef;
   readonly databaseName?: string;
+  /** The `initScripts` files, for engines that run them other than through the image (Patroni's init Job). */
+  readonly initScripts?: Record<string, string>;
   /** Mount path of the TLS secret when TLS is on. */
   readonly tlsPath?: string;
   /** Directory where the engine's ConfigMap is mounted. */
@@ -62,6 +64,8 @@ export interface EngineJob {
   readonly script: string;
   readonly env: k8s.EnvVar[];
   readonly runAsUser: number;
+  /** Where the Job mounts the `initScripts` ConfigMap, when it runs them. */
+  readonly initScriptsPath?: string;
 }
 
 /** A directory the engine writes to outside its data volume. */

@@ -114,6 +114,7 @@ export class DatabaseAssembly {
       namespace,
       credentials: { secretName: this.credentialsSecretName, usernameKey: this.usernameKey, passwordKey: this.passwordKey },
       databaseName: props.databaseName,
+      initScripts: props.initScripts,
       tlsPath: props.tls ? TLS_PATH : undefined,
       configPath: def.configPath,
       memoryBytes: options.checked.memoryMebibytes * 1024 * 1024,
@@ -257,7 +258,7 @@ export class DatabaseAssembly {
 
     // A replicated topology's formation Job replaces the single instance's bootstrap (e.g. Cassandra roles plus system_auth replication).
     const job = repl?.formationJob ?? def.bootstrapJob?.(ctx);
-    if (job) this.job(`${name}-${job.suffix}`, repl?.formationJob ? 'Formation' : 'Bootstrap', image, job);
+    if (job) this.job(`${name}-${job.suffix}`, repl?.formationJob ? 'Formation' : 'Bootstrap', image, job, initScriptsName);
   }
 
   /** Selector labels of one group (rack). */
@@ -375,7 +376,7 @@ export class DatabaseAssembly {
     });
   }
 
-  private job(jobName: string, id: string, image: string, job: EngineJob): void {
+  private job(jobName: string, id: string, image: string, job: EngineJob, initScriptsConfigMap?: string): void {
     new k8s.KubeServiceAccount(this.scope, `${id}ServiceAccount`, {
       metadata: { name: jobName, labels: this.labels.common },
       automountServiceAccountToken: false,
@@ -394,6 +395,7 @@ export class DatabaseAssembly {
       imagePullSecrets: this.props.imagePullSecrets,
       cpuMillis: 250,
       memoryMebibytes: 256,
+      configMapMount: job.initScriptsPath && initScriptsConfigMap ? { configMap: initScriptsConfigMap, mountPath: job.initScriptsPath } : undefined,
     });
   }
 

@@ -18,6 +18,8 @@ export interface OneOffJobOptions {
   readonly imagePullSecrets?: string[];
   readonly cpuMillis?: number;
   readonly memoryMebibytes?: number;
+  /** A ConfigMap mounted read-only (init scripts). */
+  readonly configMapMount?: { readonly configMap: string; readonly mountPath: string };
 }
 
 export function oneOffJob(scope: Construct, id: string, options: OneOffJobOptions): ApiObject {
@@ -44,8 +46,12 @@ export function oneOffJob(scope: Construct, id: string, options: OneOffJobOption
             cpuMillis: options.cpuMillis ?? 100,
             memoryMebibytes: options.memoryMebibytes ?? 64,
             tmpVolume: 'tmp',
+            volumeMounts: options.configMapMount ? [{ name: 'files', mountPath: options.configMapMount.mountPath, readOnly: true }] : undefined,
           })],
-          volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }],
+          volumes: [
+            { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+            ...(options.configMapMount ? [{ name: 'files', configMap: { name: options.configMapMount.configMap } }] : []),
+          ],
         },
       },
     },

@@ -20,16 +20,22 @@ const MEMBERS = [0, 1, 2];
 const PASSWORDS = { superuser: 'runtime-superuser-pw', standby: 'runtime-standby-pw' };
 const BIN = '/usr/lib/postgresql/15/bin';
 const ROOT = '/var/lib/cdkdb-runtime';
+const INIT_SCRIPTS = {
+  '01-schema.sql': 'CREATE TABLE items (id int PRIMARY KEY, name text);\nINSERT INTO items VALUES (1, \'first\');',
+  '02-more.sh': 'psql -X -q -v ON_ERROR_STOP=1 -c "INSERT INTO items VALUES (2, \'from sh in $PGDATABASE\')"',
+};
 
 function synth(config: Record<string, string>): any[] {
   const chart = new Chart(Testing.app(), 'c', { namespace: 'shop' });
   new ReplicatedDatabase(chart, 'db', {
     name: NAME, engine: Engine.postgres({ version: PostgresVersion.V15 }), zones: ['a', 'b', 'c'], synchronousStandbys: 1, config,
+    databaseName: 'shop',
+    initScripts: INIT_SCRIPTS,
   });
   return synthValid(chart);
 }
 
-interface Synthesized { scope: string; dcs: any; dynamic: string; preStop: string; sidecar: string }
+interface Synthesized { scope: string; dcs: any; dynamic: string; preStop: string; sidecar: string; initJob: string; initEnv: any[] }
 function read(manifests: any[]): Synthesized {
   const sts = manifests.find((m) => m.kind === 'StatefulSet');
   const containers = sts.spec.template.spec.containers;
@@ -43,6 +49,8 @@ function read(manifests: any[]): Synthesized {
     dynamic: data['patroni-dynamic.json'],
     preStop: main.lifecycle.preStop.exec.command[2],
     sidecar: sidecar.command[2],
+    initJob: manifests.find((m) => m.kind === 'Job' && m.metadata.name.startsWith(`${NAME}-init-`)).spec.template.spec.containers[0].command[2],
+    initEnv: manifests.find((m) => m.kind === 'Job' && m.metadata.name.startsWith(`${NAME}-init-`)).spec.template.spec.containers[0].env,
   };
 }
 
@@ -219,6 +227,33 @@ describe('Patroni 3.0.2 runs the synthesized configuration and scripts', () => {
     expect(await members[0].api('/config')).toEqual(first.dcs);
   });
 
+  test('the init Job creates databaseName and runs initScripts once, against the primary', async () => {
+    // The Job's env, with the Secret's values and the primary Service's address filled in as the cluster would.
+    // sslmode: Spilo serves TLS (and the Job requires it); this test's stand-in Patroni configuration has none.
+    const values: Record<string, string> = { PGUSER: 'postgres', PGPASSWORD: PASSWORDS.superuser };
+    const env = first.initEnv.map((e: any) => `${e.name}='${e.name === 'PGHOST' ? members[0].ip : e.name === 'PGSSLMODE' ? 'disable' : e.value ?? values[e.name]}'`);
+    const folder = path.join(members[0].dir, 'initdb.d');
+    fs.mkdirSync(folder, { recursive: true });
+    for (const [file, text] of Object.entries(INIT_SCRIPTS)) fs.writeFileSync(path.join(folder, file), text);
+    execFileSync('chown', ['-R', 'postgres:postgres', folder]);
+    const script = `export ${env.join(' ')}\n${first.initJob.split('/docker-entrypoint-initdb.d').join(folder)}`;
+    const once = await members[0].sh(script);
+    expect(once.stderr).toBe('');
+    expect(once.stdout).toContain('database shop created');
+    expect(once.stdout).toContain('init scripts applied to shop');
+    const rows = () => execFileSync(`${BIN}/psql`, ['-h', members[0].ip, '-U', 'postgres', '-d', 'shop', '-Atc', 'SELECT id, name FROM items ORDER BY id'], {
+      env: { ...process.env, PGPASSWORD: PASSWORDS.superuser }, encoding: 'utf8',
+    }).trim();
+    expect(rows()).toBe('1|first\n2|from sh in shop');
+    // A second run (a retry, a re-applied Job) changes nothing.
+    const twice = await members[0].sh(script);
+    expect(twice.code).toBe(0);
+    expect(twice.stdout).toContain('init scripts already applied to shop: nothing to do');
+    expect(rows()).toBe('1|first\n2|from sh in shop');
+    // Replicated to the others by streaming.
+    await until('the database on a replica', async () => members[2].sql("SELECT count(*) FROM pg_database WHERE datname = 'shop'") === '1', 30);
+  });
+
   test('every member\'s config sidecar finds the configuration already as given', async () => {
     for (const m of members) sidecars.push(new Sidecar(m, first.sidecar, first.dynamic));
     for (const c of sidecars) await c.ready();
@@ -243,7 +278,7 @@ describe('Patroni 3.0.2 runs the synthesized configuration and scripts', () => {
     for (const m of members) expect(restarted[m.name]).not.toBe(started[m.name]);
     const replicas = members.filter((m) => m !== leader);
     for (const r of replicas) expect(restarted[r.name]).toBeLessThan(restarted[leader.name]);
-    expect((await roles(members))[leader.name]).toBe('leader/running');
+    await until('the restarted leader running as the leader', async () => (await roles(members))[leader.name] === 'leader/running', 60);
     // The sidecar logs Patroni's answer once POST /restart returns, after PostgreSQL is back.
     const leaderSidecar = sidecars[members.indexOf(leader)];
     await until('the leader sidecar\'s restart answer', async () => leaderSidecar.log.includes('restart pending on the leader, none on the other members'), 60);
