@@ -70,18 +70,21 @@ describe('synthesized objects', () => {
 
   test('the keeper shares /tmp with mysqld (the restart request) and does not mount the data volume', () => {
     const { keeper, main, pod } = synth();
-    expect(keeper.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+    expect(keeper.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }, { name: 'role', mountPath: '/var/run/cdk8s-databases' }]);
     expect(main.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
     expect(pod.volumes.find((v: any) => v.name === 'tmp')).toEqual({ name: 'tmp', emptyDir: {} });
   });
 
-  test('tls: recovery over verified TLS, member-to-member traffic encrypted, the keeper verifies its peers', () => {
+  test('tls: recovery over verified TLS, member-to-member traffic verified against the CA, the keeper verifies its peers', () => {
     const { cnf, keeper } = synth({ tls: { issuerName: 'ca' } });
     expect(cnf).toMatch(/^require_secure_transport=ON$/m);
     expect(cnf).toMatch(/^loose-group_replication_recovery_use_ssl=ON$/m);
     expect(cnf).toMatch(/^loose-group_replication_recovery_ssl_ca=\/tls\/ca.crt$/m);
     expect(cnf).toMatch(/^loose-group_replication_recovery_ssl_verify_server_cert=ON$/m);
-    expect(cnf).toMatch(/^loose-group_replication_ssl_mode=REQUIRED$/m);
+    expect(cnf).toMatch(/^loose-group_replication_ssl_mode=VERIFY_CA$/m);
+    // XCom verifies its peers' certificates as client certificates: the member certificate must allow it.
+    const cert = synth({ tls: { issuerName: 'ca' } }).manifests.find((m: any) => m.kind === 'Certificate');
+    expect(cert.spec.usages).toEqual(expect.arrayContaining(['server auth', 'client auth']));
     expect(cnf).not.toMatch(/recovery_get_public_key/);
     expect(keeper.volumeMounts).toContainEqual({ name: 'tls', mountPath: '/tls', readOnly: true });
     expect(keeper.command[2]).toContain('--ssl-mode=VERIFY_IDENTITY --ssl-ca=/tls/ca.crt');
@@ -107,7 +110,8 @@ describe('synthesized objects', () => {
   test('the report and notes no longer claim a manual outage recovery', () => {
     const { db } = synth();
     expect(db.failoverNotes).toContain('After a whole-group outage the keeper bootstraps the member with the largest transaction set');
-    expect(db.failoverNotes).toContain('NOT automatic: client routing');
+    expect(db.failoverNotes).toContain('The client Service follows the member that is ONLINE and PRIMARY with a majority of its view reachable');
+    expect(db.failoverNotes).toContain('loses the label within 9 s (a keeper that stops reporting: 24 s)');
     expect(db.quorum).toBe(2);
   });
 });
@@ -207,6 +211,7 @@ function run() {
   const SELF_STATE = 'SELECT MEMBER_STATE, MEMBER_ROLE FROM performance_schema.replication_group_members WHERE MEMBER_ID=@@server_uuid';
   const COUNT_ACTIVE = "SELECT (SELECT COUNT(*) FROM performance_schema.replication_group_members WHERE MEMBER_STATE IN ('ONLINE','RECOVERING')), ";
   const OWN_STATE = "IFNULL((SELECT MEMBER_STATE FROM performance_schema.replication_group_members WHERE MEMBER_ID=@@server_uuid), 'OFFLINE'), ";
+  const VIEW = "SELECT SUM(MEMBER_STATE<>'UNREACHABLE'), COUNT(*) FROM performance_schema.replication_group_members";
   for (const st of split(sql)) {
     let m;
     if (/^SET (SESSION sql_log_bin|@@SESSION.SQL_LOG_BIN)\s*=\s*0$/i.test(st)) binlog = false;
@@ -221,6 +226,11 @@ function run() {
       }
     } else if (st === COUNT_ACTIVE + OWN_STATE + TX) {
       print(inGroup(me) ? groupOf(me.epoch).length : 0, me.state === 'NEVER' ? 'OFFLINE' : me.state, transactions(me));
+    } else if (st === VIEW) {
+      // This member's view: the members of its group; one cut off from the others (a partition) sees them
+      // UNREACHABLE, and they see it so. Before Group Replication ever ran: one OFFLINE row of its own.
+      const view = inGroup(me) ? groupOf(me.epoch) : [me];
+      print(view.filter((x) => x === me || (!x.cutOff && !me.cutOff)).length, view.length);
     } else if (st === 'SELECT ' + TX) print(transactions(me));
     else if ((m = /^SELECT GTID_SUBSET\('([^']*)', '([^']*)'\), GTID_SUBSET\('([^']*)', '([^']*)'\)$/.exec(st))) print(subset(m[1], m[2]) ? 1 : 0, subset(m[3], m[4]) ? 1 : 0);
     else if ((m = /^SELECT REPLACE\(GTID_SUBTRACT\(@@GLOBAL.gtid_executed, '([^']*)'\), CHAR\(10\), ''\)$/.exec(st))) print(subtract(me.executed, m[1]));
@@ -281,6 +291,8 @@ interface Member {
   recoveryFails?: number;
   /** A root password of its own (the server refuses the keeper's). */
   password?: string;
+  /** Cut off from the other members by a partition: they are UNREACHABLE in its view, and it in theirs. */
+  cutOff?: boolean;
 }
 
 const uuidOf = (i: number) => `${i}${i}${i}${i}${i}${i}${i}${i}-0000-0000-0000-00000000000${i}`;
@@ -314,7 +326,8 @@ class Sandbox {
     };
     fs.writeFileSync(this.stateFile, JSON.stringify(state));
     const { keeper, main } = synth({ replicas: members.length, ...props });
-    this.keeper = keeper.command[2].split('/tmp/group-replication-restart').join(path.join(this.dir, 'restart'));
+    this.keeper = keeper.command[2].split('/tmp/group-replication-restart').join(path.join(this.dir, 'restart'))
+      .split('/var/run/cdk8s-databases/role').join(path.join(this.dir, 'role-$HOSTNAME'));
     this.wrapper = main.command[2];
   }
 
@@ -362,6 +375,12 @@ class Sandbox {
       }
     }
     return out;
+  }
+
+  /** The role member i's keeper last reported for the role labeller, and how old the report is (seconds). */
+  public reported(i: number): { role: string; age: number } {
+    const [role, at] = fs.readFileSync(path.join(this.dir, `role-db-${i}`), 'utf8').trim().split(' ');
+    return { role, age: Math.floor(Date.now() / 1000) - Number(at) };
   }
 
   public states(): string[] {
@@ -648,5 +667,52 @@ describe('tls', () => {
     for (const l of peer) expect(l).toContain('--ssl-mode=VERIFY_IDENTITY --ssl-ca=/tls/ca.crt');
     for (const l of local) expect(l).not.toContain('--ssl-mode');
     expect(s.states()).toEqual(['ONLINE', 'ONLINE', 'ONLINE']);
+  });
+});
+
+describe('role reports for the role labeller (the client and -ro Services follow them)', () => {
+  const roles = (s: Sandbox) => [0, 1, 2].map((i) => s.reported(i).role);
+
+  test('forming: none until ONLINE, then primary on the PRIMARY and replica on the SECONDARYs; every report is fresh', () => {
+    const s = sandbox([fresh(), fresh(), fresh()]);
+    s.rounds(1);
+    expect(roles(s)).toEqual(['none', 'none', 'none']);
+    s.rounds(3);
+    expect(s.states()).toEqual(['ONLINE', 'ONLINE', 'ONLINE']);
+    expect(roles(s)).toEqual(['primary', 'replica', 'replica']);
+    for (const i of [0, 1, 2]) expect(s.reported(i).age).toBeLessThanOrEqual(5);
+    // The view is asked of the local server only.
+    expect(s.log.filter((l) => l.includes('SUM(MEMBER_STATE')).every((l) => /^(db-\d) -> \1\./.test(l))).toBe(true);
+  });
+
+  test('a primary cut off from the majority (still ONLINE and PRIMARY in its own view) reports none; the others stay replicas', () => {
+    const s = sandbox([online('g:1', 'PRIMARY'), online('g:1', 'SECONDARY'), online('g:1', 'SECONDARY')]);
+    s.rounds(1);
+    expect(roles(s)).toEqual(['primary', 'replica', 'replica']);
+    s.set(0, { cutOff: true });
+    s.rounds(1);
+    expect(roles(s)).toEqual(['none', 'replica', 'replica']);
+  });
+
+  test('a new primary after the old one leaves: the report follows MEMBER_ROLE', () => {
+    const s = sandbox([online('g:1', 'PRIMARY'), online('g:1', 'SECONDARY'), online('g:1', 'SECONDARY')]);
+    s.rounds(1);
+    s.set(0, { state: 'OFFLINE', role: '' });
+    s.set(1, { role: 'PRIMARY' });
+    s.keep(1);
+    s.keep(2);
+    expect([s.reported(1).role, s.reported(2).role]).toEqual(['primary', 'replica']);
+  });
+
+  test.each([
+    ['mysqld down', { up: false }],
+    ['RECOVERING', { state: 'RECOVERING' as const, role: 'SECONDARY', recoveryFails: 5 }],
+    ['ERROR', { state: 'ERROR' as const, role: '' }],
+  ])('%s: none', (_what, change) => {
+    const s = sandbox([online('g:1', 'PRIMARY'), online('g:1', 'SECONDARY'), online('g:1', 'SECONDARY')]);
+    s.rounds(1);
+    s.set(1, change as Partial<Member>);
+    s.keep(1);
+    expect(s.reported(1).role).toBe('none');
   });
 });

@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import { ReplicationContext, ReplicationPlan } from './engine-definition';
 import { PortRole, ReplicationMode } from './engine-port';
 import { secretEnv, shellProbe } from './probes';
+import { REPORT_ROLE_FUNCTION, roleLabelling } from './role-labeller';
 
 const GR_PORT = 33061;
 const AS_ROOT = 'MYSQL_PWD="$MYSQL_ROOT_PASSWORD"';
@@ -14,6 +15,8 @@ const RESTART_FLAG = '/tmp/group-replication-restart';
 /** Rejoin attempts (ERROR state, refused START) before the keeper asks for a restart of mysqld. */
 const MAX_ATTEMPTS = 5;
 const TICK_SECONDS = 5;
+/** A role report older than this (the keeper hung on a query) removes the member's role label. */
+const ROLE_STALE_SECONDS = 20;
 
 /**
  * A member's transaction set as the MySQL manual's "Restarting a Group" procedure collects it: the executed set
@@ -37,6 +40,15 @@ const SELF_STATE_SQL = 'SELECT MEMBER_STATE, MEMBER_ROLE FROM performance_schema
 const SURVEY_SQL = "SELECT (SELECT COUNT(*) FROM performance_schema.replication_group_members WHERE MEMBER_STATE IN ('ONLINE','RECOVERING')), "
   + "IFNULL((SELECT MEMBER_STATE FROM performance_schema.replication_group_members WHERE MEMBER_ID=@@server_uuid), 'OFFLINE'), "
   + TRANSACTIONS_SQL;
+
+/**
+ * This member's view of the group: members it reaches (every state but UNREACHABLE) and members in the view. Group
+ * Replication needs a majority of the view reachable to make progress; a member without it (a partition's minority)
+ * blocks writes and must not be labelled primary, though it still shows itself ONLINE and PRIMARY.
+ * @see https://dev.mysql.com/doc/refman/8.4/en/group-replication-network-partitioning.html
+ * @see https://dev.mysql.com/doc/refman/8.4/en/performance-schema-replication-group-members-table.html
+ */
+const VIEW_SQL = "SELECT SUM(MEMBER_STATE<>'UNREACHABLE'), COUNT(*) FROM performance_schema.replication_group_members";
 
 /** A stable group UUID from the database name: every member must agree on it. */
 function groupName(name: string): string {
@@ -109,11 +121,13 @@ export function groupReplicationPlan(ctx: ReplicationContext, base: GroupReplica
     'loose-group_replication_start_on_boot=OFF',
     'loose-group_replication_autorejoin_tries=3',
     ...(tls ? [
-      // Member-to-member (XCom) traffic encrypted with the server's own certificate (group_replication_tls_source
-      // MYSQL_MAIN). REQUIRED, not VERIFY_CA: with VERIFY_CA each XCom server also verifies its peer's certificate
-      // as a client certificate (SSL_VERIFY_PEER in xcom_network_provider_ssl_native_lib.cc), which needs the
-      // "client auth" usage the database certificate does not carry.
-      'loose-group_replication_ssl_mode=REQUIRED',
+      // Member-to-member (XCom) traffic over TLS with the server's own certificate (group_replication_tls_source
+      // MYSQL_MAIN), each peer's certificate checked against the CA. With VERIFY_CA each XCom server also verifies
+      // its peer's certificate as a client certificate (SSL_VERIFY_PEER in xcom_network_provider_ssl_native_lib.cc):
+      // the database certificate carries the "client auth" usage for it. Not VERIFY_IDENTITY: XCom checks the peer's
+      // address as given in the seeds, and the certificate names the members by wildcard under the headless Service.
+      // https://dev.mysql.com/doc/refman/8.4/en/group-replication-secure-socket-layer-support-ssl.html
+      'loose-group_replication_ssl_mode=VERIFY_CA',
       // Distributed recovery is a client connection to the donor's MySQL port: encrypted, and the donor's
       // certificate checked against the CA and its member name (the certificate holds *.<headless Service>).
       // https://dev.mysql.com/doc/refman/8.4/en/group-replication-configuring-ssl-for-recovery.html
@@ -130,6 +144,8 @@ export function groupReplicationPlan(ctx: ReplicationContext, base: GroupReplica
   const rootPassword = secretEnv('MYSQL_ROOT_PASSWORD', ctx.credentials.secretName, ctx.credentials.passwordKey);
   const online = `${AS_ROOT} mysql -uroot -h127.0.0.1 -N -B -e "${SELF_STATE_SQL}" | grep -q ONLINE`;
   const ping = 'mysqladmin ping -h 127.0.0.1';
+  const labelling = roleLabelling(ctx, { reportPeriodSeconds: TICK_SECONDS, staleAfterSeconds: ROLE_STALE_SECONDS });
+  const labelBound = TICK_SECONDS + labelling.labelDelaySeconds;
   return {
     mode: ReplicationMode.CONSENSUS,
     quorum: majority,
@@ -157,17 +173,23 @@ export function groupReplicationPlan(ctx: ReplicationContext, base: GroupReplica
         // Shared with the database container: the restart request the liveness probe reads.
         { name: 'tmp', mountPath: '/tmp' },
         ...(tls ? [{ name: 'tls', mountPath: tls, readOnly: true }] : []),
+        // The keeper reports this member's role for the role labeller.
+        labelling.reporterMount,
       ],
       cpuMillis: 50,
       memoryMebibytes: 64,
-    }],
+    }, labelling.sidecar],
+    roleLabel: labelling.roleLabel,
+    apiRules: labelling.apiRules,
+    extraVolumes: [labelling.volume],
     configFiles: { [base.configFile]: config },
     replacesConfig: true,
     failoverNotes: `Group Replication elects a new primary by majority (${majority} of ${ctx.replicas}) when the primary fails or leaves; `
       + 'the keeper rejoins restarted and ERROR members. After a whole-group outage the keeper bootstraps the member with the '
-      + 'largest transaction set once every member answers (a member that stays away blocks it: see the docs). NOT automatic: '
-      + 'client routing: the client Service balances over every ONLINE member (secondaries are super_read_only), so write through '
-      + 'MySQL Router or a driver that finds the primary in performance_schema.replication_group_members.',
+      + 'largest transaction set once every member answers (a member that stays away blocks it: see the docs). The client Service '
+      + 'follows the member that is ONLINE and PRIMARY with a majority of its view reachable (a role-labelling sidecar), the -ro '
+      + `Service the ONLINE secondaries; a member that stops being the primary loses the label within ${labelBound} s `
+      + `(a keeper that stops reporting: ${ROLE_STALE_SECONDS + labelling.labelDelaySeconds} s).`,
   };
 }
 
@@ -226,6 +248,20 @@ function keeperScript(ctx: ReplicationContext, domain: string, databaseName?: st
     // A GTID set as servers print it (UUIDs, tags, ranges); anything else is not an answer, and never reaches SQL.
     'valid_set() { case "$1" in *[!0-9A-Za-z_:,-]*) return 1 ;; esac; return 0; }',
     'ordinal_of() { n=${1%%.*}; echo "${n##*-}"; }',
+    REPORT_ROLE_FUNCTION,
+    // primary or replica only while ONLINE with a majority of this member's view reachable; none otherwise.
+    'report() {',
+    '  r=none',
+    '  if [ "$1" = ONLINE ]; then',
+    `    v=$(local_sql -e "${VIEW_SQL}" 2>/dev/null) || v=""`,
+    '    set -- "$1" "$2" $v',
+    '    case "${3:-}:${4:-}" in',
+    '      *[!0-9:]*|:*|*:) ;;',
+    '      *) if [ $(($3 * 2)) -gt "$4" ]; then case "$2" in PRIMARY) r=primary ;; SECONDARY) r=replica ;; esac; fi ;;',
+    '    esac',
+    '  fi',
+    '  report_role "$r"',
+    '}',
     '',
     // SEEN: a member that sees a running group; DONOR: an ONLINE member, whose transactions are the group's
     // (a RECOVERING one has only part of them); ANSWERED: members that answered (this one included);
@@ -301,6 +337,7 @@ function keeperScript(ctx: ReplicationContext, domain: string, databaseName?: st
     `  out=$(local_sql -e "${SELF_STATE_SQL}" 2>/dev/null) || out=DOWN`,
     '  set -- $out',
     '  state=${1:-OFFLINE}; role=${2:-}',
+    '  report "$state" "$role"',
     '  case "$state" in',
     // mysqld is down or (re)starting: a restart asked for has happened.
     `    DOWN) attempts=0; rm -f ${RESTART_FLAG}; return ;;`,

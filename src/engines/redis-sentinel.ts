@@ -1,12 +1,16 @@
 import { ReplicationContext, ReplicationPlan } from './engine-definition';
 import { PortRole, ReplicationMode } from './engine-port';
 import { secretEnv, shellProbe } from './probes';
+import { REPORT_ROLE_FUNCTION, roleLabelling } from './role-labeller';
 
 const PORT = 6379;
 const SENTINEL_PORT = 26379;
 const MASTER_SET = 'primary';
 /** Where each member's Sentinel keeps the state it rewrites (primary, epochs, peers): on the member's own volume. */
 const SENTINEL_DIR = '/data/sentinel';
+/** The role reporter's cycle: ROLE on the local server, then every Sentinel, each bounded by this timeout. */
+const REPORT_PERIOD_SECONDS = 1;
+const QUERY_TIMEOUT_SECONDS = 1;
 
 export interface SentinelFlavour {
   readonly cli: string;
@@ -129,6 +133,37 @@ export function sentinelPlan(ctx: ReplicationContext, flavour: SentinelFlavour, 
     'fi',
     `${cli} shutdown || true`,
   ].join('\n');
+  // The role the primary Service and the -ro Service follow. A member is `primary` when its server says ROLE master
+  // AND a majority of the Sentinels name it: a primary cut off from that majority (which may have promoted another)
+  // stops being labelled at its next report, though it still believes it is the master. A member is `replica`
+  // when ROLE says slave with its link up (`connected`). Anything else (server down, no majority) is `none`.
+  // https://valkey.io/commands/role/ , https://redis.io/docs/latest/commands/role/
+  const staleAfter = 10;
+  const labelling = roleLabelling(ctx, { reportPeriodSeconds: REPORT_PERIOD_SECONDS, staleAfterSeconds: staleAfter });
+  const ask = (cmd: string) => `timeout ${QUERY_TIMEOUT_SECONDS} ${cmd} 2>/dev/null | tr -d '\\r'`;
+  const reporterScript = [
+    'set -u',
+    "trap 'exit 0' TERM",
+    REPORT_ROLE_FUNCTION,
+    'while :; do',
+    '  role=none',
+    `  out=$(${ask(`${cli} --raw role`)}) || out=""`,
+    '  case "$(printf \'%s\\n\' "$out" | head -n 1)" in',
+    '    master)',
+    '      n=0',
+    `      for s in ${members}; do`,
+    `        [ "$(${ask(`${flavour.cli} -h "$s" -p ${SENTINEL_PORT}${cliTls} --raw sentinel get-master-addr-by-name ${MASTER_SET}`)} | head -n 1)" = ${self} ] && n=$((n + 1))`,
+    '      done',
+    `      [ "$n" -ge ${quorum} ] && role=primary ;;`,
+    '    slave)',
+    '      [ "$(printf \'%s\\n\' "$out" | sed -n 4p)" = connected ] && role=replica ;;',
+    '  esac',
+    '  report_role "$role"',
+    `  sleep ${REPORT_PERIOD_SECONDS} & wait $!`,
+    'done',
+  ].join('\n');
+  // Worst case from a role change to the label: a whole report cycle (sleep, ROLE, every Sentinel), then the labeller.
+  const labelBound = REPORT_PERIOD_SECONDS + QUERY_TIMEOUT_SECONDS * (1 + ctx.replicas) + labelling.labelDelaySeconds;
   return {
     mode: ReplicationMode.PRIMARY_REPLICA,
     // Sentinels agree on a failover by majority; writes need the primary that majority agrees on.
@@ -161,11 +196,26 @@ export function sentinelPlan(ctx: ReplicationContext, flavour: SentinelFlavour, 
       volumeMounts: [{ name: 'data', mountPath: '/data' }],
       cpuMillis: 100,
       memoryMebibytes: 64,
-    }],
+    }, {
+      // Holds the password, no API token: it only writes the role into the shared file.
+      name: 'role-reporter',
+      command: ['sh', '-c', reporterScript],
+      env: [auth],
+      ports: [],
+      volumeMounts: [labelling.reporterMount],
+      cpuMillis: 50,
+      memoryMebibytes: 32,
+    }, labelling.sidecar],
+    roleLabel: labelling.roleLabel,
+    apiRules: labelling.apiRules,
+    extraVolumes: [labelling.volume],
     configFiles: {},
     failoverNotes: `Sentinels promote a replica when a majority (${quorum} of ${ctx.replicas}) agree the primary is down `
-      + '(down-after-milliseconds 5 s); a primary asked to stop hands over first. Clients must be Sentinel-aware: ask any '
-      + `Sentinel on port ${SENTINEL_PORT} for the primary of "${MASTER_SET}". A restarted member follows the newest view of `
+      + '(down-after-milliseconds 5 s); a primary asked to stop hands over first. The client Service follows the member '
+      + 'whose server is master and whom a majority of Sentinels name (a role-labelling sidecar), the -ro Service the '
+      + `linked replicas; a member that stops being the writer loses the label within ${labelBound} s (a stale report: `
+      + `${staleAfter + labelling.labelDelaySeconds} s). Sentinel-aware clients may also ask any Sentinel on port ${SENTINEL_PORT} `
+      + `for the primary of "${MASTER_SET}". A restarted member follows the newest view of `
       + 'a majority of Sentinels, and each Sentinel keeps its view on its member\'s volume across restarts.',
   };
 }

@@ -160,8 +160,9 @@ export class DatabaseAssembly {
     const needsApi = (repl?.apiRules?.length ?? 0) > 0;
     new k8s.KubeServiceAccount(scope, 'ServiceAccount', {
       metadata: { name, labels: labels.common },
-      // Only engines that keep state in the Kubernetes API (Patroni) get a token.
-      automountServiceAccountToken: needsApi,
+      // Only engines that keep state in the Kubernetes API (Patroni) get a token; a sidecar that alone talks to
+      // the API (the role labeller) mounts its own, and the pod automounts none.
+      automountServiceAccountToken: needsApi && !(repl?.sidecars ?? []).some((c) => c.apiToken),
     });
     if (needsApi) {
       new k8s.KubeRole(scope, 'Role', { metadata: { name, labels: labels.common }, rules: repl!.apiRules });
@@ -416,7 +417,9 @@ export class DatabaseAssembly {
         duration: `${(tls.duration ?? Duration.days(90)).toHours()}h`,
         renewBefore: `${(tls.renewBefore ?? Duration.days(30)).toHours()}h`,
         privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
-        usages: ['server auth', 'digital signature', 'key encipherment'],
+        // Members are clients of each other too (MySQL's XCom verifies its peers' certificates as client
+        // certificates, replication and gossip connections present them): both extended key usages.
+        usages: ['server auth', 'client auth', 'digital signature', 'key encipherment'],
         issuerRef: { name: tls.issuerName, kind: tls.issuerKind ?? 'Issuer', group: 'cert-manager.io' },
         ...(this.def.tlsNeedsCombinedPem ? { additionalOutputFormats: [{ type: 'CombinedPEM' }] } : {}),
       },

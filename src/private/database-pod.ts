@@ -1,4 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
+import { rewriteRegistry } from './assembly-images';
 import { EngineContext, EngineDefinition, EngineExporter, EngineSidecar, ReplicationPlan } from '../engines/engine-definition';
 import { DatabaseToleration, DedicatedNodes, NodeRequirement, TaintEffect, TolerationOperator } from '../pod/placement';
 import { QosClass, containerResources } from '../pod/resources';
@@ -102,7 +103,7 @@ export function buildPodSpec(o: DatabasePodOptions): k8s.PodSpec {
   // with requests == limits like every other container.
   const helper = (c: EngineSidecar): k8s.Container => ({
     name: c.name,
-    image: o.image,
+    image: c.image ? rewriteRegistry(c.image, o.imageRegistry) : o.image,
     imagePullPolicy: 'IfNotPresent',
     command: c.command,
     args: c.args,
@@ -113,8 +114,12 @@ export function buildPodSpec(o: DatabasePodOptions): k8s.PodSpec {
     lifecycle: c.preStop ? { preStop: { exec: { command: c.preStop } } } : undefined,
     resources: containerResources(c.cpuMillis, c.memoryMebibytes, o.qos),
     securityContext: restrictedContainerSecurity(runAsUser),
-    volumeMounts: c.volumeMounts,
+    volumeMounts: c.apiToken ? [...c.volumeMounts, { name: API_TOKEN_VOLUME, mountPath: API_TOKEN_PATH, readOnly: true }] : c.volumeMounts,
   });
+  // A sidecar that alone talks to the API (the role labeller) gets the token the kubelet would automount, as a
+  // projected volume in that container only: the engine's containers hold no token.
+  const tokenSidecar = (repl?.sidecars ?? []).some((c) => c.apiToken);
+  if (tokenSidecar) volumes.push(apiTokenVolume());
   containers.push(...(repl?.sidecars ?? []).map(helper));
   // A restore fetches its data before anything else starts.
   const initContainers = [...(o.restore?.initContainers ?? []), ...(repl?.initContainers ?? []).map(helper)];
@@ -154,8 +159,8 @@ export function buildPodSpec(o: DatabasePodOptions): k8s.PodSpec {
     imagePullSecrets: o.imagePullSecrets?.map((name) => ({ name })),
     nodeSelector: nodeSelectorOf(o),
     tolerations: tolerationsOf(o),
-    // Patroni calls the Kubernetes API; every other engine gets no token.
-    automountServiceAccountToken: (repl?.apiRules?.length ?? 0) > 0,
+    // Patroni calls the Kubernetes API from its main container; a token sidecar gets its own volume; others get no token.
+    automountServiceAccountToken: (repl?.apiRules?.length ?? 0) > 0 && !tokenSidecar,
     affinity: o.requiredNodeAffinity && o.requiredNodeAffinity.length > 0 ? {
       nodeAffinity: {
         requiredDuringSchedulingIgnoredDuringExecution: {
@@ -166,6 +171,31 @@ export function buildPodSpec(o: DatabasePodOptions): k8s.PodSpec {
     initContainers: initContainers.length > 0 ? initContainers : undefined,
     containers,
     volumes,
+  };
+}
+
+const API_TOKEN_VOLUME = 'kube-api-access';
+/** Where client libraries and kubectl look for the in-cluster token, CA and namespace. */
+const API_TOKEN_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/**
+ * The volume the ServiceAccount admission plugin adds when a pod automounts its token: a bound, expiring token
+ * (refreshed by the kubelet), the cluster CA from the `kube-root-ca.crt` ConfigMap every namespace has, and the
+ * namespace.
+ * @see https://kubernetes.io/docs/concepts/security/service-accounts/#assign-to-pod
+ * @see https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#launch-a-pod-using-service-account-token-projection
+ */
+function apiTokenVolume(): k8s.Volume {
+  return {
+    name: API_TOKEN_VOLUME,
+    projected: {
+      defaultMode: 0o444,
+      sources: [
+        { serviceAccountToken: { path: 'token', expirationSeconds: 3607 } },
+        { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+        { downwardApi: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+      ],
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { ApiStandin } from './api-standin';
 import { PodNetwork } from './network';
 import { LocalPod } from './pod';
 
@@ -17,6 +18,7 @@ export class LocalCluster {
   private readonly root: string;
   private readonly pods = new Map<string, LocalPod>();
   private readonly secrets: Map<string, Record<string, string>>;
+  private api?: ApiStandin;
 
   constructor(public readonly manifests: any[], secrets: Record<string, Record<string, string>> = {}) {
     if (process.getuid?.() !== 0) throw new Error('the runtime tier needs root (network namespaces, bind mounts): CI runs it as root');
@@ -122,9 +124,24 @@ export class LocalCluster {
     chownTree(source, target);
   }
 
+  /**
+   * Starts a stand-in API server (api-standin.ts) on the pod network: pods started after this get
+   * KUBERNETES_SERVICE_HOST/PORT, their ServiceAccount's token and its CA (`kube-root-ca.crt`); a label patch it
+   * allows changes the pod's labels, which `refreshServices()` then follows.
+   */
+  public async startApi(): Promise<ApiStandin> {
+    this.api ??= await ApiStandin.start({
+      namespace: this.namespace,
+      manifests: this.manifests,
+      podLabels: (name) => this.pods.get(name)?.labels,
+    }, this.network.hostAddress);
+    return this.api;
+  }
+
   /** Stops every pod (no hooks) and removes the network; the files stay for a look after a failure. */
   public async destroy(): Promise<void> {
     await Promise.all([...this.pods.values()].map((p) => p.kill()));
+    await this.api?.close();
     this.network.destroy();
   }
 
@@ -140,7 +157,8 @@ export class LocalCluster {
     if (existing) return existing;
     const { ns, ip } = this.network.attach(name);
     if (dnsNames.length) this.network.addNames(ip, dnsNames);
-    const pod = new LocalPod(name, template.spec, template.metadata?.labels ?? {}, {
+    // Each pod its own copy of the template's labels: a label patched at runtime is that pod's alone.
+    const pod = new LocalPod(name, template.spec, { ...(template.metadata?.labels ?? {}) }, {
       namespace: this.namespace,
       podDir: path.join(this.root, 'pods', name),
       logDir: path.join(this.root, 'logs', name),
@@ -148,7 +166,10 @@ export class LocalCluster {
       ip,
       claimTemplates,
       claimDir: (claim) => this.claimDir(claim),
-      configMap: (n) => this.manifests.find((m) => m.kind === 'ConfigMap' && m.metadata.name === n)?.data,
+      // Every namespace holds kube-root-ca.crt (the root CA publisher): the stand-in's CA, or a placeholder.
+      configMap: (n) => this.manifests.find((m) => m.kind === 'ConfigMap' && m.metadata.name === n)?.data
+        ?? (n === 'kube-root-ca.crt' ? { 'ca.crt': this.api?.caPem ?? 'no API server stands in\n' } : undefined),
+      kubernetes: () => this.api,
       secret: (n) => this.secrets.get(n),
     });
     this.pods.set(name, pod);

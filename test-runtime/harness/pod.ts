@@ -19,6 +19,15 @@ export interface PodContext {
   claimDir(claim: string): string;
   configMap(name: string): Record<string, string> | undefined;
   secret(name: string): Record<string, string> | undefined;
+  /** The API server, when one stands in: its address for KUBERNETES_SERVICE_HOST/PORT and the tokens it accepts. */
+  kubernetes?(): KubernetesEndpoint | undefined;
+}
+
+/** What the kubelet tells a pod about the API server. */
+export interface KubernetesEndpoint {
+  readonly host: string;
+  readonly port: number;
+  tokenFor(serviceAccount: string): string;
 }
 
 export interface ExecResult {
@@ -69,6 +78,7 @@ export class LocalPod {
     fs.rmSync(this.ctx.podDir, { recursive: true, force: true });
     fs.mkdirSync(this.ctx.podDir, { recursive: true });
     fs.mkdirSync(this.ctx.logDir, { recursive: true });
+    this.applyFsGroup();
     for (const c of this.spec.initContainers ?? []) {
       const r = this.prepare(c);
       if (!r) continue;
@@ -184,6 +194,35 @@ export class LocalPod {
     return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   }
 
+  /**
+   * What the kubelet does to a pod's claims when the pod has an fsGroup, once per pod start, before any container
+   * (kubernetes pkg/volume/volume_linux.go SetVolumeOwnership): unless fsGroupChangePolicy is OnRootMismatch and the
+   * volume's root already has the group, group rwx and setgid, every file and folder goes to the group (lchown), with
+   * group rw added to a file's mode and rwx plus setgid to a folder's (symlinks: group only).
+   */
+  /* eslint-disable no-bitwise */
+  private applyFsGroup(): void {
+    const sc = this.spec.securityContext ?? {};
+    if (sc.fsGroup === undefined) return;
+    const claims = [...this.ctx.claimTemplates.map((t) => `${t}-${this.name}`),
+      ...(this.spec.volumes ?? []).filter((v: any) => v.persistentVolumeClaim).map((v: any) => v.persistentVolumeClaim.claimName)];
+    const walk = (p: string) => {
+      const st = fs.lstatSync(p);
+      fs.lchownSync(p, -1, sc.fsGroup);
+      if (st.isSymbolicLink()) return;
+      fs.chmodSync(p, (st.mode & 0o7777) | (st.isDirectory() ? 0o2770 : 0o660));
+      if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
+    };
+    for (const claim of claims) {
+      const root = this.ctx.claimDir(claim);
+      const st = fs.statSync(root);
+      const rootOk = st.gid === sc.fsGroup && (st.mode & 0o2770) === 0o2770;
+      if (sc.fsGroupChangePolicy === 'OnRootMismatch' && rootOk) continue;
+      walk(root);
+    }
+  }
+  /* eslint-enable no-bitwise */
+
   /** Resolves the container's env and mounts, or records it as skipped when its image cannot run here. */
   private prepare(c: any): Running | undefined {
     const image = localImage(c.image);
@@ -220,6 +259,8 @@ export class LocalPod {
       // the image's account for its uid, beside the machine's own (read by initdb, ssh-less tools)
       `cat /etc/passwd > ${q(this.ctx.podDir)}/passwd; echo ${q(`${r.image.user}:x:${this.uid(r)}:${this.gid(r)}::/tmp:/bin/sh`)} >> ${q(this.ctx.podDir)}/passwd`,
       `mount --bind ${q(this.ctx.podDir)}/passwd /etc/passwd`,
+      // the image's own files where the machine has others (below any volume mounted inside them)
+      ...(r.image.overlays ?? []).map((o) => `mount --bind ${q(o.source)} ${q(o.target)}`),
       ...r.mounts.flatMap((m) => [
         `mkdir -p ${q(m.target)}`,
         `mount --bind ${q(m.source)} ${q(m.target)}`,
@@ -266,6 +307,9 @@ export class LocalPod {
   /** Kubelet order: `env` entries in order, `$(VAR)` referring to earlier ones; HOSTNAME is the pod name. */
   private resolveEnv(c: any, image: LocalImage): Record<string, string> {
     const env: Record<string, string> = { PATH: image.path, HOSTNAME: this.name, HOME: '/' };
+    // The kubelet sets these in every container, whatever enableServiceLinks says.
+    const api = this.ctx.kubernetes?.();
+    if (api) Object.assign(env, { KUBERNETES_SERVICE_HOST: api.host, KUBERNETES_SERVICE_PORT: String(api.port) });
     for (const e of c.env ?? []) {
       if (e.value !== undefined) {
         env[e.name] = expandVars(e.value, env);
@@ -311,12 +355,15 @@ export class LocalPod {
       } else if (v?.configMap || v?.secret) {
         source = path.join(this.ctx.podDir, 'volumes', m.name);
         this.writeProjected(source, v);
+      } else if (v?.projected) {
+        source = path.join(this.ctx.podDir, 'volumes', m.name);
+        this.writeProjectedSources(source, v);
       } else {
         throw new Error(`${this.name}/${c.name}: volume ${m.name} is not modelled by the harness (${JSON.stringify(v)})`);
       }
       if (m.subPath) source = path.join(source, m.subPath);
       fs.mkdirSync(source, { recursive: true });
-      if (fsGroup !== undefined && !v?.configMap && !v?.secret) {
+      if (fsGroup !== undefined && !v?.configMap && !v?.secret && !v?.projected) {
         // fsGroup: the volume's group is the pod's, group-writable (fsGroupChangePolicy OnRootMismatch).
         fs.chownSync(source, fs.statSync(source).uid === 0 ? 0 : fs.statSync(source).uid, fsGroup);
         fs.chmodSync(source, 0o2775);
@@ -324,6 +371,46 @@ export class LocalPod {
       out.push({ source, target: m.mountPath, readOnly: m.readOnly === true });
     }
     return out.sort((a, b) => a.target.length - b.target.length);
+  }
+
+  /**
+   * A projected volume: ServiceAccount token (from the API stand-in, for the pod's serviceAccountName), ConfigMap
+   * items, downward API namespace/name. Files are owned by root and the fsGroup, with the volume's defaultMode.
+   */
+  private writeProjectedSources(dir: string, v: any): void {
+    fs.mkdirSync(dir, { recursive: true });
+    const mode = v.projected.defaultMode ?? 0o644;
+    const write = (rel: string, content: string, itemMode?: number) => {
+      const file = path.join(dir, rel);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, content);
+      fs.chmodSync(file, itemMode ?? mode);
+      const fsGroup = this.spec.securityContext?.fsGroup;
+      if (fsGroup !== undefined) fs.chownSync(file, 0, fsGroup);
+    };
+    for (const src of v.projected.sources ?? []) {
+      if (src.serviceAccountToken) {
+        const api = this.ctx.kubernetes?.();
+        write(src.serviceAccountToken.path, api ? api.tokenFor(this.spec.serviceAccountName ?? 'default') : 'no-api-server-stands-in');
+      } else if (src.configMap) {
+        const data = this.ctx.configMap(src.configMap.name);
+        if (!data) {
+          if (src.configMap.optional) continue;
+          throw new Error(`${this.name}: volume ${v.name} needs ConfigMap ${src.configMap.name} (the pod would stay ContainerCreating)`);
+        }
+        const items: Array<{ key: string; path: string; mode?: number }> = src.configMap.items ?? Object.keys(data).map((k) => ({ key: k, path: k }));
+        for (const item of items) write(item.path, data[item.key], item.mode);
+      } else if (src.downwardAPI) {
+        const fields: Record<string, string> = { 'metadata.namespace': this.ctx.namespace, 'metadata.name': this.name };
+        for (const item of src.downwardAPI.items ?? []) {
+          const value = fields[item.fieldRef?.fieldPath];
+          if (value === undefined) throw new Error(`${this.name}: volume ${v.name}: downwardAPI ${JSON.stringify(item)} is not modelled by the harness`);
+          write(item.path, value, item.mode);
+        }
+      } else {
+        throw new Error(`${this.name}: volume ${v.name}: projected source ${JSON.stringify(src)} is not modelled by the harness`);
+      }
+    }
   }
 
   private writeProjected(dir: string, v: any): void {
