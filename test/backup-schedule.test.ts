@@ -100,7 +100,8 @@ describe('volume snapshots', () => {
     ['postgres single: a checkpoint', { engine: Engine.postgres({ version: PostgresVersion.V16 }) }, false, 'PREPARE', /-c CHECKPOINT$/, 'PODS="db-0"'],
     ['postgres on Patroni: a replica by role label', { engine: Engine.postgres({ version: PostgresVersion.V16 }) }, true, 'PREPARE', /-c CHECKPOINT$/,
       "PODS=$(kubectl get pods -l 'app.kubernetes.io/name=postgresql,app.kubernetes.io/instance=db,app.kubernetes.io/component=database,spilo-role=replica'"],
-    ['mysql group: a SECONDARY found by asking each member', { engine: Engine.mysql({ version: MysqlVersion.V8_4 }) }, true, 'HOLD', /FLUSH TABLES WITH READ LOCK/, 'for M in db-0 db-1 db-2; do'],
+    // Group Replication members carry the role label (the role labeller): the SECONDARY is found by it.
+    ['mysql group: a SECONDARY found by its role label', { engine: Engine.mysql({ version: MysqlVersion.V8_4 }) }, true, 'HOLD', /FLUSH TABLES WITH READ LOCK/, ',cdk8s-databases.io/role=replica\' --field-selector=status.phase=Running'],
     ['mongodb replica set: fsyncLock on a secondary', { engine: Engine.mongodb({ version: MongoDbVersion.V7_0 }) }, true, 'LOCK', /db\.fsyncLock\(\)/, 'for M in db-0 db-1 db-2; do'],
     ['redis: BGSAVE completion', { engine: Engine.redis({ version: RedisVersion.V7_4 }) }, false, 'PREPARE', /BGSAVE/, 'PODS="db-0"'],
     ['cassandra ring: nodetool flush on every node', { engine: Engine.cassandra({ version: CassandraVersion.V4_1 }) }, true, 'PREPARE', /^nodetool flush$/,
@@ -235,7 +236,9 @@ describe('restore', () => {
     expect(sts.spec.volumeClaimTemplates[0].spec.dataSource).toEqual({
       apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: 'orders-snapshots-20261121t000000z-orders-0',
     });
-    const [init] = sts.spec.template.spec.initContainers;
+    // restore-layout first (a Patroni member's volume: test/snapshot-restore.test.ts), then the credentials.
+    const [layout, init] = sts.spec.template.spec.initContainers;
+    expect(layout.name).toBe('restore-layout');
     expect(init.name).toBe('restore-credentials');
     expect(init.command[2]).toContain('postgres --single -D /var/lib/postgresql/data/pgdata');
     expect(init.command[2]).toContain('if [ -f /var/lib/postgresql/data/.cdk8s-restore-credentials-applied ]');

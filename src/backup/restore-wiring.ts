@@ -4,6 +4,7 @@ import { engineBackupFor } from './engine-backup';
 import { S3_IMAGE } from './jobs';
 import { Restore } from './restore';
 import { fetchScript } from './scripts';
+import { SPILO_CONVERTED_MARK, SPILO_STANDBY_ROLE, checkSnapshotSource, pgSnapshotLayout } from './snapshot-restore';
 import { s3Env, s3Region, targetVolume, validateTarget } from './target-wiring';
 import { CredentialsRef, EngineDefinition, ReplicationPlan } from '../engines/engine-definition';
 import { scriptContainer } from '../pod/script-container';
@@ -71,18 +72,33 @@ function redisPlaceRdb(dataPath: string): string[] {
  * A volume carries the source's roles and passwords. Once, before the first start from the snapshot, the
  * superuser takes the new database's Secret: `postgres --single` runs crash recovery and one statement on
  * the data directory with no server up (single-user mode has no psql variables, so the literal is escaped
- * by doubling quotes; standard_conforming_strings keeps backslashes literal).
+ * by doubling quotes; standard_conforming_strings keeps backslashes literal). A volume that was a Patroni
+ * member's also carries Spilo's replication role, whose password is in the source's Secret: it loses its login.
+ * Where the kubelet re-owned the volume for the pod's fsGroup (with OnRootMismatch: when the restored root is not
+ * the pod's group) the data directory is group-writable (2770), which PostgreSQL refuses: like the image's
+ * entrypoint at every start (docker-entrypoint.sh `docker_create_db_directories`), the step first sets 0700.
  * https://www.postgresql.org/docs/current/app-postgres.html#APP-POSTGRES-SINGLE-USER
  */
+/** A literal for sh/bash: single quotes, each inner one closed, escaped and reopened. */
+function shQuote(s: string): string {
+  return `'${s.replace(/'/g, "'\\''")}'`;
+}
+
 function pgSnapshotCredentials(i: RestoreInputs): k8s.Container {
   const pgdata = `${i.dataPath}/pgdata`;
   const marker = `${i.dataPath}/.cdk8s-restore-credentials-applied`;
+  // `$do$`, not `$$`: Kubernetes turns `$$` in a command into `$`. With -j, a statement ends at ";" and an empty line.
+  const standby = `DO $do$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${SPILO_STANDBY_ROLE}') THEN `
+    + `ALTER ROLE ${SPILO_STANDBY_ROLE} NOLOGIN PASSWORD NULL; END IF; END $do$;`;
   return helper('restore-credentials', i.image, [
     'set -euo pipefail',
     `if [ -f ${marker} ] || [ ! -s ${pgdata}/PG_VERSION ]; then exit 0; fi`,
+    `chmod 00700 ${pgdata}`,
     'U=$(printf \'%s\' "$POSTGRES_USER" | sed \'s/"/""/g\')',
     'P=$(printf \'%s\' "$POSTGRES_PASSWORD" | sed "s/\'/\'\'/g")',
-    `printf "ALTER ROLE \\"%s\\" PASSWORD '%s';\\n" "$U" "$P" | postgres --single -D ${pgdata} -c config_file=${pgdata}/postgresql.conf -j postgres > /tmp/single.log 2>&1 \\`,
+    'SQL=$(printf "ALTER ROLE \\"%s\\" PASSWORD \'%s\';" "$U" "$P")',
+    `if [ -f ${i.dataPath}/${SPILO_CONVERTED_MARK} ]; then SQL="$SQL"$'\\n\\n'${shQuote(standby)}; fi`,
+    `printf '%s\\n' "$SQL" | postgres --single -D ${pgdata} -c config_file=${pgdata}/postgresql.conf -j postgres > /tmp/single.log 2>&1 \\`,
     '  || { cat /tmp/single.log; exit 1; }',
     'cat /tmp/single.log',
     'if grep -q ERROR /tmp/single.log; then exit 1; fi',
@@ -102,10 +118,13 @@ export function restoreParts(scope: Construct, restore: Restore, i: RestoreInput
       '`restoreFrom` backupLabelConfigMap: a snapshot of the volume that holds the data and its WAL is restored by crash '
       + 'recovery and needs no label; a backup_label without the WAL written after the snapshot stops with "WAL ends before '
       + 'end of online backup". Remove the option.');
+    checkSnapshotSource(scope, restore._snapshotName!, restore._snapshot?.source,
+      { def: i.def, replicated: i.replicated, spilo: i.replication?.image !== undefined && i.def.family === 'postgresql' });
     const single = i.def.family === 'postgresql' && !i.replication;
     return {
       dataSource: { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: restore._snapshotName! },
-      initContainers: single ? [pgSnapshotCredentials(i)] : [],
+      // The layout step moves a Patroni member's data directory where the postgres image looks (snapshot-restore.ts).
+      initContainers: single ? [pgSnapshotLayout(i), pgSnapshotCredentials(i)] : [],
       volumes: single ? [{ name: 'restore-tmp', emptyDir: {} }] : [],
       mainMounts: [],
       env: [],

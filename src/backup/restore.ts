@@ -1,4 +1,5 @@
 import { BackupTarget } from './target';
+import { IDatabase } from '../constructs/database';
 
 /** Options of a restore from a volume snapshot. */
 export interface SnapshotRestoreOptions {
@@ -9,6 +10,17 @@ export interface SnapshotRestoreOptions {
    * @deprecated snapshots are restored as crash-consistent; remove this option
    */
   readonly backupLabelConfigMap?: string;
+  /**
+   * The database whose volume the snapshot was cut from, when this app defines it. The restore is then checked
+   * at synth against it: the same engine and PostgreSQL major, the same namespace (a claim's `dataSource` can only
+   * name a VolumeSnapshot of the claim's own namespace), and a layout this database can start from (a Patroni
+   * member's volume restores into a StatefulDatabase, whose first start moves the data into the postgres image's
+   * layout; a StatefulDatabase's volume cannot become a Patroni member).
+   * @default - a name in the form a BackupSchedule gives its snapshots (`<database>-snapshots-<run>-<pod>`) names a
+   * database of this app, and is checked the same way; any other snapshot is checked when the pod first starts
+   * @see https://kubernetes.io/docs/concepts/storage/persistent-volumes/#volume-snapshot-and-restore-volume-from-snapshot-support
+   */
+  readonly source?: IDatabase;
 }
 
 /** Options of a restore from a logical dump. */
@@ -41,6 +53,11 @@ export interface PointInTimeRestoreOptions {
 export class Restore {
   /**
    * From a CSI VolumeSnapshot: every data claim starts as a copy of it (`dataSource`).
+   *
+   * PostgreSQL: a StatefulDatabase restores a snapshot of a StatefulDatabase's volume, or of a ReplicatedDatabase
+   * member's (Spilo keeps the data in `pgroot/data`, owned by its uid 101): its first start then copies that data
+   * directory to the postgres image's `pgdata` as uid 999 and sets it up to run without Patroni. Either way the
+   * superuser takes the new database's Secret.
    * @param snapshotName the VolumeSnapshot, in the database's namespace
    */
   public static fromVolumeSnapshot(snapshotName: string, options: SnapshotRestoreOptions = {}): Restore {
