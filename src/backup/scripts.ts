@@ -140,17 +140,36 @@ export function pvcRetentionScript(name: string, dir: string, ext: string, keepL
   ].join('\n');
 }
 
-/** Uploads the dump and its checksum, then prunes by retention (bash, AWS CLI image). */
+/**
+ * Lists this schedule's complete dumps in the store, oldest first: `<name>-<run>.<ext>` keys under `$S3_PREFIX/`
+ * that have their `.sha256` beside them (the checksum is uploaded second: a run cut off between the two is not taken for a dump).
+ * Keys are matched after their last '/', never as a regex of the prefix (a prefix may hold `.`, `*`, `(`).
+ * `list-objects-v2` pages through every key; an empty listing prints `None`, which matches nothing.
+ */
+function s3CompleteDumps(name: string, ext: string): string {
+  const e = ext.replace(/\./g, '\\.');
+  return [
+    `aws --endpoint-url "$S3_ENDPOINT" s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$S3_PREFIX/${name}-" --query 'Contents[].Key' --output text`,
+    `tr '\\t' '\\n' | sed 's|.*/||' | grep -E '^${name}-[0-9]{8}t[0-9]{6}z\\.${e}(\\.sha256)?$' | sed 's/\\.sha256$//' | sort | uniq -c | sed -n 's/^ *2 //p'`,
+  ].join(' \\\n  | ');
+}
+
+/**
+ * Uploads the dump, then its checksum, then prunes by retention (bash, AWS CLI image). Should the checksum
+ * not go up, the dump just uploaded is removed again: nothing half-written stays in the store.
+ */
 export function s3UploadScript(name: string, ext: string, keepLast?: number, maxAgeSeconds?: number): string {
   return [
     'set -euo pipefail',
     'F=$(cat /backup/.latest)',
     'aws --endpoint-url "$S3_ENDPOINT" s3 cp "/backup/$F" "s3://$S3_BUCKET/$S3_PREFIX/$F"',
-    'aws --endpoint-url "$S3_ENDPOINT" s3 cp "/backup/$F.sha256" "s3://$S3_BUCKET/$S3_PREFIX/$F.sha256"',
+    'aws --endpoint-url "$S3_ENDPOINT" s3 cp "/backup/$F.sha256" "s3://$S3_BUCKET/$S3_PREFIX/$F.sha256" \\',
+    '  || { aws --endpoint-url "$S3_ENDPOINT" s3 rm "s3://$S3_BUCKET/$S3_PREFIX/$F" || true; echo "upload of $F.sha256 FAILED: $F removed from the store"; exit 1; }',
+    'echo "uploaded $F and $F.sha256 to s3://$S3_BUCKET/$S3_PREFIX/"',
     pruneRunsShell(keepLast, maxAgeSeconds),
     `delete_run() { for S in "" .sha256; do aws --endpoint-url "$S3_ENDPOINT" s3 rm "s3://$S3_BUCKET/$S3_PREFIX/${name}-$1.${ext}$S"; done; }`,
-    `aws --endpoint-url "$S3_ENDPOINT" s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$S3_PREFIX/${name}-" --query 'Contents[].Key' --output text \\`,
-    `  | tr '\\t' '\\n' | sed -n "s|^$S3_PREFIX/${name}-\\([0-9]\\{8\\}t[0-9]\\{6\\}z\\)\\.${ext.replace(/\./g, '\\\\.')}$|\\1|p" | prune_runs`,
+    `${s3CompleteDumps(name, ext)} \\`,
+    `  | sed -n 's/^${name}-\\([0-9]\\{8\\}t[0-9]\\{6\\}z\\)\\..*$/\\1/p' | prune_runs`,
   ].join('\n');
 }
 
@@ -159,16 +178,17 @@ export function s3UploadScript(name: string, ext: string, keepLast?: number, max
  * `source` is `s3` (AWS CLI image) or `pvc` (files under /backup/<dir>).
  */
 export function fetchScript(source: 's3' | 'pvc', name: string, ext: string, dir: string, file?: string): string {
+  // `|| true`: no match is not an error of the listing (pipefail); the empty name is reported below.
   const pick = source === 's3'
-    ? `$(aws --endpoint-url "$S3_ENDPOINT" s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$S3_PREFIX/${name}-" --query 'Contents[].Key' --output text | tr '\\t' '\\n' | grep -E '\\.${ext.replace(/\./g, '\\.')}$' | sort | tail -n 1 | sed 's|.*/||')`
-    : `$(ls /backup/${dir} | grep -E '^${name}-[0-9]{8}t[0-9]{6}z\\.${ext.replace(/\./g, '\\.')}$' | sort | tail -n 1)`;
+    ? `$(${s3CompleteDumps(name, ext)} | tail -n 1 || true)`
+    : `$(ls /backup/${dir} | grep -E '^${name}-[0-9]{8}t[0-9]{6}z\\.${ext.replace(/\./g, '\\.')}$' | sort | tail -n 1 || true)`;
   const get = source === 's3'
     ? ['for S in "" .sha256; do aws --endpoint-url "$S3_ENDPOINT" s3 cp "s3://$S3_BUCKET/$S3_PREFIX/$F$S" "/restore/$F$S"; done']
     : [`cp "/backup/${dir}/$F" "/backup/${dir}/$F.sha256" /restore/`];
   return [
     'set -euo pipefail',
     `F=${file ? `"${file}"` : pick}`,
-    '[ -n "$F" ] || { echo "no dump found to restore"; exit 1; }',
+    `[ -n "$F" ] || { echo "no dump of ${name} found to restore${source === 's3' ? ' in s3://$S3_BUCKET/$S3_PREFIX/ (a dump counts once its .sha256 is there)' : ` in /backup/${dir}`}"; exit 1; }`,
     ...get,
     '(cd /restore && sha256sum -c "$F.sha256") || { echo "checksum mismatch for $F: refusing to load it"; exit 1; }',
     'ln -sf "/restore/$F" /restore/dump',
