@@ -79,6 +79,70 @@ function pgResetSuperuserPassword(superuser: string, password: string): string {
   return `printf '%s\\n' "ALTER ROLE :\\"su\\" PASSWORD :'pw';" | psql -X -q -v ON_ERROR_STOP=1 -v su=${superuser} -v pw=${password} -U ${superuser} -d postgres`;
 }
 
+/**
+ * Redis/Valkey before a volume snapshot. What a restored volume starts from depends on `appendonly`:
+ * - yes (the profile's default): the multi-part AOF in `appendonlydir/` (manifest, base, incr files);
+ *   dump.rdb is ignored. Every step of an AOF rewrite is crash-safe (temp files renamed, the manifest
+ *   fsynced and renamed), so an atomic snapshot of the volume loads like a crash would, a torn last command
+ *   cut off by `aof-load-truncated yes`. What a snapshot can miss are acknowledged writes still in the page
+ *   cache (`appendfsync everysec`) or, while a slow fsync runs, still in the server's AOF buffer. BGREWRITEAOF
+ *   writes that buffer out (flushAppendOnlyFile(1)), fsyncs and closes the old incr file and leaves a fresh
+ *   fsynced base; `sync -f` on the data volume then flushes the new incr file's pages.
+ *   (Valkey 8.0.1 src/aof.c: rewriteAppendOnlyFileBackground, openNewIncrAofForAppend, flushAppendOnlyFile;
+ *   https://redis.io/docs/latest/operate/oss_and_stack/management/persistence/)
+ * - no: dump.rdb. BGSAVE SCHEDULE (queued behind an AOF rewrite instead of refused) writes it, fsynced and
+ *   renamed; it holds what was acknowledged before the save forked.
+ * Completion is read from INFO persistence counters (`aof_rewrites`, `rdb_saves`, counted when the child
+ * starts; Redis 7.0+ and Valkey) and the in-progress flags, not from LASTSAVE (one-second resolution: a save
+ * in the same second as the last is never seen). A save or rewrite already running is refused
+ * ("already in progress") and retried: it may have forked before writes the snapshot must hold. Any failed
+ * call fails the run at once (valkey-cli exits 1 when it cannot connect; error replies are caught by
+ * their text, since the CLI exits 0 on them).
+ */
+function keyValueQuiesce(cli: string, dataPath: string): string {
+  return [
+    'set -u',
+    `info() { I=$(${cli} INFO persistence | tr -d '\\r') && printf '%s\\n' "$I" | grep -q '^aof_enabled:' || { echo "quiesce: INFO persistence failed: $I"; exit 1; }; }`,
+    'field() { printf \'%s\\n\' "$I" | sed -n "s/^$1://p"; }',
+    'info',
+    'if [ "$(field aof_enabled)" = 1 ]; then',
+    '  CMD=BGREWRITEAOF; COUNT=aof_rewrites; RUNNING=aof_rewrite_in_progress; STATUS=aof_last_bgrewrite_status',
+    'else',
+    '  CMD="BGSAVE SCHEDULE"; COUNT=rdb_saves; RUNNING=rdb_bgsave_in_progress; STATUS=rdb_last_bgsave_status',
+    'fi',
+    'n=0',
+    'while :; do',
+    '  info; B=$(field $COUNT)',
+    `  R=$(${cli} $CMD 2>&1) || { echo "quiesce: $CMD: $R"; exit 1; }`,
+    '  case "$R" in',
+    '    *started*|*scheduled*) break ;;',
+    '    *"already in progress"*) ;;',
+    '    *) echo "quiesce: $CMD: $R"; exit 1 ;;',
+    '  esac',
+    '  n=$((n+1)); [ $n -le 600 ] || { echo "quiesce: $CMD could not start within 10 minutes"; exit 1; }; sleep 1',
+    'done',
+    'until info; [ "$(field $COUNT)" -gt "$B" ] && [ "$(field $RUNNING)" = 0 ]; do',
+    '  n=$((n+1)); [ $n -le 3600 ] || { echo "quiesce: $CMD did not finish within an hour"; exit 1; }; sleep 1',
+    'done',
+    '[ "$(field $STATUS)" = ok ] || { echo "quiesce: $CMD failed ($STATUS:$(field $STATUS))"; exit 1; }',
+    `sync -f ${dataPath}`,
+    'echo "quiesce: $CMD done"',
+  ].join('\n');
+}
+
+const MYSQL_SOCKET = '/var/run/mysqld/mysqld.sock';
+/** The MySQL client as root, with the password the image's env holds (MYSQL_PWD: never on a command line). */
+const mysqlAsRoot = 'MYSQL_PWD="$MYSQL_ROOT_PASSWORD" mysql';
+
+/**
+ * Calls `fail <reason>` unless $DUMP is a complete mysqldump: readable gzip whose last lines hold the end
+ * marker mysqldump writes last ("-- Dump completed", client/mysqldump.cc write_footer; also with
+ * --skip-dump-date). A truncated, cut-off or foreign file lacks it; valid SQL up to a cut would load.
+ */
+function mysqlDumpComplete(fail: string): string {
+  return `gunzip -c "$DUMP" | tail -n 3 | grep -q "^-- Dump completed" || ${fail} "$DUMP is not a complete mysqldump (unreadable gzip, truncated or cut off)"`;
+}
+
 export function engineBackup(a: DatabaseAssembly): EngineBackup {
   return engineBackupFor(a.def, a.replication !== undefined, a.ctx.tlsPath !== undefined);
 }
@@ -97,7 +161,9 @@ export function engineBackupFor(def: EngineDefinition, replicated: boolean, tls:
       // https://www.postgresql.org/docs/current/continuous-archiving.html#BACKUP-LOWLEVEL-BASE-BACKUP
       const user = '"${POSTGRES_USER:-${PGUSER_SUPERUSER:-postgres}}"';
       return {
-        quiesce: { mode: 'prepare', prepare: `psql -X -q -v ON_ERROR_STOP=1 -U ${user} -d postgres -c CHECKPOINT` },
+        // With the server down psql fails at once (no socket); PGCONNECT_TIMEOUT bounds a server that accepts
+        // but does not answer. https://www.postgresql.org/docs/current/libpq-envars.html
+        quiesce: { mode: 'prepare', prepare: `PGCONNECT_TIMEOUT=10 psql -X -q -v ON_ERROR_STOP=1 -U ${user} -d postgres -c CHECKPOINT` },
         snapshotAllMembers: false,
         dumpExtension: 'sql.gz',
         dump: 'PGPASSWORD="$DB_PASSWORD" pg_dumpall -h "$DB_HOST" -p "$DB_PORT" -U "$DB_USER" | gzip > "$OUT"',
@@ -160,19 +226,31 @@ export function engineBackupFor(def: EngineDefinition, replicated: boolean, tls:
         // A full dump carries the source's mysql.user rows (root's password among them): after loading,
         // root takes the new database's Secret again. The password is escaped for a SQL string literal.
         // https://dev.mysql.com/doc/refman/8.4/en/alter-user.html
+        // The image sources this script with its temporary server up, after it initialised $DATADIR
+        // (docker-entrypoint.sh: docker_setup_env, docker_process_init_files): should the load fail, that
+        // initialised directory would make the next start skip the restore and serve a partial or empty
+        // database as if it were whole, so it is emptied and the next start initialises and loads again.
         initdbRestore: [
-          'gunzip -c "$DUMP" | tail -n 3 | grep -q "^-- Dump completed" || { echo "restore FAILED: $DUMP is not a complete mysqldump"; exit 1; }',
-          'gunzip -c "$DUMP" | MYSQL_PWD="$MYSQL_ROOT_PASSWORD" mysql -uroot --socket=/var/run/mysqld/mysqld.sock',
+          'restore_failed() {',
+          `  ${mysqlAsRoot}admin -uroot --socket=${MYSQL_SOCKET} shutdown >/dev/null 2>&1 || true`,
+          '  find "${DATADIR:?}" -mindepth 1 -delete',
+          '  echo "restore FAILED: $1; the data directory was emptied, the next start loads the dump again"; exit 1',
+          '}',
+          mysqlDumpComplete('restore_failed'),
+          `gunzip -c "$DUMP" | ${mysqlAsRoot} -uroot --socket=${MYSQL_SOCKET} >/tmp/restore.log 2>&1 || { cat /tmp/restore.log; restore_failed "$DUMP does not load"; }`,
           String.raw`PW=$(printf '%s' "$MYSQL_ROOT_PASSWORD" | sed -e 's/\\/\\\\/g' -e "s/'/\\\\'/g")`,
           // Until FLUSH PRIVILEGES the server still holds the new root password in memory: use it once more.
           String.raw`printf "ALTER USER IF EXISTS 'root'@'localhost', 'root'@'%%' IDENTIFIED BY '%s';\nFLUSH PRIVILEGES;\n" "$PW"` + ' \\',
-          '  | MYSQL_PWD="$MYSQL_ROOT_PASSWORD" mysql -uroot --socket=/var/run/mysqld/mysqld.sock',
+          `  | ${mysqlAsRoot} -uroot --socket=${MYSQL_SOCKET}`,
         ].join('\n'),
+        // A dump that does not load, or loads only in part, fails with the reason in the Job's log.
         verify: [
-          'mysqld --initialize-insecure --datadir=/tmp/verify/my >/tmp/verify/init.log 2>&1',
+          'mysqld --initialize-insecure --datadir=/tmp/verify/my >/tmp/verify/init.log 2>&1 || { cat /tmp/verify/init.log; exit 1; }',
           'mysqld --datadir=/tmp/verify/my --socket=/tmp/verify/my.sock --pid-file=/tmp/verify/my.pid --skip-networking --mysqlx=0 --secure-file-priv=NULL >/tmp/verify/mysqld.log 2>&1 &',
-          'n=0; until mysqladmin --socket=/tmp/verify/my.sock -uroot ping >/dev/null 2>&1; do n=$((n+1)); [ $n -gt 120 ] && exit 1; sleep 1; done',
-          'gunzip -c "$DUMP" | mysql --socket=/tmp/verify/my.sock -uroot',
+          'n=0; until mysqladmin --socket=/tmp/verify/my.sock -uroot ping >/dev/null 2>&1; do n=$((n+1)); [ $n -gt 120 ] && { cat /tmp/verify/mysqld.log; exit 1; }; sleep 1; done',
+          'verify_failed() { mysqladmin --socket=/tmp/verify/my.sock -uroot shutdown >/dev/null 2>&1 || true; echo "restore verification FAILED: $1"; exit 1; }',
+          mysqlDumpComplete('verify_failed'),
+          'gunzip -c "$DUMP" | mysql --socket=/tmp/verify/my.sock -uroot >/tmp/verify/load.log 2>&1 || { cat /tmp/verify/load.log; verify_failed "the dump does not load"; }',
           'RESULT=$(mysql --socket=/tmp/verify/my.sock -uroot -N -e "$CHECK")',
           'mysqladmin --socket=/tmp/verify/my.sock -uroot shutdown',
         ].join('\n'),
@@ -215,13 +293,7 @@ export function engineBackupFor(def: EngineDefinition, replicated: boolean, tls:
     case 'valkey': {
       const cli = `${family}-cli -h 127.0.0.1 -p 6379${tls ? ` --tls --cacert ${TLS_PATH}/ca.crt --insecure` : ''}`;
       return {
-        // BGSAVE writes a complete RDB next to the append-only file; the snapshot waits for it.
-        // https://redis.io/docs/latest/commands/bgsave/
-        quiesce: {
-          mode: 'prepare',
-          prepare: `L=$(${cli} LASTSAVE); ${cli} BGSAVE >/dev/null; n=0; until [ "$(${cli} LASTSAVE)" != "$L" ]; do n=$((n+1)); [ $n -gt 600 ] && exit 1; sleep 1; done; `
-            + `${cli} INFO persistence | grep -q 'rdb_last_bgsave_status:ok'`,
-        },
+        quiesce: { mode: 'prepare', prepare: keyValueQuiesce(cli, def.dataPath) },
         roleProbe: `${cli} ROLE | head -n 1 | grep -q slave && echo replica || echo primary`,
         snapshotAllMembers: false,
         dumpExtension: 'rdb.gz',

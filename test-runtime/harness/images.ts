@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import { mysqlImage } from './mysql-image';
 
 /**
  * What stands in for each image on this machine. There is no container runtime here: a container runs
@@ -18,6 +19,8 @@ export interface LocalImage {
   readonly workdir: string;
   /** Folders the image creates writable for its user (emulated with a tmpfs when no volume is there). */
   readonly writableDirs?: string[];
+  /** Folders of the image's filesystem that hide the machine's own (source here, target in the container). */
+  readonly overlays?: Array<{ readonly source: string; readonly target: string }>;
   /** The entrypoint: given the container's args (when it has no `command`), the argv to run. */
   entrypoint(args: string[]): string[];
 }
@@ -60,6 +63,8 @@ function postgres(major: string): LocalImage {
     prelude: [
       'set -Eeo pipefail',
       'PGDATA="${PGDATA:-/var/lib/postgresql/data}"; export PGDATA',
+      // docker_create_db_directories, at every start: the kubelet's fsGroup leaves the folder group-writable (2770).
+      'mkdir -p "$PGDATA"; chmod 00700 "$PGDATA" || :',
       'if [ ! -s "$PGDATA/PG_VERSION" ]; then',
       '  mkdir -p "$PGDATA"; chmod 700 "$PGDATA"',
       '  printf "%s" "$POSTGRES_PASSWORD" > /tmp/.pwfile',
@@ -84,11 +89,33 @@ function postgres(major: string): LocalImage {
   };
 }
 
+/**
+ * alpine/k8s (https://github.com/alpine-docker/k8s, Dockerfile: apk add curl ca-certificates bash git; kubectl,
+ * helm...; WORKDIR /apps; no entrypoint of its own): the machine's bash, curl and kubectl stand in.
+ */
+function kubeTools(): LocalImage {
+  return { path: BASE_PATH, user: 'k8s', workdir: '/apps', entrypoint: (args) => args };
+}
+
+/**
+ * amazon/aws-cli: amazonlinux:2 with the AWS CLI v2 in /usr/local/bin, `WORKDIR /aws`, `ENTRYPOINT ["/usr/local/bin/aws"]`
+ * (https://github.com/aws/aws-cli/blob/v2/docker/Dockerfile). Debian's awscli stands in (bookworm-backports:
+ * 2.17.3 for the image's 2.18.0; neither sends the CRC checksum headers that 2.23 made the default). The image has
+ * no account for the uid our Jobs run as; nothing reads the name.
+ */
+function awsCli(): LocalImage {
+  return { path: BASE_PATH, user: 'aws', workdir: '/aws', entrypoint: (args) => ['aws', ...args] };
+}
+
 /** The local stand-in of an image, or undefined when this machine has none (the container is skipped). */
 export function localImage(image: string): LocalImage | undefined {
   const [repo, tag] = splitImage(image);
   if (/(^|\/)valkey\/valkey$/.test(repo)) return keyValue('valkey-server');
   if (/(^|\/)(library\/)?redis$/.test(repo)) return keyValue('redis-server');
+  if (/(^|\/)amazon\/aws-cli$/.test(repo) && fs.existsSync('/usr/bin/aws')) return awsCli();
+  if (/(^|\/)alpine\/k8s$/.test(repo)) return kubeTools();
+  // MySQL cannot run here: MariaDB 10.11 stands in, with every difference listed in mysql-image.ts.
+  if (/(^|\/)(library\/)?mysql$/.test(repo) && fs.existsSync('/usr/sbin/mariadbd')) return mysqlImage();
   if (/(^|\/)(library\/)?postgres$/.test(repo)) {
     const major = tag.split('.')[0];
     return fs.existsSync(`/usr/lib/postgresql/${major}/bin/postgres`) ? postgres(major) : undefined;
