@@ -10,8 +10,8 @@ import {
   CassandraVersion, Engine, MongoDbVersion, NodeSelectorOperator, ReplicatedDatabase, ReplicatedDatabaseProps, Spread,
 } from '../src';
 import { newChart, only, synthValid } from './support/synth';
+import { schedulingGroups, validateLayout } from '../src/assembly/validate-replication';
 import { evaluateBudgets } from '../src/disruption/budgets';
-import { schedulingGroups, validateLayout } from '../src/private/validate-replication';
 import {
   HOST_KEY, SchedulingGroup, SchedulingNode, SpreadConstraintView, ZONE_KEY, modelCluster, placePods, schedulingGroupOf,
 } from '../src/topology/spread';

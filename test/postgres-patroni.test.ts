@@ -184,9 +184,9 @@ describe('databaseName and initScripts: a Job against the primary, since Spilo d
     const a = job(synth({ initScripts: { '01.sql': 'SELECT 1;' } }).manifests).metadata.name;
     const b = job(synth({ initScripts: { '01.sql': 'SELECT 2;' } }).manifests).metadata.name;
     expect(a).not.toBe(b);
-    const only = job(synth({ databaseName: 'shop' }).manifests).spec.template.spec;
-    expect(only.volumes.map((v: any) => v.name)).toEqual(['tmp']);
-    expect(only.containers[0].command[2]).not.toContain('docker-entrypoint-initdb.d');
+    const plain = job(synth({ databaseName: 'shop' }).manifests).spec.template.spec;
+    expect(plain.volumes.map((v: any) => v.name)).toEqual(['tmp']);
+    expect(plain.containers[0].command[2]).not.toContain('docker-entrypoint-initdb.d');
   });
 });
 

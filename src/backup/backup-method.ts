@@ -3,17 +3,23 @@ import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ParsedCron, parseCron, worstGapMinutes } from './cron';
-import { engineBackup } from './engine-backup';
+import { EngineBackup, engineBackupFor } from './engine-backup';
 import { LABEL_CRONJOB, S3_IMAGE, TOOLS_IMAGE, backupCronJob, jobIdentity } from './jobs';
 import { Retention } from './retention';
 import { dumpScript, pvcRetentionScript, s3UploadScript, snapshotScript } from './scripts';
 import { BackupTarget } from './target';
 import { s3Env, s3Region, targetVolume, validateTarget } from './target-wiring';
+import type { DatabaseAssembly } from '../assembly/database-assembly';
+import type { DatabaseRecord } from '../assembly/database-record';
 import { withSpiloLocalParameters } from '../engines/postgres-patroni';
-import { rewriteRegistry } from '../private/assembly';
 import { check } from '../private/errors';
+import { rewriteRegistry } from '../private/images';
 import { checkSubdomainName } from '../private/names';
-import { DatabaseRecord } from '../private/registry';
+
+/** How the assembled database is quiesced, dumped and loaded. */
+export function engineBackup(a: DatabaseAssembly): EngineBackup {
+  return engineBackupFor(a.def, a.replication !== undefined, a.ctx.tlsPath !== undefined);
+}
 
 /** Options of volume snapshots. */
 export interface VolumeSnapshotBackupOptions {

@@ -1,6 +1,5 @@
 import { EngineDefinition } from '../engines/engine-definition';
-import { DatabaseAssembly } from '../private/assembly';
-import { TLS_PATH } from '../private/database-pod';
+import { TLS_PATH } from '../private/mount-paths';
 
 /**
  * How each engine is quiesced around a volume snapshot, dumped, loaded and checked, with its own
@@ -141,10 +140,6 @@ const mysqlAsRoot = 'MYSQL_PWD="$MYSQL_ROOT_PASSWORD" mysql';
  */
 function mysqlDumpComplete(fail: string): string {
   return `gunzip -c "$DUMP" | tail -n 3 | grep -q "^-- Dump completed" || ${fail} "$DUMP is not a complete mysqldump (unreadable gzip, truncated or cut off)"`;
-}
-
-export function engineBackup(a: DatabaseAssembly): EngineBackup {
-  return engineBackupFor(a.def, a.replication !== undefined, a.ctx.tlsPath !== undefined);
 }
 
 export function engineBackupFor(def: EngineDefinition, replicated: boolean, tls: boolean): EngineBackup {

@@ -4,12 +4,12 @@ import { engineBackupFor } from './engine-backup';
 import { S3_IMAGE } from './jobs';
 import { Restore } from './restore';
 import { fetchScript } from './scripts';
-import { SPILO_CONVERTED_MARK, SPILO_STANDBY_ROLE, checkSnapshotSource, pgSnapshotLayout } from './snapshot-restore';
+import { SPILO_CONVERTED_MARK, SPILO_STANDBY_ROLE, pgSnapshotLayout } from './snapshot-restore';
 import { s3Env, s3Region, targetVolume, validateTarget } from './target-wiring';
 import { CredentialsRef, EngineDefinition, ReplicationPlan } from '../engines/engine-definition';
 import { scriptContainer } from '../pod/script-container';
-import { rewriteRegistry } from '../private/assembly-images';
 import { check } from '../private/errors';
+import { rewriteRegistry } from '../private/images';
 import { checkSubdomainName } from '../private/names';
 
 /** What a restore adds to a new database's pods and claims. */
@@ -118,8 +118,6 @@ export function restoreParts(scope: Construct, restore: Restore, i: RestoreInput
       '`restoreFrom` backupLabelConfigMap: a snapshot of the volume that holds the data and its WAL is restored by crash '
       + 'recovery and needs no label; a backup_label without the WAL written after the snapshot stops with "WAL ends before '
       + 'end of online backup". Remove the option.');
-    checkSnapshotSource(scope, restore._snapshotName!, restore._snapshot?.source,
-      { def: i.def, replicated: i.replicated, spilo: i.replication?.image !== undefined && i.def.family === 'postgresql' });
     const single = i.def.family === 'postgresql' && !i.replication;
     return {
       dataSource: { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: restore._snapshotName! },

@@ -1,5 +1,5 @@
 import { BackupTarget } from './target';
-import { IDatabase } from '../constructs/database';
+import type { IDatabase } from '../constructs/database';
 
 /** Options of a restore from a volume snapshot. */
 export interface SnapshotRestoreOptions {

@@ -1,15 +1,14 @@
 import { ApiObject, Cron } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IDatabase } from './database';
+import { databaseRecord } from '../assembly/database-record';
 import { backupAlertRules } from '../backup/alerts';
-import { BackupMethod, BoundBackup, checkSchedule, cronJobName } from '../backup/backup-method';
-import { engineBackup } from '../backup/engine-backup';
+import { BackupMethod, BoundBackup, checkSchedule, cronJobName, engineBackup } from '../backup/backup-method';
 import { S3_IMAGE, backupCronJob, jobIdentity } from '../backup/jobs';
 import { fetchScript } from '../backup/scripts';
 import { s3Env, targetVolume } from '../backup/target-wiring';
-import { imageFor, rewriteRegistry } from '../private/assembly';
 import { check, DatabaseConfigError } from '../private/errors';
-import { databaseRecord } from '../private/registry';
+import { imageFor, rewriteRegistry } from '../private/images';
 import { ReportEntry, SynthReport } from '../report/synth-report';
 
 /** Options of the scheduled restore verification. */

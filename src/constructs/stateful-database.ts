@@ -4,14 +4,14 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { IDatabase } from './database';
 import { StatefulDatabaseProps } from './stateful-database-props';
+import { DatabaseAssembly } from '../assembly/database-assembly';
+import { registerDatabase } from '../assembly/database-record';
+import { validateProps } from '../assembly/validate-props';
 import { Engine } from '../engines/engine';
 import { DatabaseConnections } from '../network/connections';
-import { DatabaseAssembly } from '../private/assembly';
 import { connectionEnv } from '../private/connection-env';
 import { ANNOTATION_DECISION } from '../private/labels';
 import { MAX_STATEFULSET_NAME } from '../private/names';
-import { registerDatabase } from '../private/registry';
-import { validateProps } from '../private/validate-props';
 
 /**
  * One database instance on a StatefulSet, done the way the best operators and charts do it:

@@ -1,3 +1,4 @@
+import { k8s } from 'cdk8s-plus-28';
 import { BudgetView, MemberView, evaluateBudgets } from '../disruption/budgets';
 import { RoleLabel } from '../engines/engine-definition';
 import { ReplicationMode } from '../engines/engine-port';
@@ -33,8 +34,23 @@ export interface Tolerance {
   readonly notes: string[];
 }
 
+/**
+ * The scheduling-relevant part of a StatefulSet, in the shape of its JSON: what the tolerance figures read, recorded
+ * as the objects are built instead of resolving every object again (a test checks they equal the synthesized YAML).
+ */
+export interface StatefulSetView {
+  readonly metadata: { readonly name: string };
+  readonly spec: {
+    readonly replicas: number;
+    readonly template: {
+      readonly metadata: { readonly labels: Record<string, string> };
+      readonly spec: { readonly topologySpreadConstraints?: k8s.TopologySpreadConstraint[]; readonly affinity?: k8s.Affinity };
+    };
+  };
+}
+
 export interface ToleranceInput {
-  readonly statefulSets: any[];
+  readonly statefulSets: StatefulSetView[];
   readonly budgets: any[];
   readonly mode: ReplicationMode;
   readonly quorum: number;
@@ -110,23 +126,23 @@ export function computeTolerance(input: ToleranceInput): Tolerance {
   };
 }
 
-function constraint(sts: any, key: string): any {
-  return (sts.spec.template.spec.topologySpreadConstraints ?? []).find((c: any) => c.topologyKey === key);
+function constraint(sts: StatefulSetView, key: string): k8s.TopologySpreadConstraint | undefined {
+  return (sts.spec.template.spec.topologySpreadConstraints ?? []).find((c) => c.topologyKey === key);
 }
 
-function pinnedZones(sets: any[]): Set<string> {
+function pinnedZones(sets: StatefulSetView[]): Set<string> {
   const zones = new Set<string>();
   for (const s of sets) {
     const terms = s.spec.template.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
     for (const t of terms) {
-      for (const e of t.matchExpressions ?? []) if (e.key === ZONE_KEY && e.operator === 'In' && e.values.length === 1) zones.add(e.values[0]);
+      for (const e of t.matchExpressions ?? []) if (e.key === ZONE_KEY && e.operator === 'In' && e.values?.length === 1) zones.add(e.values[0]);
     }
   }
   return zones;
 }
 
 /** Racks pinned to one zone each give exact counts; otherwise the zone spread bounds them. */
-function maxMembersPerZone(sets: any[], replicas: number, zones: number): number {
+function maxMembersPerZone(sets: StatefulSetView[], replicas: number, zones: number): number {
   const pinned = pinnedZones(sets);
   if (pinned.size === sets.length && sets.length > 1) {
     const perZone = new Map<string, number>();

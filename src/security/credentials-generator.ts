@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { oneOffJob } from '../private/one-off-job';
+import { oneOffJob } from '../pod/one-off-job';
 
 /** Image of the generator Job: curl and a POSIX shell, nothing else. */
 export const GENERATOR_IMAGE = 'docker.io/curlimages/curl:8.10.1';

@@ -28,7 +28,11 @@ const INIT_SCRIPTS = {
 function synth(config: Record<string, string>): any[] {
   const chart = new Chart(Testing.app(), 'c', { namespace: 'shop' });
   new ReplicatedDatabase(chart, 'db', {
-    name: NAME, engine: Engine.postgres({ version: PostgresVersion.V15 }), zones: ['a', 'b', 'c'], synchronousStandbys: 1, config,
+    name: NAME,
+    engine: Engine.postgres({ version: PostgresVersion.V15 }),
+    zones: ['a', 'b', 'c'],
+    synchronousStandbys: 1,
+    config,
     databaseName: 'shop',
     initScripts: INIT_SCRIPTS,
   });

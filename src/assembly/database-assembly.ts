@@ -2,22 +2,25 @@ import { ApiObject, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { imageFor, rewriteRegistry } from './assembly-images';
-import { checksum } from './checksum';
-import { DatabasePodOptions, buildPodSpec, TLS_PATH } from './database-pod';
-import { ANNOTATION_CONFIG_CHECKSUM, DatabaseLabels } from './labels';
-import { checkSubdomainName } from './names';
-import { oneOffJob } from './one-off-job';
-import { namespacePeer } from './peers';
+import { DatabasePodOptions, buildPodSpec } from './database-pod';
+import { checkSnapshotSource } from './snapshot-source';
 import { CheckedProps } from './validate-props';
 import { restoreParts } from '../backup/restore-wiring';
-import { StatefulDatabaseProps } from '../constructs/stateful-database-props';
+import type { StatefulDatabaseProps } from '../constructs/stateful-database-props';
 import { EngineContext, EngineDefinition, EngineJob, RackPlan, ReplicationContext, ReplicationPlan } from '../engines/engine-definition';
 import { EnginePort, PortRole } from '../engines/engine-port';
 import { DatabaseConnections } from '../network/connections';
+import { oneOffJob } from '../pod/one-off-job';
 import { NodeSelectorOperator } from '../pod/placement';
 import { QosClass } from '../pod/resources';
 import { PodManagementPolicy, UpdateStrategy } from '../pod/update-strategy';
+import { checksum } from '../private/checksum';
+import { imageFor, rewriteRegistry } from '../private/images';
+import { ANNOTATION_CONFIG_CHECKSUM, DatabaseLabels } from '../private/labels';
+import { TLS_PATH } from '../private/mount-paths';
+import { checkSubdomainName } from '../private/names';
+import { namespacePeer } from '../private/peers';
+import type { StatefulSetView } from '../report/tolerance';
 import { Credentials } from '../security/credentials';
 import { credentialsGenerator } from '../security/credentials-generator';
 import { PvcRetention, StorageAccessMode, VolumeMode } from '../storage/volume';
@@ -67,12 +70,8 @@ export class DatabaseAssembly {
   public readonly connections = new DatabaseConnections();
   public readonly labels: DatabaseLabels;
   public readonly statefulSets: ApiObject[] = [];
-  /**
-   * The scheduling-relevant part of each StatefulSet, in the shape of its JSON (name, replicas, pod
-   * labels, spread constraints, affinity): the tolerance figures read these instead of resolving
-   * every object again. A test checks they equal the synthesized YAML.
-   */
-  public readonly statefulSetViews: any[] = [];
+  /** The scheduling-relevant part of each StatefulSet, for the tolerance figures. */
+  public readonly statefulSetViews: StatefulSetView[] = [];
   public readonly replication?: ReplicationPlan;
   public readonly memberHosts: string[];
   public readonly def: EngineDefinition;
@@ -193,6 +192,10 @@ export class DatabaseAssembly {
     const image = imageFor(repl?.image ?? def, props.imageRegistry);
     this.image = image;
 
+    if (props.restoreFrom?._snapshotName !== undefined) {
+      checkSnapshotSource(scope, props.restoreFrom._snapshotName, props.restoreFrom._snapshot?.source,
+        { def, replicated: options.replication !== undefined, spilo: repl?.image !== undefined && def.family === 'postgresql' });
+    }
     const restore = props.restoreFrom ? restoreParts(scope, props.restoreFrom, {
       name,
       def,
@@ -439,7 +442,6 @@ export class DatabaseAssembly {
   }
 }
 
-export { imageFor, rewriteRegistry } from './assembly-images';
 
 /** A Size as a Kubernetes quantity: whole GiB where it is one, else MiB. */
 function quantityOf(size: Size): string {

@@ -1,14 +1,14 @@
 import { IConstruct } from 'constructs';
-import { check } from './errors';
-import {
-  MAX_STATEFULSET_NAME, checkAnnotationKeys, checkLabels, checkSubdomainName, isDnsLabel, isEnvName,
-  isLabelValue, isQualifiedKey, isServiceName,
-} from './names';
-import { StatefulDatabaseProps } from '../constructs/stateful-database-props';
+import type { StatefulDatabaseProps } from '../constructs/stateful-database-props';
 import { EngineDefinition } from '../engines/engine-definition';
 import { PortRole } from '../engines/engine-port';
 import { NodeSelectorOperator, TolerationOperator } from '../pod/placement';
 import { cpuToMillis } from '../pod/resources';
+import { check } from '../private/errors';
+import {
+  MAX_STATEFULSET_NAME, checkAnnotationKeys, checkLabels, checkSubdomainName, isDnsLabel, isEnvName,
+  isLabelValue, isQualifiedKey, isServiceName,
+} from '../private/names';
 import { VolumeMode } from '../storage/volume';
 
 /** Values the construct uses after checking. */

@@ -1,13 +1,11 @@
 import { k8s } from 'cdk8s-plus-28';
-import { rewriteRegistry } from './assembly-images';
 import { EngineContext, EngineDefinition, EngineExporter, EngineSidecar, ReplicationPlan } from '../engines/engine-definition';
 import { DatabaseToleration, DedicatedNodes, NodeRequirement, TaintEffect, TolerationOperator } from '../pod/placement';
 import { QosClass, containerResources } from '../pod/resources';
 import { restrictedContainerSecurity, restrictedPodSecurity } from '../pod/security';
+import { rewriteRegistry } from '../private/images';
+import { TLS_PATH } from '../private/mount-paths';
 import { VolumeMode } from '../storage/volume';
-
-/** Where the TLS Secret is mounted in the database container. */
-export const TLS_PATH = '/tls';
 
 export interface DatabasePodOptions {
   readonly def: EngineDefinition;

@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { DatabaseAssembly } from './assembly';
+import type { DatabaseAssembly } from './database-assembly';
 
 /** What a BackupSchedule needs to know about a database, without widening the public API. */
 export interface DatabaseRecord {

@@ -1,8 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { scriptContainer } from '../pod/script-container';
-import { restrictedPodSecurity } from '../pod/security';
+import { scriptContainer } from './script-container';
+import { restrictedPodSecurity } from './security';
 
 /** A short Job that runs a shell script once, with restricted security and Guaranteed resources. */
 export interface OneOffJobOptions {

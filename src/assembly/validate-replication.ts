@@ -1,14 +1,14 @@
 import { IConstruct } from 'constructs';
-import { check } from './errors';
-import { DatabaseLabels, LABEL_COMPONENT, LABEL_INSTANCE, LABEL_NAME } from './labels';
-import { MAX_STATEFULSET_NAME, isDnsLabel, isLabelValue, isQualifiedKey } from './names';
-
-const SELECTOR_KEYS = [LABEL_NAME, LABEL_INSTANCE, LABEL_COMPONENT];
-import { ReplicatedDatabaseProps } from '../constructs/replicated-database-props';
+import type { ReplicatedDatabaseProps } from '../constructs/replicated-database-props';
 import { EngineDefinition, RackPlan } from '../engines/engine-definition';
+import { check } from '../private/errors';
+import { DatabaseLabels, LABEL_COMPONENT, LABEL_INSTANCE, LABEL_NAME } from '../private/labels';
+import { MAX_STATEFULSET_NAME, isDnsLabel, isLabelValue, isQualifiedKey } from '../private/names';
 import {
   HOST_KEY, NodeRequirementView, PendingPod, SchedulingGroup, Spread, SpreadConstraintView, ZONE_KEY, modelCluster, placePods, spreadConstraint,
 } from '../topology/spread';
+
+const SELECTOR_KEYS = [LABEL_NAME, LABEL_INSTANCE, LABEL_COMPONENT];
 
 /** The layout a ReplicatedDatabase settles on after its checks. */
 export interface ReplicationLayout {

@@ -1,0 +1,2 @@
+/** Where every container that needs them mounts the TLS Secret (tls.crt, tls.key, ca.crt). */
+export const TLS_PATH = '/tls';
