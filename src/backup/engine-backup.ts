@@ -269,14 +269,26 @@ export function engineBackupFor(def: EngineDefinition, replicated: boolean, tls:
         // among them. The image runs its first-start scripts against a temporary mongod without --auth
         // (docker-entrypoint.sh removes it for the init phase), so root's password is then set from the new
         // Secret without logging in. https://www.mongodb.com/docs/database-tools/mongorestore/#restore-users
+        // Should the load fail, the initialised dbPath (WiredTiger) would make the next start skip the
+        // first-start scripts and serve a partial database as if it were whole: the temporary server is shut
+        // down (`mongod --shutdown`, Linux: https://www.mongodb.com/docs/manual/reference/program/mongod/#std-option-mongod.--shutdown)
+        // and the directory emptied, so the next start initialises and loads again.
         initdbRestore: [
-          `mongorestore --host 127.0.0.1 --archive="$DUMP" --gzip${replicated ? ' --oplogReplay' : ''}`,
-          'mongosh --host 127.0.0.1 --quiet admin --eval \'db.changeUserPassword(process.env.MONGO_INITDB_ROOT_USERNAME, process.env.MONGO_INITDB_ROOT_PASSWORD)\'',
+          'restore_failed() {',
+          `  mongod --dbpath ${def.dataPath} --shutdown >/dev/null 2>&1 || true`,
+          `  find "${def.dataPath}" -mindepth 1 -delete`,
+          '  echo "restore FAILED: $1; the data directory was emptied, the next start loads the dump again"; exit 1',
+          '}',
+          `mongorestore --host 127.0.0.1 --archive="$DUMP" --gzip${replicated ? ' --oplogReplay' : ''} || restore_failed "$DUMP does not load"`,
+          'mongosh --host 127.0.0.1 --quiet admin --eval \'db.changeUserPassword(process.env.MONGO_INITDB_ROOT_USERNAME, process.env.MONGO_INITDB_ROOT_PASSWORD)\''
+            + ' || restore_failed "root\'s password could not be set from the Secret"',
         ].join('\n'),
         verify: [
           'mkdir -p /tmp/verify/db',
           'mongod --dbpath /tmp/verify/db --bind_ip 127.0.0.1 --port 27018 --fork --logpath /tmp/verify/mongod.log >/dev/null',
-          `mongorestore --port 27018 --archive="$DUMP" --gzip${replicated ? ' --oplogReplay' : ''} >/tmp/verify/restore.log 2>&1`,
+          // mongorestore exits non-zero on an archive that is not gzip or is cut off; its log says why.
+          `mongorestore --port 27018 --archive="$DUMP" --gzip${replicated ? ' --oplogReplay' : ''} >/tmp/verify/restore.log 2>&1 \\`,
+          '  || { cat /tmp/verify/restore.log; mongod --dbpath /tmp/verify/db --shutdown >/dev/null 2>&1 || true; echo "restore verification FAILED: the dump does not load"; exit 1; }',
           'RESULT=$(mongosh --quiet --port 27018 --eval "$CHECK")',
           'mongod --dbpath /tmp/verify/db --shutdown >/dev/null',
         ].join('\n'),
