@@ -129,6 +129,22 @@ function keyValueQuiesce(cli: string, dataPath: string): string {
   ].join('\n');
 }
 
+/**
+ * `restore_failed <reason>`, for a first-start restore that the image's entrypoint sources with its temporary
+ * server up: stops that server, empties the data directory the entrypoint initialised and says so. Left as it
+ * is, that directory would make the next start skip the restore and serve a partial or empty database as if it
+ * were whole; emptied, the next start initialises and loads again.
+ */
+function restoreFailedFunction(stopServer: string, dataDir: string): string[] {
+  return [
+    'restore_failed() {',
+    `  ${stopServer} >/dev/null 2>&1 || true`,
+    `  find "${dataDir}" -mindepth 1 -delete`,
+    '  echo "restore FAILED: $1; the data directory was emptied, the next start loads the dump again"; exit 1',
+    '}',
+  ];
+}
+
 const MYSQL_SOCKET = '/var/run/mysqld/mysqld.sock';
 /** The MySQL client as root, with the password the image's env holds (MYSQL_PWD: never on a command line). */
 const mysqlAsRoot = 'MYSQL_PWD="$MYSQL_ROOT_PASSWORD" mysql';
@@ -163,9 +179,8 @@ export function engineBackupFor(def: EngineDefinition, replicated: boolean, tls:
         dumpExtension: 'sql.gz',
         dump: 'PGPASSWORD="$DB_PASSWORD" pg_dumpall -h "$DB_HOST" -p "$DB_PORT" -U "$DB_USER" | gzip > "$OUT"',
         // The first-start script of the image (sourced by its bash entrypoint, with the temporary server up).
-        // On failure the half-loaded data directory is emptied, so the next start initialises and loads again
-        // instead of starting a partial copy as if it were whole.
         initdbRestore: [
+          ...restoreFailedFunction('pg_ctl -D "$PGDATA" -m immediate -w stop', '$PGDATA'),
           pgLoadDump('"$POSTGRES_USER"', ''),
           // The entrypoint created POSTGRES_DB empty; the dump recreates it as the source had it (encoding,
           // locale, owner). Should the dump not hold it, it is created again afterwards.
@@ -173,11 +188,7 @@ export function engineBackupFor(def: EngineDefinition, replicated: boolean, tls:
           'if [ "$DB" != postgres ]; then',
           '  printf \'%s\\n\' \'DROP DATABASE :"db";\' | psql -X -q -v ON_ERROR_STOP=1 -v db="$DB" -U "$POSTGRES_USER" -d postgres',
           'fi',
-          'if ! load_dump; then',
-          '  pg_ctl -D "$PGDATA" -m immediate -w stop >/dev/null 2>&1 || true',
-          '  find "$PGDATA" -mindepth 1 -delete',
-          '  echo "restore FAILED: the data directory was emptied; the next start loads the dump again"; exit 1',
-          'fi',
+          'load_dump || restore_failed "$DUMP does not load"',
           'if [ "$DB" != postgres ] && [ -z "$(printf \'%s\\n\' "SELECT 1 FROM pg_database WHERE datname = :\'db\'" | psql -X -A -t -v db="$DB" -U "$POSTGRES_USER" -d postgres)" ]; then',
           '  printf \'%s\\n\' \'CREATE DATABASE :"db";\' | psql -X -q -v ON_ERROR_STOP=1 -v db="$DB" -U "$POSTGRES_USER" -d postgres',
           'fi',
@@ -222,15 +233,9 @@ export function engineBackupFor(def: EngineDefinition, replicated: boolean, tls:
         // root takes the new database's Secret again. The password is escaped for a SQL string literal.
         // https://dev.mysql.com/doc/refman/8.4/en/alter-user.html
         // The image sources this script with its temporary server up, after it initialised $DATADIR
-        // (docker-entrypoint.sh: docker_setup_env, docker_process_init_files): should the load fail, that
-        // initialised directory would make the next start skip the restore and serve a partial or empty
-        // database as if it were whole, so it is emptied and the next start initialises and loads again.
+        // (docker-entrypoint.sh: docker_setup_env, docker_process_init_files).
         initdbRestore: [
-          'restore_failed() {',
-          `  ${mysqlAsRoot}admin -uroot --socket=${MYSQL_SOCKET} shutdown >/dev/null 2>&1 || true`,
-          '  find "${DATADIR:?}" -mindepth 1 -delete',
-          '  echo "restore FAILED: $1; the data directory was emptied, the next start loads the dump again"; exit 1',
-          '}',
+          ...restoreFailedFunction(`${mysqlAsRoot}admin -uroot --socket=${MYSQL_SOCKET} shutdown`, '${DATADIR:?}'),
           mysqlDumpComplete('restore_failed'),
           `gunzip -c "$DUMP" | ${mysqlAsRoot} -uroot --socket=${MYSQL_SOCKET} >/tmp/restore.log 2>&1 || { cat /tmp/restore.log; restore_failed "$DUMP does not load"; }`,
           String.raw`PW=$(printf '%s' "$MYSQL_ROOT_PASSWORD" | sed -e 's/\\/\\\\/g' -e "s/'/\\\\'/g")`,
@@ -269,16 +274,10 @@ export function engineBackupFor(def: EngineDefinition, replicated: boolean, tls:
         // among them. The image runs its first-start scripts against a temporary mongod without --auth
         // (docker-entrypoint.sh removes it for the init phase), so root's password is then set from the new
         // Secret without logging in. https://www.mongodb.com/docs/database-tools/mongorestore/#restore-users
-        // Should the load fail, the initialised dbPath (WiredTiger) would make the next start skip the
-        // first-start scripts and serve a partial database as if it were whole: the temporary server is shut
-        // down (`mongod --shutdown`, Linux: https://www.mongodb.com/docs/manual/reference/program/mongod/#std-option-mongod.--shutdown)
-        // and the directory emptied, so the next start initialises and loads again.
+        // On failure the temporary server stops with `mongod --shutdown` (Linux:
+        // https://www.mongodb.com/docs/manual/reference/program/mongod/#std-option-mongod.--shutdown).
         initdbRestore: [
-          'restore_failed() {',
-          `  mongod --dbpath ${def.dataPath} --shutdown >/dev/null 2>&1 || true`,
-          `  find "${def.dataPath}" -mindepth 1 -delete`,
-          '  echo "restore FAILED: $1; the data directory was emptied, the next start loads the dump again"; exit 1',
-          '}',
+          ...restoreFailedFunction(`mongod --dbpath ${def.dataPath} --shutdown`, def.dataPath),
           `mongorestore --host 127.0.0.1 --archive="$DUMP" --gzip${replicated ? ' --oplogReplay' : ''} || restore_failed "$DUMP does not load"`,
           'mongosh --host 127.0.0.1 --quiet admin --eval \'db.changeUserPassword(process.env.MONGO_INITDB_ROOT_USERNAME, process.env.MONGO_INITDB_ROOT_PASSWORD)\''
             + ' || restore_failed "root\'s password could not be set from the Secret"',
