@@ -4,8 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Engine, MysqlVersion, PostgresVersion, ReplicatedDatabase, ReplicatedDatabaseProps, ValkeyVersion } from '../src';
 import { allContainers, newChart, only, synthValid } from './support/synth';
-import { TOOLS_IMAGE } from '../src/backup/jobs';
-import { ROLE_LABELLER_IMAGE } from '../src/engines/role-labeller';
+import { TOOLS_IMAGE } from '../src/private/images';
 
 const KEY = 'cdk8s-databases.io/role';
 const engines: Array<[string, ReplicatedDatabaseProps['engine'], string]> = [
@@ -93,7 +92,8 @@ describe.each(engines)('%s: primaryHost follows the writer through a role label'
 });
 
 test('the labeller uses the image the library already uses for API work', () => {
-  expect(ROLE_LABELLER_IMAGE).toBe(TOOLS_IMAGE);
+  const labeller = synth(engines[0][1]).pod.containers.find((c: any) => c.name === 'role-labeller');
+  expect(labeller.image).toBe(TOOLS_IMAGE);
 });
 
 test('Patroni still automounts its token in the pod (it calls the API from the database container)', () => {

@@ -4,7 +4,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ParsedCron, parseCron, worstGapMinutes } from './cron';
 import { EngineBackup, engineBackupFor } from './engine-backup';
-import { LABEL_CRONJOB, S3_IMAGE, TOOLS_IMAGE, backupCronJob, jobIdentity } from './jobs';
+import { LABEL_CRONJOB, S3_IMAGE, backupCronJob, jobIdentity } from './jobs';
 import { Retention } from './retention';
 import { dumpScript, pvcRetentionScript, s3UploadScript, snapshotScript } from './scripts';
 import { BackupTarget } from './target';
@@ -13,7 +13,7 @@ import type { DatabaseAssembly } from '../assembly/database-assembly';
 import type { DatabaseRecord } from '../assembly/database-record';
 import { withSpiloLocalParameters } from '../engines/postgres-patroni';
 import { check } from '../private/errors';
-import { rewriteRegistry } from '../private/images';
+import { TOOLS_IMAGE, rewriteRegistry } from '../private/images';
 import { checkSubdomainName } from '../private/names';
 
 /** How the assembled database is quiesced, dumped and loaded. */

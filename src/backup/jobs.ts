@@ -4,8 +4,6 @@ import { Construct } from 'constructs';
 import { ScriptContainerOptions, scriptContainer } from '../pod/script-container';
 import { restrictedPodSecurity } from '../pod/security';
 
-/** kubectl and a POSIX shell, for the Jobs that talk to the Kubernetes API (snapshots, exec). */
-export const TOOLS_IMAGE = 'docker.io/alpine/k8s:1.31.2';
 /** The AWS CLI, for S3-compatible object stores. */
 export const S3_IMAGE = 'docker.io/amazon/aws-cli:2.18.0';
 

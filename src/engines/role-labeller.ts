@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { EngineSidecar, ReplicationContext, RoleLabel } from './engine-definition';
+import { TOOLS_IMAGE } from '../private/images';
 
 /**
  * The pod label the role labeller keeps: `primary` on the writer, `replica` on readers, absent otherwise.
@@ -9,9 +10,6 @@ import { EngineSidecar, ReplicationContext, RoleLabel } from './engine-definitio
  * @see https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#rolling-updates
  */
 export const ROLE_LABEL: RoleLabel = { key: 'cdk8s-databases.io/role', primaryValue: 'primary', replicaValue: 'replica' };
-
-/** The image the library uses for Kubernetes API work (same as the backup tools): bash, curl, CA certificates. */
-export const ROLE_LABELLER_IMAGE = 'docker.io/alpine/k8s:1.31.2';
 
 /** Shared, memory-backed folder: the engine side writes the role into it, the labeller reads it. */
 export const ROLE_VOLUME = 'role';
@@ -58,7 +56,7 @@ export interface RoleLabelling {
  * database password holds no Kubernetes token, and the other way round:
  * - the engine side (a loop in the engine's image, with the engine's CLI) writes `primary`, `replica` or `none`
  *   and the time into the role file (`REPORT_ROLE_FUNCTION`);
- * - the labeller (`ROLE_LABELLER_IMAGE`) reads it every second and, on a change (and every 30 s), PATCHes its own
+ * - the labeller (`TOOLS_IMAGE`: bash, curl) reads it every second and, on a change (and every 30 s), PATCHes its own
  *   pod's label with a JSON merge patch (`null` removes it) through the API server, with the token of a projected
  *   ServiceAccount token volume mounted into this container alone. A missing, unreadable or stale report removes
  *   the label. The Role allows `patch` on the StatefulSet's pods by name, nothing else: a pod beyond `replicas`
@@ -107,7 +105,7 @@ export function roleLabelling(ctx: ReplicationContext, options: RoleLabellingOpt
     labelDelaySeconds: LABELLER_PERIOD_SECONDS + PATCH_TIMEOUT_SECONDS,
     sidecar: {
       name: 'role-labeller',
-      image: ROLE_LABELLER_IMAGE,
+      image: TOOLS_IMAGE,
       apiToken: true,
       command: ['bash', '-c', script],
       env: [

@@ -1,3 +1,6 @@
+/** kubectl, bash, curl and CA certificates: every container of the library that talks to the Kubernetes API. */
+export const TOOLS_IMAGE = 'docker.io/alpine/k8s:1.31.2';
+
 /** An image reference from its parts, with the registry replaced for air-gapped clusters. */
 export function imageFor(ref: { registry: string; repository: string; tag: string }, registry?: string): string {
   return `${registry ?? ref.registry}/${ref.repository}:${ref.tag}`;
