@@ -3,6 +3,7 @@ import { Engine, ReplicatedDatabase, ValkeyVersion } from '../src';
 import { ApiStandin } from './harness/api-standin';
 import { LocalCluster } from './harness/cluster';
 import { LocalPod } from './harness/pod';
+import { cli, role, sentinelsSettled } from './support/valkey';
 import { until } from './support/wait';
 import { synthValid } from '../test/support/synth';
 
@@ -21,15 +22,6 @@ function synth(): { manifests: any[]; primaryHost: string; readerHost: string } 
   return { manifests: synthValid(chart), primaryHost: db.primaryHost, readerHost: db.readerHost! };
 }
 
-async function cli(pod: LocalPod, ...args: string[]): Promise<string> {
-  const r = await pod.exec('valkey', ['valkey-cli', '--raw', ...args], 20);
-  if (r.code !== 0) throw new Error(`${pod.name}: valkey-cli ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-}
-async function role(pod: LocalPod): Promise<string | undefined> {
-  const info = await cli(pod, 'info', 'replication').catch(() => '');
-  return /role:(\w+)/.exec(info)?.[1];
-}
 
 describe('primaryHost and readerHost follow the roles of Valkey Sentinel members', () => {
   const { manifests, primaryHost, readerHost } = synth();
@@ -61,22 +53,11 @@ describe('primaryHost and readerHost follow the roles of Valkey Sentinel members
       return target && target !== writer && running.includes(target) && (await role(target)) === 'slave' ? target : undefined;
     }, 60);
   }
-  function sentinelsSettled(running: LocalPod[]): Promise<boolean> {
-    return until('every Sentinel to know the others and the replicas', async () => {
-      for (const p of running) {
-        const view = (await cli(p, '-p', '26379', 'sentinel', 'master', 'primary')).split('\n');
-        const field = (name: string) => Number(view[view.indexOf(name) + 1]);
-        if (field('num-other-sentinels') !== pods.length - 1 || field('num-slaves') !== pods.length - 1) return false;
-      }
-      return true;
-    }, 90);
-  }
-
   beforeAll(async () => {
     cluster = new LocalCluster(manifests, { [`${NAME}-credentials`]: { password: PASSWORD } });
     api = await cluster.startApi();
     pods = await cluster.startStatefulSet(NAME, { readyTimeoutSeconds: 90 });
-    await sentinelsSettled(pods);
+    await sentinelsSettled(pods, 90);
   });
   afterAll(async () => cluster?.destroy());
 
@@ -123,7 +104,7 @@ describe('primaryHost and readerHost follow the roles of Valkey Sentinel members
   });
 
   test('after the primary\'s loss: primaryHost reaches the promoted replica', async () => {
-    await sentinelsSettled(pods);
+    await sentinelsSettled(pods, 90);
     const old = await primaryServiceOnWriter(pods, 'the primary Service on the writer', 60);
     await old.kill();
     const others = pods.filter((p) => p !== old);

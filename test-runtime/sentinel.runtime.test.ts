@@ -2,6 +2,7 @@ import { Chart, Size, Testing } from 'cdk8s';
 import { Engine, ReplicatedDatabase, ValkeyVersion } from '../src';
 import { LocalCluster } from './harness/cluster';
 import { LocalPod } from './harness/pod';
+import { cli, role, sentinelsSettled } from './support/valkey';
 import { until } from './support/wait';
 import { synthValid } from '../test/support/synth';
 
@@ -20,15 +21,6 @@ function synth(): any[] {
 
 const fqdn = (i: number) => `${NAME}-${i}.${NAME}-headless.web.svc`;
 
-async function cli(pod: LocalPod, ...args: string[]): Promise<string> {
-  const r = await pod.exec('valkey', ['valkey-cli', '--raw', ...args], 20);
-  if (r.code !== 0) throw new Error(`${pod.name}: valkey-cli ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-}
-async function role(pod: LocalPod): Promise<string | undefined> {
-  const info = await cli(pod, 'info', 'replication').catch(() => '');
-  return /role:(\w+)/.exec(info)?.[1];
-}
 /** The one member that is a primary, when exactly one is and every other running member replicates from it. */
 async function soleWriter(pods: LocalPod[]): Promise<LocalPod | undefined> {
   const roles = await Promise.all(pods.map(role));
@@ -45,20 +37,6 @@ function newPrimaryAmong(members: LocalPod[], what: string, timeoutSeconds: numb
     const roles = await Promise.all(members.map(role));
     return members.find((_p, i) => roles[i] === 'master');
   }, timeoutSeconds);
-}
-/**
- * Every running Sentinel knows the other two Sentinels and both replicas (it learns replicas from the primary's
- * INFO every 10 s): before that, a failover finds no replica to promote (NOGOODSLAVE).
- */
-function sentinelsSettled(pods: LocalPod[]): Promise<boolean> {
-  return until('every Sentinel to know the others and both replicas', async () => {
-    for (const p of pods) {
-      const view = (await cli(p, '-p', '26379', 'sentinel', 'master', 'primary')).split('\n');
-      const field = (name: string) => Number(view[view.indexOf(name) + 1]);
-      if (field('num-other-sentinels') !== pods.length - 1 || field('num-slaves') !== pods.length - 1) return false;
-    }
-    return true;
-  }, 60);
 }
 async function sentinelView(pod: LocalPod): Promise<string> {
   return cli(pod, '-p', '26379', 'sentinel', 'get-master-addr-by-name', 'primary').then((s) => s.split('\n')[0]);
@@ -82,7 +60,7 @@ describe('Valkey Sentinel, run from the synthesized YAML', () => {
   beforeAll(async () => {
     cluster = new LocalCluster(manifests, { [`${NAME}-credentials`]: { password: PASSWORD } });
     pods = await cluster.startStatefulSet(NAME, { readyTimeoutSeconds: 90 });
-    await sentinelsSettled(pods);
+    await sentinelsSettled(pods, 60);
   });
   afterAll(async () => cluster?.destroy());
 
@@ -111,7 +89,7 @@ describe('Valkey Sentinel, run from the synthesized YAML', () => {
   });
 
   test('the primary\'s node lost: the Sentinels promote a replica; the old member rejoins as a replica', async () => {
-    await sentinelsSettled(pods);
+    await sentinelsSettled(pods, 60);
     const w = (await soleWriter(pods))!;
     await ackedWrite(w, 'before-crash', 2);
     await w.kill();
@@ -134,7 +112,7 @@ describe('Valkey Sentinel, full outage', () => {
   beforeAll(async () => {
     cluster = new LocalCluster(synth(), { [`${NAME}-credentials`]: { password: PASSWORD } });
     pods = await cluster.startStatefulSet(NAME, { readyTimeoutSeconds: 90 });
-    await sentinelsSettled(pods);
+    await sentinelsSettled(pods, 60);
   });
   afterAll(async () => cluster?.destroy());
 

@@ -8,6 +8,7 @@ import {
 } from '../src';
 import { LocalCluster } from './harness/cluster';
 import { LocalPod } from './harness/pod';
+import { PatroniMember } from './support/patroni-member';
 import { until } from './support/wait';
 import { synthValid } from '../test/support/synth';
 
@@ -49,41 +50,19 @@ function synth(): any[] {
   return synthValid(chart);
 }
 
-const asPostgres = () => ['setpriv', '--reuid=postgres', '--regid=postgres', '--init-groups', '--'];
-
 /** One Patroni member standing in for a Spilo pod: its network namespace, its volume (a claim folder), its config. */
-class Member {
-  public proc?: ChildProcess;
-  constructor(public readonly name: string, public readonly ns: string, public readonly ip: string,
-    public readonly volume: string, public readonly home: string) {}
+class Member extends PatroniMember {
+  constructor(name: string, ns: string, ip: string, public readonly volume: string, home: string) {
+    super(name, ns, ip, home);
+  }
 
   public get dataDir(): string {
     return path.join(this.volume, 'pgroot', 'data');
   }
 
-  public start(): void {
-    const log = fs.openSync(path.join(this.home, 'patroni.log'), 'a');
-    this.proc = spawn('ip', ['netns', 'exec', this.ns, ...asPostgres(), 'env', '-i', 'PATH=/usr/bin:/bin', `HOME=${this.home}`,
-      'patroni', path.join(this.home, 'patroni.yml')], { stdio: ['ignore', log, log], cwd: this.home });
-    fs.closeSync(log);
-  }
-
-  public async stop(): Promise<void> {
-    const p = this.proc;
-    if (!p || p.exitCode !== null || p.signalCode !== null) return;
-    const exited = new Promise((resolve) => p.on('exit', resolve));
-    p.kill('SIGTERM');
-    await exited;
-  }
-
-  public async api(p: string): Promise<any> {
-    const r = await fetch(`http://${this.ip}:8008${p}`, { signal: AbortSignal.timeout(5000) });
-    return r.json();
-  }
-
   /** psql on the member's socket (Spilo's `local all all trust`). */
   public sql(query: string): string {
-    return execFileSync(`${BIN}/psql`, ['-h', path.join(this.home, 'sock'), '-U', 'postgres', '-d', 'postgres', '-XAtc', query], {
+    return execFileSync(`${BIN}/psql`, ['-h', path.join(this.dir, 'sock'), '-U', 'postgres', '-d', 'postgres', '-XAtc', query], {
       env: { ...process.env, PGCONNECT_TIMEOUT: '5' }, encoding: 'utf8',
     }).trim();
   }

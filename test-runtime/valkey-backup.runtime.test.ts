@@ -4,6 +4,7 @@ import {
 } from '../src';
 import { LocalCluster } from './harness/cluster';
 import { LocalPod } from './harness/pod';
+import { cli } from './support/valkey';
 import { synthValid } from '../test/support/synth';
 
 // Valkey 8.0.1 (the image's version, from Debian bookworm-backports) with the profile's appendonly yes:
@@ -30,11 +31,6 @@ function synth(): any[] {
   return synthValid(chart);
 }
 
-async function cli(pod: LocalPod, ...args: string[]): Promise<string> {
-  const r = await pod.exec('valkey', ['valkey-cli', '--raw', ...args], 20);
-  if (r.code !== 0) throw new Error(`${pod.name}: valkey-cli ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-}
 /** Every key and value, sorted: equal on two servers when they hold the same data. */
 async function contents(pod: LocalPod): Promise<string> {
   const keys = (await cli(pod, '--scan')).split('\n').filter(Boolean).sort();

@@ -7,6 +7,7 @@ import { Engine, PostgresVersion, ReplicatedDatabase } from '../../src';
 import { synthValid } from '../../test/support/synth';
 import { PodNetwork } from '../harness/network';
 import { run } from '../harness/pod';
+import { PatroniMember, asPostgres } from '../support/patroni-member';
 import { until } from '../support/wait';
 
 // Patroni 3.0.2 and etcd 3.4 (Debian bookworm) run three members with what the synthesized objects give Patroni:
@@ -58,36 +59,11 @@ function read(manifests: any[]): Synthesized {
   };
 }
 
-class Member {
-  public proc?: ChildProcess;
-  constructor(public readonly name: string, public readonly ns: string, public readonly ip: string, public readonly dir: string) {}
-
-  public start(): void {
-    const log = fs.openSync(path.join(this.dir, 'patroni.log'), 'a');
-    this.proc = spawn('ip', ['netns', 'exec', this.ns, ...asPostgres(), 'env', '-i', 'PATH=/usr/bin:/bin', `HOME=${this.dir}`,
-      // cwd: the member's own folder, which the postgres user can enter (a checkout under a 0700 folder it cannot).
-      'patroni', path.join(this.dir, 'patroni.yml')], { stdio: ['ignore', log, log], cwd: this.dir });
-    fs.closeSync(log);
-  }
-
-  /** SIGTERM to Patroni (the kubelet's, after the preStop hook), then wait for it to stop PostgreSQL and exit. */
-  public async stop(): Promise<void> {
-    const p = this.proc;
-    if (!p || p.exitCode !== null || p.signalCode !== null) return;
-    const exited = new Promise((resolve) => p.on('exit', resolve));
-    p.kill('SIGTERM');
-    await exited;
-  }
-
+class Member extends PatroniMember {
   /** Runs a script from the synthesized pod in this member's network namespace, as postgres, with the pod's HOSTNAME. */
   public sh(script: string, timeoutSeconds = 120): Promise<{ code: number; stdout: string; stderr: string }> {
     return run('ip', ['netns', 'exec', this.ns, ...asPostgres(), 'env', '-i', 'PATH=/usr/bin:/bin', `HOSTNAME=${this.name}`,
       'sh', '-c', script], timeoutSeconds);
-  }
-
-  public async api(p: string): Promise<any> {
-    const r = await fetch(`http://${this.ip}:8008${p}`, { signal: AbortSignal.timeout(5000) });
-    return r.json();
   }
 
   public sql(query: string): string {
@@ -96,8 +72,6 @@ class Member {
     }).trim();
   }
 }
-
-const asPostgres = () => ['setpriv', '--reuid=postgres', '--regid=postgres', '--init-groups', '--'];
 
 /**
  * The config sidecar's script, with its two paths moved to this member's folder, run as the container would (it
