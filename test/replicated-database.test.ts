@@ -34,7 +34,8 @@ function members(sets: any[], role?: { key: string; primary: string; replica: st
   })));
 }
 const views = (budgets: any[]) => budgets.map((b) => ({
-  name: b.metadata.name, matchLabels: b.spec.selector.matchLabels, minAvailable: b.spec.minAvailable, maxUnavailable: b.spec.maxUnavailable,
+  name: b.metadata.name, matchLabels: b.spec.selector.matchLabels, matchExpressions: b.spec.selector.matchExpressions,
+  minAvailable: b.spec.minAvailable, maxUnavailable: b.spec.maxUnavailable,
 }));
 const env = (container: any, name: string) => container.env.find((e: any) => e.name === name);
 
@@ -166,10 +167,12 @@ describe('PostgreSQL on Patroni (Spilo)', () => {
     expect(budgets.map((b) => [b.metadata.name, b.spec.selector.matchLabels['spilo-role'], b.spec.minAvailable, b.spec.maxUnavailable])).toEqual([
       ['db-primary', 'master', 1, undefined],
       ['db-replicas', 'replica', 1, undefined],
+      ['db-unknown-role', undefined, 1, undefined],
     ]);
+    expect(budgets[2].spec.selector.matchExpressions).toEqual([{ key: 'spilo-role', operator: 'DoesNotExist' }]);
     const evaluation = evaluateBudgets(views(budgets), members(sets, { key: 'spilo-role', primary: 'master', replica: 'replica' }));
     expect(evaluation.overlapping).toEqual([]);
-    expect(evaluation.allowed).toEqual({ 'db-primary': 0, 'db-replicas': 1 });
+    expect(evaluation.allowed).toEqual({ 'db-primary': 0, 'db-replicas': 1, 'db-unknown-role': 0 });
     expect(evaluation.evictableAtOnce).toBe(1);
     expect(db.tolerance().notes).toContain(
       "Drains of the primary's node wait for a switchover: kubectl exec db-0 -c postgresql -- curl -s -XPOST -d '{\"leader\":\"db-0\"}' http://localhost:8008/switchover");
@@ -322,7 +325,7 @@ describe('custom engine topology', () => {
     const { manifests, budgets, sets, db } = synth({ engine, roleBudgets: true });
     expect(only(manifests, 'Service', 'db').spec.selector['example.com/role']).toBe('primary');
     expect(only(manifests, 'Service', 'db-ro').spec.selector['example.com/role']).toBe('replica');
-    expect(budgets.map((b) => b.spec.minAvailable)).toEqual([1, 1]);
+    expect(budgets.map((b) => b.spec.minAvailable)).toEqual([1, 1, 1]);
     expect(evaluateBudgets(views(budgets), members(sets, { key: 'example.com/role', primary: 'primary', replica: 'replica' })).overlapping).toEqual([]);
     expect(db.quorum).toBe(1);
   });
@@ -361,6 +364,22 @@ describe('disruption semantics', () => {
     expect(e.evictableAtOnce).toBe(1);
     expect(db.tolerance().drainsEvictAtOnce).toBe(1);
     expect(db.tolerance().overlappingBudgetMembers).toEqual([]);
+  });
+});
+
+describe('role budgets while a role is not known', () => {
+  test('a member without its role label is in exactly one budget and held, so a drain never takes it beside a replica', () => {
+    const { budgets, sets } = synth({ engine: Engine.postgres({ version: PostgresVersion.V15 }), roleBudgets: true, replicas: 3 });
+    const all = members(sets, { key: 'spilo-role', primary: 'master', replica: 'replica' });
+    // db-2 lost its label (failover under way, or its agent not yet reporting).
+    const unlabelled = all.map((m) => m.name === 'db-2' ? { ...m, labels: Object.fromEntries(Object.entries(m.labels).filter(([k]) => k !== 'spilo-role')) } : m);
+    const e = evaluateBudgets(views(budgets), unlabelled);
+    expect(e.overlapping).toEqual([]);
+    expect(e.allowed).toMatchObject({ 'db-primary': 0, 'db-replicas': 0, 'db-unknown-role': 0 });
+    expect(e.evictableAtOnce).toBe(0);
+    // Two without a role (e.g. the old primary and a replica mid-failover): one of them may go.
+    const two = unlabelled.map((m) => m.name === 'db-0' ? { ...m, labels: Object.fromEntries(Object.entries(m.labels).filter(([k]) => k !== 'spilo-role')) } : m);
+    expect(evaluateBudgets(views(budgets), two).allowed['db-unknown-role']).toBe(1);
   });
 });
 

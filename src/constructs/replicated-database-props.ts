@@ -47,10 +47,11 @@ export interface ReplicatedDatabaseProps extends StatefulDatabaseProps {
    */
   readonly allowQuorumLossOnZoneFailure?: boolean;
   /**
-   * Replace the budget over all members with two disjoint budgets, one for the primary (minAvailable 1)
-   * and one for the replicas (at most one down), as the Data on Kubernetes whitepaper advises. Drains of
-   * the primary's node then wait for a switchover, which the report and `switchoverCommand` describe.
-   * Engines whose members carry role labels only (PostgreSQL/Patroni).
+   * Replace the budget over all members with disjoint budgets, one for the primary (minAvailable 1), one for
+   * the replicas (at most one down), as the Data on Kubernetes whitepaper advises, and one holding a member whose
+   * role label is missing at that instant (minAvailable 1). Drains of the primary's node then wait for a
+   * switchover, which the report and `switchoverCommand` describe.
+   * Engines whose members carry role labels only (Patroni, Sentinel, Group Replication).
    * @default false
    */
   readonly roleBudgets?: boolean;

@@ -3,6 +3,8 @@ export interface BudgetPlan {
   readonly id: string;
   readonly name: string;
   readonly selector: Record<string, string>;
+  /** Selects only pods without this label (a `DoesNotExist` expression). */
+  readonly withoutLabel?: string;
   readonly minAvailable?: number;
   readonly maxUnavailable?: number;
   readonly description: string;
@@ -21,6 +23,7 @@ export interface MemberView {
 export interface BudgetView {
   readonly name: string;
   readonly matchLabels: Record<string, string>;
+  readonly matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
   readonly minAvailable?: number | string;
   readonly maxUnavailable?: number | string;
 }
@@ -34,8 +37,16 @@ export interface DisruptionEvaluation {
   readonly allowed: Record<string, number>;
 }
 
-function selects(matchLabels: Record<string, string>, labels: Record<string, string>): boolean {
-  return Object.entries(matchLabels).every(([k, v]) => labels[k] === v);
+function selects(b: BudgetView, labels: Record<string, string>): boolean {
+  return Object.entries(b.matchLabels).every(([k, v]) => labels[k] === v) && (b.matchExpressions ?? []).every((e) => {
+    switch (e.operator) {
+      case 'DoesNotExist': return !(e.key in labels);
+      case 'Exists': return e.key in labels;
+      case 'In': return e.key in labels && (e.values ?? []).includes(labels[e.key]);
+      case 'NotIn': return !(e.key in labels) || !(e.values ?? []).includes(labels[e.key]);
+      default: throw new Error(`unknown selector operator ${e.operator}`);
+    }
+  });
 }
 
 /**
@@ -47,7 +58,7 @@ function selects(matchLabels: Record<string, string>, labels: Record<string, str
 export function evaluateBudgets(budgets: BudgetView[], members: MemberView[]): DisruptionEvaluation {
   const allowed: Record<string, number> = {};
   for (const b of budgets) {
-    const selected = members.filter((m) => selects(b.matchLabels, m.labels));
+    const selected = members.filter((m) => selects(b, m.labels));
     const controllers = new Map(selected.map((m) => [m.controller, m.controllerReplicas]));
     const expected = [...controllers.values()].reduce((a, n) => a + n, 0);
     const healthy = selected.length;
@@ -61,13 +72,13 @@ export function evaluateBudgets(budgets: BudgetView[], members: MemberView[]): D
     }
     allowed[b.name] = Math.max(0, healthy - desired);
   }
-  const overlapping = members.filter((m) => budgets.filter((b) => selects(b.matchLabels, m.labels)).length > 1).map((m) => m.name);
+  const overlapping = members.filter((m) => budgets.filter((b) => selects(b, m.labels)).length > 1).map((m) => m.name);
   // A drain evicts pods one at a time while every budget selecting the pod still allows one more.
   const remaining = { ...allowed };
   let evictable = 0;
   for (const m of members) {
     if (overlapping.includes(m.name)) continue;
-    const mine = budgets.filter((b) => selects(b.matchLabels, m.labels));
+    const mine = budgets.filter((b) => selects(b, m.labels));
     if (mine.every((b) => remaining[b.name] > 0)) {
       for (const b of mine) remaining[b.name] -= 1;
       evictable += 1;

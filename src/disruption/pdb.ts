@@ -42,6 +42,17 @@ export function planBudgets(input: BudgetInput): BudgetPlan[] {
         minAvailable: Math.max(0, replicas - 2),
         description: 'one replica down at a time',
       },
+      {
+        // A member whose role is not known at this instant (the engine's agent or the role labeller has not
+        // written it yet, or took it away during a failover) would be in neither budget, free to evict beside a
+        // replica. Here it is held, but for one of several, until its role is known again.
+        id: 'UnknownRoleBudget',
+        name: `${name}-unknown-role`,
+        selector,
+        withoutLabel: role.key,
+        minAvailable: 1,
+        description: 'a member whose role is not known yet is not evicted (unless others share that state)',
+      },
     ];
   }
   const spare = input.mode === ReplicationMode.RING
@@ -63,7 +74,7 @@ export function planBudgets(input: BudgetInput): BudgetPlan[] {
 export function budgetJson(p: BudgetPlan): any {
   return {
     metadata: { name: p.name },
-    spec: { selector: { matchLabels: p.selector }, minAvailable: p.minAvailable, maxUnavailable: p.maxUnavailable },
+    spec: { selector: selectorOf(p), minAvailable: p.minAvailable, maxUnavailable: p.maxUnavailable },
   };
 }
 
@@ -71,11 +82,15 @@ export function createBudgets(scope: Construct, plans: BudgetPlan[], labels: Rec
   return plans.map((p) => new k8s.KubePodDisruptionBudget(scope, p.id, {
     metadata: { name: p.name, labels, annotations: { [ANNOTATION_DECISION]: p.description } },
     spec: {
-      selector: { matchLabels: p.selector },
+      selector: selectorOf(p),
       ...(p.minAvailable !== undefined ? { minAvailable: k8s.IntOrString.fromNumber(p.minAvailable) } : {}),
       ...(p.maxUnavailable !== undefined ? { maxUnavailable: k8s.IntOrString.fromNumber(p.maxUnavailable) } : {}),
       // A crash-looping member must not block drains: it is not serving anyway.
       unhealthyPodEvictionPolicy: 'AlwaysAllow',
     },
   }));
+}
+
+function selectorOf(p: BudgetPlan): { matchLabels: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string }> } {
+  return { matchLabels: p.selector, ...(p.withoutLabel ? { matchExpressions: [{ key: p.withoutLabel, operator: 'DoesNotExist' }] } : {}) };
 }
