@@ -24,7 +24,7 @@ import { synthValid } from '../test/support/synth';
 // the source's Secret, the scope and bootstrap.dcs the ReplicatedDatabase synthesizes. etcd stands in for the
 // Kubernetes DCS. Two members: the snapshot is cut from the replica, as the snapshot CronJob prefers, while both run.
 // The restore: the harness's CSI snapshot (processes frozen while the claim is copied, owners kept), the kubelet's
-// fsGroup on the new pod's volume (harness/pod.ts applyFsGroup), then the synthesized StatefulSet.
+// fsGroup on the new pod's volume (harness/pod.ts setVolumeOwnership), then the synthesized StatefulSet.
 const BIN = '/usr/lib/postgresql/15/bin';
 const ROOT = '/var/lib/cdkdb-runtime';
 const PASSWORDS = { source: 'spilo-superuser-pw', standby: 'spilo-standby-pw', copy: 'copy-superuser-pw' };

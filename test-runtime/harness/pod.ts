@@ -78,7 +78,7 @@ export class LocalPod {
     fs.rmSync(this.ctx.podDir, { recursive: true, force: true });
     fs.mkdirSync(this.ctx.podDir, { recursive: true });
     fs.mkdirSync(this.ctx.logDir, { recursive: true });
-    this.applyFsGroup();
+    this.setUpVolumes();
     for (const c of this.spec.initContainers ?? []) {
       const r = this.prepare(c);
       if (!r) continue;
@@ -195,33 +195,33 @@ export class LocalPod {
   }
 
   /**
-   * What the kubelet does to a pod's claims when the pod has an fsGroup, once per pod start, before any container
-   * (kubernetes pkg/volume/volume_linux.go SetVolumeOwnership): unless fsGroupChangePolicy is OnRootMismatch and the
-   * volume's root already has the group, group rwx and setgid, every file and folder goes to the group (lchown), with
-   * group rw added to a file's mode and rwx plus setgid to a folder's (symlinks: group only).
+   * The kubelet's volume set-up for the pod's emptyDirs and claims, once per pod start, before any container.
+   * An emptyDir is a fresh folder with mode 0777 whatever the kubelet's umask (kubernetes
+   * pkg/volume/emptydir/empty_dir.go, setupDir and defaultPerm; `stickyBit` is not in the API the project targets),
+   * then the fsGroup step with no change policy, so always applied. A claim keeps its files and gets the fsGroup
+   * step with the pod's `fsGroupChangePolicy`. ConfigMaps, Secrets and projected volumes are written by
+   * `writeProjected`/`writeProjectedSources`.
    */
-  /* eslint-disable no-bitwise */
-  private applyFsGroup(): void {
+  private setUpVolumes(): void {
     const sc = this.spec.securityContext ?? {};
-    if (sc.fsGroup === undefined) return;
-    const claims = [...this.ctx.claimTemplates.map((t) => `${t}-${this.name}`),
-      ...(this.spec.volumes ?? []).filter((v: any) => v.persistentVolumeClaim).map((v: any) => v.persistentVolumeClaim.claimName)];
-    const walk = (p: string) => {
-      const st = fs.lstatSync(p);
-      fs.lchownSync(p, -1, sc.fsGroup);
-      if (st.isSymbolicLink()) return;
-      fs.chmodSync(p, (st.mode & 0o7777) | (st.isDirectory() ? 0o2770 : 0o660));
-      if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
-    };
-    for (const claim of claims) {
-      const root = this.ctx.claimDir(claim);
-      const st = fs.statSync(root);
-      const rootOk = st.gid === sc.fsGroup && (st.mode & 0o2770) === 0o2770;
-      if (sc.fsGroupChangePolicy === 'OnRootMismatch' && rootOk) continue;
-      walk(root);
+    for (const v of this.spec.volumes ?? []) {
+      if (!v.emptyDir) continue;
+      const dir = this.emptyDirPath(v.name);
+      fs.mkdirSync(dir, { recursive: true });
+      fs.chmodSync(dir, 0o777);
+      setVolumeOwnership(dir, sc.fsGroup, undefined, false);
     }
+    const claims: Array<{ claim: string; readOnly: boolean }> = [
+      ...this.ctx.claimTemplates.map((t) => ({ claim: `${t}-${this.name}`, readOnly: false })),
+      ...(this.spec.volumes ?? []).filter((v: any) => v.persistentVolumeClaim)
+        .map((v: any) => ({ claim: v.persistentVolumeClaim.claimName, readOnly: v.persistentVolumeClaim.readOnly === true })),
+    ];
+    for (const { claim, readOnly } of claims) setVolumeOwnership(this.ctx.claimDir(claim), sc.fsGroup, sc.fsGroupChangePolicy, readOnly);
   }
-  /* eslint-enable no-bitwise */
+
+  private emptyDirPath(volume: string): string {
+    return path.join(this.ctx.podDir, 'volumes', volume);
+  }
 
   /** Resolves the container's env and mounts, or records it as skipped when its image cannot run here. */
   private prepare(c: any): Running | undefined {
@@ -340,7 +340,6 @@ export class LocalPod {
   /** Mount points, parents before children; volumes materialized under the pod's folder. */
   private mounts(c: any): Mount[] {
     const volumes = new Map<string, any>((this.spec.volumes ?? []).map((v: any) => [v.name, v]));
-    const fsGroup = this.spec.securityContext?.fsGroup;
     const claims = new Set<string>(this.ctx.claimTemplates);
     const out: Mount[] = [];
     for (const m of c.volumeMounts ?? []) {
@@ -351,7 +350,7 @@ export class LocalPod {
       } else if (v?.persistentVolumeClaim) {
         source = this.ctx.claimDir(v.persistentVolumeClaim.claimName);
       } else if (v?.emptyDir) {
-        source = path.join(this.ctx.podDir, 'volumes', m.name);
+        source = this.emptyDirPath(m.name);
       } else if (v?.configMap || v?.secret) {
         source = path.join(this.ctx.podDir, 'volumes', m.name);
         this.writeProjected(source, v);
@@ -361,13 +360,8 @@ export class LocalPod {
       } else {
         throw new Error(`${this.name}/${c.name}: volume ${m.name} is not modelled by the harness (${JSON.stringify(v)})`);
       }
-      if (m.subPath) source = path.join(source, m.subPath);
       fs.mkdirSync(source, { recursive: true });
-      if (fsGroup !== undefined && !v?.configMap && !v?.secret && !v?.projected) {
-        // fsGroup: the volume's group is the pod's, group-writable (fsGroupChangePolicy OnRootMismatch).
-        fs.chownSync(source, fs.statSync(source).uid === 0 ? 0 : fs.statSync(source).uid, fsGroup);
-        fs.chmodSync(source, 0o2775);
-      }
+      if (m.subPath) source = makeSubPath(source, m.subPath);
       out.push({ source, target: m.mountPath, readOnly: m.readOnly === true });
     }
     return out.sort((a, b) => a.target.length - b.target.length);
@@ -433,6 +427,50 @@ export class LocalPod {
     }
   }
 }
+
+/* eslint-disable no-bitwise */
+/**
+ * The kubelet's fsGroup step for one volume (kubernetes pkg/volume/volume_linux.go, VolumeOwnership.ChangePermissions):
+ * nothing without an fsGroup; nothing either when the policy is OnRootMismatch and the root is a folder of the group
+ * whose mode already has group and owner rw and x (r and x for a read-only volume) and setgid. Otherwise every file,
+ * folder and symlink goes to the group (lchown, owner kept), and every file gets rw for owner and group added to its
+ * mode (r for a read-only volume), every folder that plus x and setgid; a symlink's mode is left alone.
+ */
+function setVolumeOwnership(root: string, fsGroup: number | undefined, policy: string | undefined, readOnly: boolean): void {
+  if (fsGroup === undefined) return;
+  const rw = readOnly ? 0o440 : 0o660;
+  const dirBits = rw | 0o110 | 0o2000;
+  if (policy === 'OnRootMismatch') {
+    const st = fs.statSync(root);
+    if (st.isDirectory() && st.gid === fsGroup && (st.mode & dirBits) === dirBits) return;
+  }
+  const walk = (p: string) => {
+    const st = fs.lstatSync(p);
+    if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
+    fs.lchownSync(p, -1, fsGroup);
+    if (st.isSymbolicLink()) return;
+    fs.chmodSync(p, (st.mode & 0o7777) | (st.isDirectory() ? dirBits : rw));
+  };
+  walk(root);
+}
+
+/**
+ * A mount's subPath, as the kubelet makes it when it is missing (kubernetes pkg/kubelet/kubelet_pods.go makeMounts,
+ * then SafeMakeDir in pkg/volume/util/subpath/subpath_linux.go): every missing folder is created by root with the
+ * volume root's mode, setgid, setuid and sticky bits included; its group is root's, or the parent's under setgid.
+ */
+function makeSubPath(volumeRoot: string, subPath: string): string {
+  const mode = fs.statSync(volumeRoot).mode & 0o7777;
+  let p = volumeRoot;
+  for (const part of subPath.split('/').filter(Boolean)) {
+    p = path.join(p, part);
+    if (fs.existsSync(p)) continue;
+    fs.mkdirSync(p);
+    fs.chmodSync(p, mode);
+  }
+  return p;
+}
+/* eslint-enable no-bitwise */
 
 /** `$(VAR)` becomes the variable's value when it is defined, `$$(VAR)` stays `$(VAR)` (Kubernetes' expansion rules). */
 export function expandVars(s: string, env: Record<string, string>): string {
