@@ -13,6 +13,7 @@ export * from './pod/placement';
 export * from './pod/priority-class';
 export * from './pod/resources';
 export * from './pod/update-strategy';
+export * from './security/application-user';
 export * from './security/credentials';
 export * from './security/tls';
 export * from './storage/storage-class';

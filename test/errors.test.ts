@@ -61,7 +61,7 @@ const cases: Array<[string, Partial<StatefulDatabaseProps>, string]> = [
   ['generated username invalid', { credentials: Credentials.generate({ username: "x'; DROP" }) },
     '`credentials` username "x\'; DROP" must start with a letter or \'_\' and hold at most 63 letters, digits, \'_\', \'.\' or \'-\'.'],
   ['MySQL non-root credentials', { engine: Engine.mysql({ version: MysqlVersion.V8_4 }), credentials: Credentials.generate({ username: 'app' }) },
-    '`credentials` username "app": the MySQL profile\'s credentials are the root account\'s; leave `username` unset (root) and create application users with `initScripts`.'],
+    '`credentials` username "app": the MySQL profile\'s credentials are the root account\'s; leave `username` unset (root); applications get their own account from `applicationUser`.'],
   ['database name on Redis', { engine: redis, databaseName: 'cache' },
     "Engine 'redis 7.4.1' does not create a named database on first start: remove `databaseName`."],
   ['database name invalid', { databaseName: 'my-db' },

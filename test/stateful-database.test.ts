@@ -1,7 +1,7 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  Credentials, DatabasePriorityClass, DatabaseStorageClass, Engine, IssuerKind, MongoDbVersion, NodeSelectorOperator,
+  ApplicationUser, Credentials, DatabasePriorityClass, DatabaseStorageClass, Engine, IssuerKind, MongoDbVersion, NodeSelectorOperator,
   PodManagementPolicy, PostgresVersion, PvcRetention, QosClass, RedisVersion, StatefulDatabase, StorageAccessMode,
   TaintEffect, TolerationOperator, UpdateStrategy, VolumeBindingMode,
 } from '../src';
@@ -20,8 +20,9 @@ function synth(props: Partial<ConstructorParameters<typeof StatefulDatabase>[2]>
 describe('StatefulDatabase defaults', () => {
   test('synthesizes exactly the objects a single instance needs, and no PodDisruptionBudget', () => {
     const { manifests } = synth();
-    expect(manifests.map((m) => `${m.kind}/${m.metadata.name}`).sort()).toEqual([
+    expect(manifests.map((m) => `${m.kind}/${m.metadata.name.replace(/-app-[0-9a-f]{5}$/, '-app-<hash>')}`).sort()).toEqual([
       'ConfigMap/orders-config',
+      'Job/orders-app-<hash>',
       'Job/orders-creds',
       'NetworkPolicy/orders',
       'Role/orders-creds',
@@ -30,6 +31,7 @@ describe('StatefulDatabase defaults', () => {
       'Service/orders-headless',
       'Service/orders-metrics',
       'ServiceAccount/orders',
+      'ServiceAccount/orders-app-<hash>',
       'ServiceAccount/orders-creds',
       'StatefulSet/orders',
     ]);
@@ -78,7 +80,7 @@ describe('StatefulDatabase defaults', () => {
     expect(db.headlessServiceName).toBe('orders-headless');
     expect(db.credentialsSecret.name).toBe('orders-credentials');
     const env = db.connectionEnv();
-    expect(Object.keys(env)).toEqual(['DB_HOST', 'DB_PORT', 'DB_USERNAME', 'DB_PASSWORD']);
+    expect(Object.keys(env)).toEqual(['DB_HOST', 'DB_PORT', 'DB_DATABASE', 'DB_USERNAME', 'DB_PASSWORD']);
     expect(env.DB_HOST.value).toBe('orders.shop.svc');
     expect(env.DB_PASSWORD.valueFrom).toBeDefined();
     expect(synth({}, null).db.host).toBe('orders');
@@ -105,7 +107,12 @@ describe('StatefulDatabase defaults', () => {
     const { manifests } = synth();
     const policy = only(manifests, 'NetworkPolicy');
     expect(policy.spec.policyTypes).toEqual(['Ingress']);
+    // The application-user Job is the one client admitted by default.
+    const appJob = manifests.find((m) => m.kind === 'Job' && m.metadata.name.startsWith('orders-app-')).metadata.name;
     expect(policy.spec.ingress).toEqual([{
+      from: [{ podSelector: { matchLabels: { 'job-name': appJob } } }],
+      ports: [{ protocol: 'TCP', port: 5432 }],
+    }, {
       from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
       ports: [{ protocol: 'TCP', port: 9187 }],
     }]);
@@ -124,6 +131,7 @@ describe('StatefulDatabase options', () => {
     const [client, metrics] = only(manifests, 'NetworkPolicy').spec.ingress;
     expect(client.ports).toEqual([{ protocol: 'TCP', port: 5432 }]);
     expect(client.from).toEqual([
+      { podSelector: { matchLabels: { 'job-name': expect.stringMatching(/^orders-app-/) } } },
       {
         podSelector: { matchLabels: { 'cdk8s.io/metadata.addr': expect.stringMatching(/^test-api-/) } },
         namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } },
@@ -195,18 +203,25 @@ describe('StatefulDatabase options', () => {
     expect(synth({ updateStrategy: UpdateStrategy.onDelete() }).sts.spec.updateStrategy).toEqual({ type: 'OnDelete' });
   });
 
-  test('existing credentials Secret: no generator, keys wired', () => {
+  test('existing credentials Secret: not generated, keys wired', () => {
     const { manifests, main, db } = synth({ credentials: Credentials.fromSecretName('orders-admin', { usernameKey: 'user', passwordKey: 'pass' }) });
-    expect(manifests.filter((m) => m.kind === 'Job')).toEqual([]);
+    // The generator makes the application user's Secret only.
+    const generator = only(manifests, 'Job', 'orders-creds').spec.template.spec.containers[0].command[2];
+    expect(generator).toContain('"name":"orders-app"');
+    expect(generator).not.toContain('orders-admin');
+    const superOnly = synth({
+      credentials: Credentials.fromSecretName('orders-admin', { usernameKey: 'user', passwordKey: 'pass' }), applicationUser: ApplicationUser.superuser(),
+    });
+    expect(superOnly.manifests.filter((m) => m.kind === 'Job')).toEqual([]);
     expect(db.credentialsSecretName).toBe('orders-admin');
     expect(main.env.find((e: any) => e.name === 'POSTGRES_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'orders-admin', key: 'pass' });
   });
 
   test('generated credentials with a chosen Secret name and username', () => {
-    const { manifests } = synth({ credentials: Credentials.generate({ secretName: 'orders-superuser', username: 'app' }) });
-    const script = only(manifests, 'Job').spec.template.spec.containers[0].command[2];
+    const { manifests } = synth({ credentials: Credentials.generate({ secretName: 'orders-superuser', username: 'owner' }) });
+    const script = only(manifests, 'Job', 'orders-creds').spec.template.spec.containers[0].command[2];
     expect(script).toContain('"name":"orders-superuser"');
-    expect(script).toContain('"username":"app"');
+    expect(script).toContain('"username":"owner"');
   });
 
   test('initial database, init scripts and extra config roll the pods through the checksum', () => {
@@ -226,7 +241,7 @@ describe('StatefulDatabase options', () => {
     const { pod, manifests } = synth({ metrics: false });
     expect(pod.containers.map((c: any) => c.name)).toEqual(['postgresql']);
     expect(manifests.find((m) => m.metadata.name === 'orders-metrics')).toBeUndefined();
-    expect(only(manifests, 'NetworkPolicy').spec.ingress).toEqual([]);
+    expect(only(manifests, 'NetworkPolicy').spec.ingress.flatMap((r: any) => r.ports)).toEqual([{ protocol: 'TCP', port: 5432 }]);
   });
 
   test('ServiceMonitor selects the metrics Service', () => {
@@ -289,10 +304,11 @@ describe('StatefulDatabase options', () => {
   test('air-gapped: registry override on every image, pull secrets on every pod', () => {
     const { manifests } = synth({ imageRegistry: 'registry.internal:5000/mirror', imagePullSecrets: ['mirror-pull'] });
     const pods = manifests.filter((m) => m.spec?.template?.spec).map((m) => m.spec.template.spec);
-    expect(pods.length).toBe(2);
+    expect(pods.length).toBe(3);
     const images = pods.flatMap(allContainers).map((c: any) => c.image).sort();
     expect(images).toEqual([
       'registry.internal:5000/mirror/curlimages/curl:8.10.1',
+      'registry.internal:5000/mirror/library/postgres:16.6',
       'registry.internal:5000/mirror/library/postgres:16.6',
       'registry.internal:5000/mirror/prometheuscommunity/postgres-exporter:v0.15.0',
     ]);

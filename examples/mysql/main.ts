@@ -1,6 +1,6 @@
 import { App, Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { DatabasePriorityClass, DatabaseStorageClass, Engine, MysqlVersion, StatefulDatabase } from '../../src';
+import { ApplicationUser, DatabasePriorityClass, DatabaseStorageClass, Engine, MysqlVersion, StatefulDatabase } from '../../src';
 
 // MySQL 8.4 LTS on an encrypted, expandable, retained gp3 volume, with a PriorityClass,
 // on dedicated database nodes, scraped by Prometheus through a ServiceMonitor.
@@ -23,12 +23,16 @@ const db = new StatefulDatabase(chart, 'db', {
   memory: Size.gibibytes(8),
   priorityClassName: priority.name,
   databaseName: 'billing',
-  initScripts: {
-    '01-app-user.sql': "CREATE USER IF NOT EXISTS 'billing'@'%' IDENTIFIED WITH caching_sha2_password BY RANDOM PASSWORD;",
-  },
+  // The application's account ('billing'@'%', ALL on `billing` only) and its Secret billing-mysql-app; the
+  // superuser (root) stays for the engine's tools. connectionEnv() hands out this account.
+  applicationUser: ApplicationUser.generate({ username: 'billing' }),
   dedicatedNodes: { labelKey: 'workload', labelValue: 'database' },
   serviceMonitor: true,
 });
+const api = new kplus.Deployment(chart, 'api', {
+  containers: [{ image: 'ghcr.io/example/billing-api:3.2.0', envVariables: db.connectionEnv() }],
+});
+db.connections.allowFrom(api);
 db.connections.allowFrom(kplus.Namespaces.select(chart, 'apps', { names: ['billing-apps'] }));
 
 app.synth();

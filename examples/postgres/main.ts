@@ -10,6 +10,7 @@ const db = new StatefulDatabase(chart, 'db', {
   storageSize: Size.gibibytes(50),
   databaseName: 'orders',
 });
+// DB_USERNAME/DB_PASSWORD: the application user `app` (owner of the `orders` database, Secret orders-db-app), not the superuser.
 const api = new kplus.Deployment(chart, 'api', {
   containers: [{ image: 'ghcr.io/example/orders-api:1.4.2', envVariables: db.connectionEnv() }],
 });

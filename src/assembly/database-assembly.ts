@@ -4,10 +4,10 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DatabasePodOptions, buildPodSpec } from './database-pod';
 import { checkSnapshotSource } from './snapshot-source';
-import { CheckedProps } from './validate-props';
+import { CheckedProps, applicationUserOf } from './validate-props';
 import { restoreParts } from '../backup/restore-wiring';
 import type { StatefulDatabaseProps } from '../constructs/stateful-database-props';
-import { EngineContext, EngineDefinition, EngineJob, RackPlan, ReplicationContext, ReplicationPlan } from '../engines/engine-definition';
+import { ApplicationRef, CredentialsRef, EngineContext, EngineDefinition, EngineJob, RackPlan, ReplicationContext, ReplicationPlan } from '../engines/engine-definition';
 import { EnginePort, PortRole } from '../engines/engine-port';
 import { DatabaseConnections } from '../network/connections';
 import { oneOffJob } from '../pod/one-off-job';
@@ -67,6 +67,10 @@ export class DatabaseAssembly {
   public readonly credentialsSecretName: string;
   public readonly usernameKey: string;
   public readonly passwordKey: string;
+  /** The account `connectionEnv()` hands out: the application user, or the superuser with `ApplicationUser.superuser()`. */
+  public readonly clientCredentials: CredentialsRef;
+  /** The database clients connect to, when there is one to name. */
+  public readonly clientDatabase?: string;
   public readonly connections = new DatabaseConnections();
   public readonly labels: DatabaseLabels;
   public readonly statefulSets: ApiObject[] = [];
@@ -102,6 +106,9 @@ export class DatabaseAssembly {
     checkSubdomainName(scope, 'credentials', this.credentialsSecretName);
     this.usernameKey = credentials._usernameKey;
     this.passwordKey = credentials._passwordKey;
+    const application = this.applicationUser(scope, name, props, def);
+    this.clientCredentials = application ?? { secretName: this.credentialsSecretName, usernameKey: this.usernameKey, passwordKey: this.passwordKey };
+    this.clientDatabase = application?.database ?? props.databaseName;
     this.headlessServiceName = `${name}-headless`;
     const dns = (host: string) => (namespace ? `${host}.${namespace}.svc` : host);
     this.memberHosts = options.groups.flatMap((g) =>
@@ -112,6 +119,7 @@ export class DatabaseAssembly {
       headlessService: this.headlessServiceName,
       namespace,
       credentials: { secretName: this.credentialsSecretName, usernameKey: this.usernameKey, passwordKey: this.passwordKey },
+      application,
       databaseName: props.databaseName,
       initScripts: props.initScripts,
       tlsPath: props.tls ? TLS_PATH : undefined,
@@ -172,12 +180,18 @@ export class DatabaseAssembly {
       });
     }
 
-    if (credentials._generated) {
+    // One Job creates every Secret the library generates for this database.
+    const appUser = applicationUserOf(props, def);
+    const generated = [
+      ...(credentials._generated ? [{
+        secretName: this.credentialsSecretName, username: credentials._username ?? def.defaultUsername, extraKeys: repl?.extraSecretKeys,
+      }] : []),
+      ...(application && appUser._generated ? [{ secretName: application.secretName, username: appUser._username! }] : []),
+    ];
+    if (generated.length > 0) {
       credentialsGenerator(scope, {
         name: `${name}-creds`,
-        secretName: this.credentialsSecretName,
-        username: credentials._username ?? def.defaultUsername,
-        extraKeys: repl?.extraSecretKeys,
+        secrets: generated,
         labels: labels.forComponent('credentials'),
         secretLabels: labels.forComponent('credentials'),
         imagePullSecrets: props.imagePullSecrets,
@@ -263,6 +277,22 @@ export class DatabaseAssembly {
     // A replicated topology's formation Job replaces the single instance's bootstrap (e.g. Cassandra roles plus system_auth replication).
     const job = repl?.formationJob ?? def.bootstrapJob?.(ctx);
     if (job) this.job(`${name}-${job.suffix}`, repl?.formationJob ? 'Formation' : 'Bootstrap', image, job, initScriptsName);
+    const appJob = application ? (repl ? repl.applicationUserJob : def.applicationUserJob?.(ctx)) : undefined;
+    if (appJob) this.job(`${name}-${appJob.suffix}`, 'ApplicationUser', image, appJob);
+  }
+
+  /** The application user's Secret and database, unless applications get the superuser. */
+  private applicationUser(scope: Construct, name: string, props: StatefulDatabaseProps, def: EngineDefinition): ApplicationRef | undefined {
+    const user = applicationUserOf(props, def);
+    if (user._isSuperuser) return undefined;
+    const secretName = user._secretName ?? `${name}-app`;
+    checkSubdomainName(scope, 'applicationUser', secretName);
+    return {
+      secretName,
+      usernameKey: user._usernameKey,
+      passwordKey: user._passwordKey,
+      database: def.supportsDatabaseName ? (props.databaseName ?? 'app') : undefined,
+    };
   }
 
   /** Selector labels of one group (rack). */
@@ -389,7 +419,7 @@ export class DatabaseAssembly {
     this.connections.allowFrom(kplus.Pods.select(this.scope, `${id}Pods`, { labels: { 'job-name': jobName } }));
     oneOffJob(this.scope, `${id}Job`, {
       name: jobName,
-      labels: this.labels.forComponent(id.toLowerCase()),
+      labels: this.labels.forComponent(id.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()),
       image,
       script: job.script,
       env: job.env,

@@ -9,6 +9,7 @@ import {
   MAX_STATEFULSET_NAME, checkAnnotationKeys, checkLabels, checkSubdomainName, isDnsLabel, isEnvName,
   isLabelValue, isQualifiedKey, isServiceName,
 } from '../private/names';
+import { ApplicationUser } from '../security/application-user';
 import { VolumeMode } from '../storage/volume';
 
 /** Values the construct uses after checking. */
@@ -109,9 +110,10 @@ function checkCredentialsAndData(scope: IConstruct, props: StatefulDatabaseProps
       check(USERNAME.test(username), scope,
         `\`credentials\` username "${username}" must start with a letter or '_' and hold at most 63 letters, digits, '_', '.' or '-'.`);
       check(def.family !== 'mysql' || username === 'root', scope,
-        `\`credentials\` username "${username}": the MySQL profile's credentials are the root account's; leave \`username\` unset (root) and create application users with \`initScripts\`.`);
+        `\`credentials\` username "${username}": the MySQL profile's credentials are the root account's; leave \`username\` unset (root); applications get their own account from \`applicationUser\`.`);
     }
   }
+  checkApplicationUser(scope, props, def, engine);
   if (props.databaseName !== undefined) {
     check(def.supportsDatabaseName, scope,
       `${engine} does not create a named database on first start: remove \`databaseName\`.`);
@@ -126,6 +128,33 @@ function checkCredentialsAndData(scope: IConstruct, props: StatefulDatabaseProps
       check(CONFIG_KEY.test(file), scope, `\`initScripts\` file name "${file}" must use only letters, digits, '-', '_' and '.'.`);
     }
   }
+}
+
+/** The application user in force: the prop, else a generated `app` where the engine has roles, else the superuser. */
+export function applicationUserOf(props: StatefulDatabaseProps, def: EngineDefinition): ApplicationUser {
+  return props.applicationUser ?? (def.supportsApplicationUser ? ApplicationUser.generate() : ApplicationUser.superuser());
+}
+
+function checkApplicationUser(scope: IConstruct, props: StatefulDatabaseProps, def: EngineDefinition, engine: string): void {
+  const user = applicationUserOf(props, def);
+  if (user._isSuperuser) return;
+  check(def.supportsApplicationUser === true, scope,
+    `\`applicationUser\`: ${engine} has no roles the library knows how to create; use \`ApplicationUser.superuser()\` or leave the prop out, and create application accounts yourself.`);
+  for (const [prop, key] of [['usernameKey', user._usernameKey], ['passwordKey', user._passwordKey]]) {
+    check(CONFIG_KEY.test(key), scope, `\`applicationUser\` ${prop} "${key}" is not a valid Secret key: use letters, digits, '-', '_' and '.'.`);
+  }
+  const username = user._username;
+  if (username !== undefined) {
+    check(IDENTIFIER.test(username), scope,
+      `\`applicationUser\` username "${username}" must start with a letter or '_' and hold at most 63 letters, digits or '_'.`);
+    const superuser = props.credentials?._username ?? def.defaultUsername;
+    check(username !== superuser, scope, props.applicationUser
+      ? `\`applicationUser\` username "${username}" is the superuser's: give the application its own name (the default is "app").`
+      : `\`credentials\` username "${username}" is the default application user's: give the superuser another name, or set \`applicationUser: ApplicationUser.generate({ username: '...' })\`.`);
+  }
+  const superSecret = props.credentials?._secretName;
+  check(user._secretName === undefined || user._secretName !== superSecret, scope,
+    `\`applicationUser\` Secret "${user._secretName}" is the superuser's \`credentials\` Secret: give the application user a Secret of its own.`);
 }
 
 function checkMonitoring(scope: IConstruct, props: StatefulDatabaseProps, def: EngineDefinition, engine: string): boolean {

@@ -40,8 +40,12 @@ export class ReplicatedDatabase extends Construct implements IDatabase {
   public readonly headlessServiceName: string;
   /** Name of the credentials Secret. */
   public readonly credentialsSecretName: string;
+  /** Name of the application user's Secret; undefined when applications get the superuser (`ApplicationUser.superuser()`). */
+  public readonly applicationSecretName?: string;
   /** The credentials Secret. */
   public readonly credentialsSecret: kplus.ISecret;
+  /** The Secret `connectionEnv()` reads: the application user's, or the superuser's. */
+  private readonly clientSecret: kplus.ISecret;
   /** Who may connect; writes the NetworkPolicy (members always reach each other). */
   public readonly connections: DatabaseConnections;
   /** The engine profile. */
@@ -99,6 +103,10 @@ export class ReplicatedDatabase extends Construct implements IDatabase {
     this.headlessServiceName = this.assembly.headlessServiceName;
     this.credentialsSecretName = this.assembly.credentialsSecretName;
     this.credentialsSecret = kplus.Secret.fromSecretName(this, 'CredentialsSecret', this.credentialsSecretName);
+    const client = this.assembly.clientCredentials;
+    this.applicationSecretName = client.secretName === this.credentialsSecretName ? undefined : client.secretName;
+    this.clientSecret = this.applicationSecretName
+      ? kplus.Secret.fromSecretName(this, 'ApplicationSecret', this.applicationSecretName) : this.credentialsSecret;
     this.connections = this.assembly.connections;
     this.statefulSets = this.assembly.statefulSets;
 
@@ -168,16 +176,18 @@ export class ReplicatedDatabase extends Construct implements IDatabase {
   }
 
   /**
-   * Env vars for an application container: `<prefix>HOST` (read-write endpoint), `<prefix>PORT`,
-   * `<prefix>USERNAME`, `<prefix>PASSWORD`; for PostgreSQL also `<prefix>SSLMODE` (`require`, or `verify-full` with
+   * Env vars for an application container: `<prefix>HOST` (read-write endpoint), `<prefix>PORT`, `<prefix>DATABASE`
+   * (engines with named databases), `<prefix>USERNAME`, `<prefix>PASSWORD` (from the application user's Secret, or the
+   * superuser's with `ApplicationUser.superuser()`); for PostgreSQL also `<prefix>SSLMODE` (`require`, or `verify-full` with
    * `tls`) and, with `tls`, `<prefix>CA_CERT` (the CA certificate's PEM text).
    * @param prefix prefix of the variable names; default `DB_`
    */
   public connectionEnv(prefix: string = 'DB_'): Record<string, kplus.EnvValue> {
     const mode = this.plan.clientSslMode;
     const caSecret = mode === 'verify-full' ? this.caSecret() : undefined;
-    return connectionEnv(prefix, this.primaryHost, this.port, this.credentialsSecret, this.assembly.usernameKey, this.assembly.passwordKey,
-      mode ? { mode, caSecret } : undefined);
+    const client = this.assembly.clientCredentials;
+    return connectionEnv(prefix, this.primaryHost, this.port, this.clientSecret, client.usernameKey, client.passwordKey,
+      mode ? { mode, caSecret } : undefined, this.assembly.clientDatabase);
   }
 
   /** The TLS Secret as a reference, made once. */

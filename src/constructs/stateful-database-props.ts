@@ -5,6 +5,7 @@ import { Engine } from '../engines/engine';
 import { DatabaseToleration, DedicatedNodes, NodeRequirement } from '../pod/placement';
 import { QosClass } from '../pod/resources';
 import { PodManagementPolicy, UpdateStrategy } from '../pod/update-strategy';
+import { ApplicationUser } from '../security/application-user';
 import { Credentials } from '../security/credentials';
 import { TlsOptions } from '../security/tls';
 import { PvcRetention, StorageAccessMode, VolumeMode } from '../storage/volume';
@@ -99,6 +100,13 @@ export interface StatefulDatabaseProps {
    * @default Credentials.generate()
    */
   readonly credentials?: Credentials;
+  /**
+   * The account applications connect with (`connectionEnv()`): an ordinary role that owns the application's
+   * database, created and kept in step with its Secret by the library. The superuser stays for the engine's own tools.
+   * @default ApplicationUser.generate() (user `app`, Secret `<name>-app`) for every built-in engine;
+   *   ApplicationUser.superuser() for a custom engine
+   */
+  readonly applicationUser?: ApplicationUser;
   /**
    * Database created on first start (PostgreSQL, MySQL, MongoDB).
    * @default - the engine's default database only

@@ -34,8 +34,12 @@ export class StatefulDatabase extends Construct implements IDatabase {
   public readonly headlessServiceName: string;
   /** Name of the Secret holding `username` and `password` (or the keys given). */
   public readonly credentialsSecretName: string;
+  /** Name of the application user's Secret; undefined when applications get the superuser (`ApplicationUser.superuser()`). */
+  public readonly applicationSecretName?: string;
   /** The credentials Secret, to hand to cdk8s-plus workloads. */
   public readonly credentialsSecret: kplus.ISecret;
+  /** The Secret `connectionEnv()` reads: the application user's, or the superuser's. */
+  private readonly clientSecret: kplus.ISecret;
   /** Who may connect; writes the NetworkPolicy. */
   public readonly connections: DatabaseConnections;
   /** The engine profile. */
@@ -56,6 +60,10 @@ export class StatefulDatabase extends Construct implements IDatabase {
     this.headlessServiceName = this.assembly.headlessServiceName;
     this.credentialsSecretName = this.assembly.credentialsSecretName;
     this.credentialsSecret = kplus.Secret.fromSecretName(this, 'CredentialsSecret', this.credentialsSecretName);
+    const client = this.assembly.clientCredentials;
+    this.applicationSecretName = client.secretName === this.credentialsSecretName ? undefined : client.secretName;
+    this.clientSecret = this.applicationSecretName
+      ? kplus.Secret.fromSecretName(this, 'ApplicationSecret', this.applicationSecretName) : this.credentialsSecret;
     this.connections = this.assembly.connections;
     this.statefulSet = this.assembly.statefulSets[0];
     if (props.blockEvictions) this.blockingBudget();
@@ -63,12 +71,15 @@ export class StatefulDatabase extends Construct implements IDatabase {
   }
 
   /**
-   * Env vars for an application container: `<prefix>HOST`, `<prefix>PORT`, `<prefix>USERNAME` and
-   * `<prefix>PASSWORD` (the last two read from the credentials Secret).
+   * Env vars for an application container: `<prefix>HOST`, `<prefix>PORT`, `<prefix>DATABASE` (engines with named
+   * databases), `<prefix>USERNAME` and `<prefix>PASSWORD` (the last two from the application user's Secret, or the
+   * superuser's with `ApplicationUser.superuser()`).
    * @param prefix prefix of the variable names; default `DB_`
    */
   public connectionEnv(prefix: string = 'DB_'): Record<string, kplus.EnvValue> {
-    return connectionEnv(prefix, this.host, this.port, this.credentialsSecret, this.assembly.usernameKey, this.assembly.passwordKey);
+    const client = this.assembly.clientCredentials;
+    return connectionEnv(prefix, this.host, this.port, this.clientSecret, client.usernameKey, client.passwordKey,
+      undefined, this.assembly.clientDatabase);
   }
 
   private blockingBudget(): void {

@@ -8,6 +8,12 @@ export interface CredentialsRef {
   readonly passwordKey: string;
 }
 
+/** The application user's Secret, and the database it owns where the engine has named databases. */
+export interface ApplicationRef extends CredentialsRef {
+  /** Database the application user owns (`databaseName`, else `app`), for engines with named databases. */
+  readonly database?: string;
+}
+
 /** What the construct knows when it asks an engine to render itself. */
 export interface EngineContext {
   /** StatefulSet name (also the client Service name). */
@@ -17,6 +23,8 @@ export interface EngineContext {
   /** Namespace of the chart, when it has one. */
   readonly namespace?: string;
   readonly credentials: CredentialsRef;
+  /** The application user to create, unless applications get the superuser (`ApplicationUser.superuser()`). */
+  readonly application?: ApplicationRef;
   readonly databaseName?: string;
   /** The `initScripts` files, for engines that run them other than through the image (Patroni's init Job). */
   readonly initScripts?: Record<string, string>;
@@ -107,12 +115,19 @@ export interface EngineDefinition {
   readonly configPath: string;
   /** Why this engine version has no replicated topology, when it has none. */
   readonly replicationUnsupported?: string;
+  /**
+   * The engine has ordinary roles an application user can be (every built-in engine but the custom one); the user
+   * is created by `applicationUserJob` or, where the engine keeps users in its configuration (Redis ACL), at start.
+   */
+  readonly supportsApplicationUser?: boolean;
   renderConfig(ctx: EngineContext): string;
   /** More files for the same ConfigMap. */
   extraConfigFiles?(ctx: EngineContext): Record<string, string>;
   container(ctx: EngineContext): EngineContainer;
   exporter?(ctx: EngineContext): EngineExporter;
   bootstrapJob?(ctx: EngineContext): EngineJob;
+  /** Creates `ctx.application` against a single instance, and sets its password; safe to run again. */
+  applicationUserJob?(ctx: EngineContext): EngineJob;
   /** The engine's replicated topology, where it has one. */
   replication?(ctx: ReplicationContext): ReplicationPlan;
 }
@@ -226,6 +241,11 @@ export interface ReplicationPlan {
   readonly apiRules?: k8s.PolicyRule[];
   /** Extra random keys the generated credentials Secret must hold (key name to bytes of entropy). */
   readonly extraSecretKeys?: Record<string, number>;
+  /**
+   * Creates the application user against the writer of this topology (replaces the single instance's
+   * `applicationUserJob`); none where the members create it at start.
+   */
+  readonly applicationUserJob?: EngineJob;
   /** A Job that forms the group once (replica set initiation, role bootstrap). */
   readonly formationJob?: EngineJob;
   /** How an operator moves the primary away before draining its node. */

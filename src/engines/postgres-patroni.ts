@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { EngineSidecar, ReplicationContext, ReplicationPlan } from './engine-definition';
 import { PortRole, ReplicationMode } from './engine-port';
+import { postgresApplicationUserJob } from './postgres-application-user';
 import { patroniInitJob } from './postgres-patroni-init';
 import { MIB, execProbe, plainEnv, secretEnv } from './probes';
 import { toYaml } from '../private/config-format';
@@ -187,6 +188,7 @@ export function patroniPlan(ctx: ReplicationContext, major: string): Replication
     sidecars: [configSidecar()],
     // Spilo neither creates POSTGRES_DB nor runs /docker-entrypoint-initdb.d: a Job does, against the primary.
     formationJob: patroniInitJob(ctx, ctx.initScripts),
+    applicationUserJob: postgresApplicationUserJob(ctx, { runAsUser: 101, sslMode: 'require' }),
     // ConfigMaps hold the leader lock, the cluster config and the sync state; pods get role labels.
     // https://patroni.readthedocs.io/en/latest/kubernetes.html (RBAC for use_endpoints: false)
     apiRules: [

@@ -1,5 +1,6 @@
 import { EngineContext, EngineDefinition } from './engine-definition';
 import { PortRole } from './engine-port';
+import { postgresApplicationUserJob } from './postgres-application-user';
 import { SPILO_IMAGE, SPILO_MAJORS, patroniPlan } from './postgres-patroni';
 import { GIB, MIB, plainEnv, secretEnv, shellProbe } from './probes';
 
@@ -59,6 +60,8 @@ export function postgresDefinition(props: PostgresEngineProps): EngineDefinition
     defaultUsername: 'postgres',
     initScriptsPath: '/docker-entrypoint-initdb.d',
     supportsDatabaseName: true,
+    supportsApplicationUser: true,
+    applicationUserJob: (ctx) => postgresApplicationUserJob(ctx, { runAsUser: 999 })!,
     secretSettings: ['password', 'ssl_passphrase_command'],
     configFileName: 'postgresql.conf',
     configPath: '/etc/postgresql',

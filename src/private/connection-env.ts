@@ -21,13 +21,14 @@ export interface PostgresClientSsl {
  * (`sslrootcert`/PGSSLROOTCERT), so a libpq client writes it to a file or mounts the Secret's `ca.crt`.
  */
 export function connectionEnv(prefix: string, host: string, port: number, secret: kplus.ISecret,
-  usernameKey: string, passwordKey: string, ssl?: PostgresClientSsl): Record<string, kplus.EnvValue> {
+  usernameKey: string, passwordKey: string, ssl?: PostgresClientSsl, database?: string): Record<string, kplus.EnvValue> {
   if (ssl?.mode === 'verify-full' && !ssl.caSecret) {
     throw new Error('connectionEnv: sslmode verify-full needs the CA certificate (caSecret)');
   }
   return {
     [`${prefix}HOST`]: kplus.EnvValue.fromValue(host),
     [`${prefix}PORT`]: kplus.EnvValue.fromValue(String(port)),
+    ...(database ? { [`${prefix}DATABASE`]: kplus.EnvValue.fromValue(database) } : {}),
     [`${prefix}USERNAME`]: kplus.EnvValue.fromSecretValue({ secret, key: usernameKey }),
     [`${prefix}PASSWORD`]: kplus.EnvValue.fromSecretValue({ secret, key: passwordKey }),
     ...(ssl ? { [`${prefix}SSLMODE`]: kplus.EnvValue.fromValue(ssl.mode) } : {}),

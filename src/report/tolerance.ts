@@ -102,7 +102,11 @@ export function computeTolerance(input: ToleranceInput): Tolerance {
     controllerReplicas: s.spec.replicas,
   })));
   const budgets: BudgetView[] = input.budgets.map((b) => ({
-    name: b.metadata.name, matchLabels: b.spec.selector.matchLabels, matchExpressions: b.spec.selector.matchExpressions, minAvailable: b.spec.minAvailable, maxUnavailable: b.spec.maxUnavailable,
+    name: b.metadata.name,
+    matchLabels: b.spec.selector.matchLabels,
+    matchExpressions: b.spec.selector.matchExpressions,
+    minAvailable: b.spec.minAvailable,
+    maxUnavailable: b.spec.maxUnavailable,
   }));
   const evaluation = evaluateBudgets(budgets, members);
 

@@ -5,12 +5,18 @@ import { oneOffJob } from '../pod/one-off-job';
 /** Image of the generator Job: curl and a POSIX shell, nothing else. */
 export const GENERATOR_IMAGE = 'docker.io/curlimages/curl:8.10.1';
 
-export interface CredentialsGeneratorOptions {
-  readonly name: string;
+/** One Secret the generator creates. */
+export interface GeneratedSecret {
   readonly secretName: string;
   readonly username: string;
   /** More random keys the Secret must hold (key name to bytes of entropy), e.g. a MongoDB keyfile. */
   readonly extraKeys?: Record<string, number>;
+}
+
+export interface CredentialsGeneratorOptions {
+  readonly name: string;
+  /** The superuser's Secret, the application user's, or both: one Job creates them all. */
+  readonly secrets: GeneratedSecret[];
   readonly labels: Record<string, string>;
   readonly secretLabels: Record<string, string>;
   readonly imagePullSecrets?: string[];
@@ -18,8 +24,8 @@ export interface CredentialsGeneratorOptions {
 }
 
 /**
- * Creates the credentials Secret inside the cluster, only if it is absent, so the password is
- * generated where it is used and never appears in YAML or in git.
+ * Creates the credentials Secrets inside the cluster, each only if it is absent, so passwords are
+ * generated where they are used and never appear in YAML or in git.
  *
  * RBAC: `create` on Secrets in the namespace and nothing else (Kubernetes cannot limit `create` by
  * resource name). An existing Secret answers 409 Conflict and is left as it is: re-applying the
@@ -40,38 +46,11 @@ export function credentialsGenerator(scope: Construct, options: CredentialsGener
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
     subjects: [{ kind: 'ServiceAccount', name }],
   });
-  const secretBody = {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    type: 'kubernetes.io/basic-auth',
-    metadata: { name: options.secretName, labels: options.secretLabels },
-    stringData: {
-      username: options.username,
-      password: '__PASSWORD__',
-      ...Object.fromEntries(Object.keys(options.extraKeys ?? {}).map((key, i) => [key, `__EXTRA_${i}__`])),
-    },
-  };
-  // Each extra key: base64 of that many random bytes (a MongoDB keyfile wants 6 to 1024 base64
-  // characters; a multiple of 3 bytes avoids padding). sed uses '|' since base64 holds '/'.
-  const extraLines = Object.values(options.extraKeys ?? {}).map((bytes, i) =>
-    `EXTRA_${i}=$(head -c ${bytes} /dev/urandom | base64 | tr -d '\\n')`);
-  const extraSeds = Object.keys(options.extraKeys ?? {}).map((_k, i) => ` -e "s|__EXTRA_${i}__|$EXTRA_${i}|"`).join('');
   const script = [
     'set -eu',
     'SA=/var/run/secrets/kubernetes.io/serviceaccount',
     'NS=$(cat "$SA/namespace")',
-    // 32 alphanumeric characters from the kernel's CSPRNG: about 190 bits.
-    'PASSWORD=$(head -c 96 /dev/urandom | base64 | tr -dc A-Za-z0-9 | head -c 32)',
-    ...extraLines,
-    `BODY=$(printf '%s' '${JSON.stringify(secretBody)}' | sed -e "s/__PASSWORD__/$PASSWORD/"${extraSeds})`,
-    'CODE=$(curl -sS -o /tmp/response -w "%{http_code}" --cacert "$SA/ca.crt" \\',
-    '  -H "Authorization: Bearer $(cat "$SA/token")" -H "Content-Type: application/json" \\',
-    '  -X POST --data "$BODY" "https://kubernetes.default.svc/api/v1/namespaces/$NS/secrets")',
-    'case "$CODE" in',
-    `  201) echo "created Secret ${options.secretName}" ;;`,
-    `  409) echo "Secret ${options.secretName} exists; left unchanged" ;;`,
-    '  *) echo "creating Secret failed with HTTP $CODE"; cat /tmp/response; exit 1 ;;',
-    'esac',
+    ...options.secrets.flatMap((secret) => createSecret(secret, options.secretLabels)),
   ].join('\n');
   oneOffJob(scope, 'GeneratorJob', {
     name,
@@ -84,4 +63,39 @@ export function credentialsGenerator(scope: Construct, options: CredentialsGener
     needsApiToken: true,
     imagePullSecrets: options.imagePullSecrets,
   });
+}
+
+/** The lines that create one Secret with fresh random values, unless it exists. */
+function createSecret(secret: GeneratedSecret, labels: Record<string, string>): string[] {
+  const extraKeys = secret.extraKeys ?? {};
+  const body = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'kubernetes.io/basic-auth',
+    metadata: { name: secret.secretName, labels },
+    stringData: {
+      username: secret.username,
+      password: '__PASSWORD__',
+      ...Object.fromEntries(Object.keys(extraKeys).map((key, i) => [key, `__EXTRA_${i}__`])),
+    },
+  };
+  // Each extra key: base64 of that many random bytes (a MongoDB keyfile wants 6 to 1024 base64
+  // characters; a multiple of 3 bytes avoids padding). sed uses '|' since base64 holds '/'.
+  const extraLines = Object.values(extraKeys).map((bytes, i) =>
+    `EXTRA_${i}=$(head -c ${bytes} /dev/urandom | base64 | tr -d '\\n')`);
+  const extraSeds = Object.keys(extraKeys).map((_k, i) => ` -e "s|__EXTRA_${i}__|$EXTRA_${i}|"`).join('');
+  return [
+    // 32 alphanumeric characters from the kernel's CSPRNG: about 190 bits.
+    'PASSWORD=$(head -c 96 /dev/urandom | base64 | tr -dc A-Za-z0-9 | head -c 32)',
+    ...extraLines,
+    `BODY=$(printf '%s' '${JSON.stringify(body)}' | sed -e "s/__PASSWORD__/$PASSWORD/"${extraSeds})`,
+    'CODE=$(curl -sS -o /tmp/response -w "%{http_code}" --cacert "$SA/ca.crt" \\',
+    '  -H "Authorization: Bearer $(cat "$SA/token")" -H "Content-Type: application/json" \\',
+    '  -X POST --data "$BODY" "https://kubernetes.default.svc/api/v1/namespaces/$NS/secrets")',
+    'case "$CODE" in',
+    `  201) echo "created Secret ${secret.secretName}" ;;`,
+    `  409) echo "Secret ${secret.secretName} exists; left unchanged" ;;`,
+    '  *) echo "creating Secret failed with HTTP $CODE"; cat /tmp/response; exit 1 ;;',
+    'esac',
+  ];
 }

@@ -40,7 +40,9 @@ function synth(config: Record<string, string>): any[] {
   return synthValid(chart);
 }
 
-interface Synthesized { scope: string; dcs: any; dynamic: string; preStop: string; sidecar: string; initJob: string; initEnv: any[] }
+interface Synthesized {
+  scope: string; dcs: any; dynamic: string; preStop: string; sidecar: string; initJob: string; initEnv: any[]; appJob: string; appEnv: any[];
+}
 function read(manifests: any[]): Synthesized {
   const sts = manifests.find((m) => m.kind === 'StatefulSet');
   const containers = sts.spec.template.spec.containers;
@@ -56,8 +58,13 @@ function read(manifests: any[]): Synthesized {
     sidecar: sidecar.command[2],
     initJob: manifests.find((m) => m.kind === 'Job' && m.metadata.name.startsWith(`${NAME}-init-`)).spec.template.spec.containers[0].command[2],
     initEnv: manifests.find((m) => m.kind === 'Job' && m.metadata.name.startsWith(`${NAME}-init-`)).spec.template.spec.containers[0].env,
+    appJob: manifests.find((m) => m.kind === 'Job' && m.metadata.name.startsWith(`${NAME}-app-`)).spec.template.spec.containers[0].command[2],
+    appEnv: manifests.find((m) => m.kind === 'Job' && m.metadata.name.startsWith(`${NAME}-app-`)).spec.template.spec.containers[0].env,
   };
 }
+
+/** A POSIX shell single-quoted word. */
+const shellQuote = (value: string) => `'${value.split("'").join("'\\''")}'`;
 
 class Member extends PatroniMember {
   /** Runs a script from the synthesized pod in this member's network namespace, as postgres, with the pod's HOSTNAME. */
@@ -230,6 +237,54 @@ describe('Patroni 3.0.2 runs the synthesized configuration and scripts', () => {
     expect(rows()).toBe('1|first\n2|from sh in shop');
     // Replicated to the others by streaming.
     await until('the database on a replica', async () => members[2].sql("SELECT count(*) FROM pg_database WHERE datname = 'shop'") === '1', 30);
+  });
+
+  test('the application-user Job makes an ordinary role that owns databaseName, and keeps its password in step with the Secret', async () => {
+    // The Job's env with the Secrets' values filled in, as the kubelet would (sslmode: see the init Job's test).
+    const jobEnv = (app: { user: string; password: string }) => first.appEnv.map((e: any) => {
+      const values: Record<string, string> = {
+        PGHOST: members[0].ip, PGSSLMODE: 'disable', PGUSER: 'postgres', PGPASSWORD: PASSWORDS.superuser, APP_USERNAME: app.user, APP_PASSWORD: app.password,
+      };
+      return `${e.name}=${shellQuote(values[e.name] ?? e.value)}`;
+    });
+    const runJob = (app: { user: string; password: string }) => members[0].sh(`export ${jobEnv(app).join(' ')}\n${first.appJob}`);
+    const asApp = (app: { user: string; password: string }, db: string, query: string) => execFileSync(`${BIN}/psql`,
+      ['-h', members[0].ip, '-U', app.user, '-d', db, '-X', '-v', 'ON_ERROR_STOP=1', '-Atc', query], {
+        env: { ...process.env, PGPASSWORD: app.password, PGCONNECT_TIMEOUT: '5' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+      }).trim();
+    const app = { user: 'app', password: "pw with 'quotes', \\backslash and $dollar" };
+    const once = await runJob(app);
+    expect(once.stderr).toBe('');
+    expect(once.code).toBe(0);
+    expect(once.stdout).toContain('application user app ready: owns database shop');
+    expect(members[0].sql("SELECT rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls FROM pg_roles WHERE rolname = 'app'")).toBe('f|f|f|f|f');
+    // It owns its database: creates and writes there (public schema owned by pg_database_owner on 15+) ...
+    asApp(app, 'shop', 'CREATE TABLE app_orders (id int PRIMARY KEY); INSERT INTO app_orders VALUES (1)');
+    expect(asApp(app, 'shop', 'SELECT count(*) FROM app_orders')).toBe('1');
+    // ... and nothing more: no roles, no tables in another database, no superuser settings.
+    expect(() => asApp(app, 'shop', 'CREATE ROLE intruder')).toThrow(/permission denied/);
+    expect(() => asApp(app, 'postgres', 'CREATE TABLE t (id int)')).toThrow(/permission denied for schema public/);
+    expect(() => asApp(app, 'shop', 'ALTER SYSTEM SET work_mem = \'1GB\'')).toThrow(/permission denied|must be superuser/);
+    // A second run changes nothing it should keep; a changed Secret is applied by the next run.
+    expect((await runJob(app)).code).toBe(0);
+    expect(asApp(app, 'shop', 'SELECT count(*) FROM app_orders')).toBe('1');
+    const rotated = { user: 'app', password: 'rotated-pw-2' };
+    expect((await runJob(rotated)).code).toBe(0);
+    expect(asApp(rotated, 'shop', 'SELECT 1')).toBe('1');
+    expect(() => asApp(app, 'shop', 'SELECT 1')).toThrow(/password authentication failed/);
+    // A name that needs quoting is an identifier, never SQL.
+    const odd = { user: 'o\'hara"; DROP TABLE app_orders; --', password: 'x' };
+    expect((await runJob(odd)).code).toBe(0);
+    expect(asApp(odd, 'shop', 'SELECT current_user')).toBe(odd.user);
+    expect(members[0].sql("SELECT count(*) FROM pg_roles WHERE rolname = 'intruder'")).toBe('0');
+    expect(asApp(rotated, 'shop', 'SELECT count(*) FROM app_orders')).toBe('1');
+    // The superuser's own name is refused, and left as it is.
+    const refused = await runJob({ user: 'postgres', password: 'x' });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout).toContain('the application user is the superuser (postgres)');
+    expect(members[0].sql('SELECT rolsuper FROM pg_roles WHERE rolname = \'postgres\'')).toBe('t');
+    // Replicated to the others by streaming.
+    await until('the role on a replica', async () => members[2].sql("SELECT count(*) FROM pg_roles WHERE rolname = 'app'") === '1', 30);
   });
 
   test('every member\'s config sidecar finds the configuration already as given', async () => {
