@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import { ReplicationContext, ReplicationPlan } from './engine-definition';
 import { PortRole, ReplicationMode } from './engine-port';
+import { mysqlApplicationUserJob } from './mysql-application-user';
 import { secretEnv, shellProbe } from './probes';
 import { REPORT_ROLE_FUNCTION, roleLabelling } from './role-labeller';
 
@@ -184,6 +185,8 @@ export function groupReplicationPlan(ctx: ReplicationContext, base: GroupReplica
     extraVolumes: [labelling.volume],
     configFiles: { [base.configFile]: config },
     replacesConfig: true,
+    // Against the client Service, which selects the primary: it waits until that member's super_read_only is OFF.
+    applicationUserJob: mysqlApplicationUserJob(ctx),
     failoverNotes: `Group Replication elects a new primary by majority (${majority} of ${ctx.replicas}) when the primary fails or leaves; `
       + 'the keeper rejoins restarted and ERROR members. After a whole-group outage the keeper bootstraps the member with the '
       + 'largest transaction set once every member answers (a member that stays away blocks it: see the docs). The client Service '

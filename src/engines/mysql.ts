@@ -1,5 +1,6 @@
 import { EngineContext, EngineDefinition } from './engine-definition';
 import { PortRole } from './engine-port';
+import { mysqlApplicationUserJob } from './mysql-application-user';
 import { groupReplicationPlan, groupReplicationUnsupported } from './mysql-group-replication';
 import { GIB, MIB, execProbe, plainEnv, secretEnv, shellProbe } from './probes';
 
@@ -59,6 +60,9 @@ export function mysqlDefinition(props: MysqlEngineProps): EngineDefinition {
     defaultUsername: 'root',
     initScriptsPath: '/docker-entrypoint-initdb.d',
     supportsDatabaseName: true,
+    // `'<user>'@'%'` with ALL on its database only (mysql-application-user.ts).
+    supportsApplicationUser: true,
+    applicationUserJob: (ctx) => mysqlApplicationUserJob(ctx)!,
     secretSettings: ['password', 'ssl-cipher'],
     configFileName: 'cdk8s-databases.cnf',
     // The image's /etc/my.cnf ends with `!includedir /etc/mysql/conf.d/`.
