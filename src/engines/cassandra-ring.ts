@@ -8,6 +8,8 @@ export interface RingParts {
   readonly dataPath: string;
   /** CQL port. */
   readonly cqlPort: number;
+  /** Creates the application role once the formation Job's superuser can log in; none with `ApplicationUser.superuser()`. */
+  readonly applicationUserJob?: EngineJob;
   container(rackFile: string): EngineContainer;
   cassandraYaml(seeds: string): string;
   rolesJob(firstCql?: string): EngineJob;
@@ -114,6 +116,7 @@ export function ringPlan(ctx: ReplicationContext, parts: RingParts): Replication
     ],
     formationJob: parts.rolesJob(
       `ALTER KEYSPACE system_auth WITH replication = {'class': 'NetworkTopologyStrategy', '${parts.datacenter}': ${rf}}`),
+    applicationUserJob: parts.applicationUserJob,
     failoverNotes: `No primary: with replication factor ${rf}, reads and writes at QUORUM need ${quorum} replicas of each range. `
       + 'Keyspaces must use NetworkTopologyStrategy with this datacenter; after system_auth changes replication, run `nodetool repair system_auth` on each node. '
       + `Drains evict at most ${rf - quorum} node(s) of the datacenter at a time (the budget), and every stopping node first takes the ring lock (Lease ${lock}) and waits until all nodes are Up/Normal, so rolling updates restart one node of the datacenter at a time. `

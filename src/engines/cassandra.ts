@@ -1,3 +1,4 @@
+import { cassandraApplicationUserJob } from './cassandra-application-user';
 import { ringPlan } from './cassandra-ring';
 import { EngineContainer, EngineContext, EngineDefinition, EngineJob } from './engine-definition';
 import { PortRole } from './engine-port';
@@ -163,6 +164,7 @@ export function cassandraDefinition(props: CassandraEngineProps): EngineDefiniti
     terminationGracePeriodSeconds: GRACE_SECONDS,
     defaultUsername: 'admin',
     supportsDatabaseName: false,
+    supportsApplicationUser: true,
     secretSettings: ['keystore_password', 'truststore_password'],
     configFileName: 'cassandra.yaml',
     configPath: '/etc/cassandra-k8s',
@@ -180,6 +182,7 @@ export function cassandraDefinition(props: CassandraEngineProps): EngineDefiniti
       container: (rackFile) => containerFor(ctx, rackFile),
       cassandraYaml: (seeds) => renderYaml(ctx, seeds),
       rolesJob: (firstCql) => rolesJob(ctx, firstCql),
+      applicationUserJob: cassandraApplicationUserJob(ctx, CQL_PORT),
     }),
     exporter: () => ({
       // JMX exporter for Cassandra, reading the node's local JMX port (LOCAL_JMX=yes: 127.0.0.1:7199).
@@ -203,5 +206,7 @@ export function cassandraDefinition(props: CassandraEngineProps): EngineDefiniti
       writablePaths: ['/tmp'],
     }),
     bootstrapJob: (ctx) => rolesJob(ctx),
+    // After the roles Job: it waits until the superuser from the Secret can log in.
+    applicationUserJob: (ctx) => cassandraApplicationUserJob(ctx, CQL_PORT)!,
   };
 }

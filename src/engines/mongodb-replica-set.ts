@@ -1,5 +1,6 @@
 import { ReplicationContext, ReplicationPlan } from './engine-definition';
 import { ReplicationMode } from './engine-port';
+import { mongoApplicationUserJob } from './mongodb-application-user';
 import { secretEnv, shellProbe } from './probes';
 import { checksum } from '../private/checksum';
 
@@ -122,6 +123,8 @@ export function replicaSetPlan(ctx: ReplicationContext, base: ReplicaSetBase): R
     configFiles: { [MEMBER_STOP_SCRIPT]: memberStopJs(base.localUriTls) },
     // 756 base64 characters, within the 6-1024 mongod accepts.
     extraSecretKeys: { [KEYFILE_KEY]: 567 },
+    // Every member and the set's name, as drivers connect: the driver finds the primary and follows it.
+    applicationUserJob: mongoApplicationUserJob(ctx, { hosts: ctx.members.map((h) => `${h}:${PORT}`), replicaSet: ctx.name }),
     formationJob: {
       // A Job's pod template is immutable: a new member list is a new Job. 3 + 7 characters keep
       // `<name>-rs-xxxxxxx` within 63 for the longest name (52).

@@ -1,5 +1,6 @@
 import { EngineContext, EngineDefinition } from './engine-definition';
 import { PortRole } from './engine-port';
+import { mongoApplicationUserJob } from './mongodb-application-user';
 import { replicaSetPlan } from './mongodb-replica-set';
 import { GIB, MIB, plainEnv, secretEnv, shellProbe } from './probes';
 import { setDotted, toYaml, typedScalar, YamlValue } from '../private/config-format';
@@ -54,6 +55,9 @@ export function mongoDbDefinition(props: MongoDbEngineProps): EngineDefinition {
     defaultUsername: 'admin',
     initScriptsPath: '/docker-entrypoint-initdb.d',
     supportsDatabaseName: true,
+    supportsApplicationUser: true,
+    // The client Service reaches the single instance, the writer.
+    applicationUserJob: (ctx) => mongoApplicationUserJob(ctx, { hosts: [`${ctx.name}:${PORT}`] })!,
     // mongod reads `net.tls.certificateKeyFile` as one PEM holding key and certificate.
     tlsNeedsCombinedPem: true,
     secretSettings: ['security.keyFile', 'net.tls.certificateKeyFilePassword', 'security.ldap.bind.queryPassword'],
