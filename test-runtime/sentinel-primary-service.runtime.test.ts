@@ -54,7 +54,7 @@ describe('primaryHost and readerHost follow the roles of Valkey Sentinel members
     }, 60);
   }
   beforeAll(async () => {
-    cluster = new LocalCluster(manifests, { [`${NAME}-credentials`]: { password: PASSWORD } });
+    cluster = new LocalCluster(manifests, { [`${NAME}-credentials`]: { password: PASSWORD }, [`${NAME}-app`]: { username: 'app', password: 'app-pw' } });
     api = await cluster.startApi();
     pods = await cluster.startStatefulSet(NAME, { readyTimeoutSeconds: 90 });
     await sentinelsSettled(pods, 90);

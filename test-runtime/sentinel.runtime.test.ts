@@ -58,7 +58,7 @@ describe('Valkey Sentinel, run from the synthesized YAML', () => {
   const manifests = synth();
 
   beforeAll(async () => {
-    cluster = new LocalCluster(manifests, { [`${NAME}-credentials`]: { password: PASSWORD } });
+    cluster = new LocalCluster(manifests, { [`${NAME}-credentials`]: { password: PASSWORD }, [`${NAME}-app`]: { username: 'app', password: 'app-pw' } });
     pods = await cluster.startStatefulSet(NAME, { readyTimeoutSeconds: 90 });
     await sentinelsSettled(pods, 60);
   });
@@ -110,7 +110,7 @@ describe('Valkey Sentinel, full outage', () => {
   let pods: LocalPod[];
 
   beforeAll(async () => {
-    cluster = new LocalCluster(synth(), { [`${NAME}-credentials`]: { password: PASSWORD } });
+    cluster = new LocalCluster(synth(), { [`${NAME}-credentials`]: { password: PASSWORD }, [`${NAME}-app`]: { username: 'app', password: 'app-pw' } });
     pods = await cluster.startStatefulSet(NAME, { readyTimeoutSeconds: 90 });
     await sentinelsSettled(pods, 60);
   });

@@ -81,7 +81,10 @@ describe('snapshot quiesce: holds the writes acknowledged before it returned, fa
   let cluster: LocalCluster;
   beforeAll(() => {
     cluster = new LocalCluster(synth(), Object.fromEntries(['cache', 'cache-snap', 'cache-idle', 'orders-db', 'orders-snap', 'orders-idle']
-      .map((n) => [`${n}-credentials`, { username: n.startsWith('cache') ? 'default' : 'postgres', password: `${n}-pw` }])));
+      .flatMap((n) => [
+        [`${n}-credentials`, { username: n.startsWith('cache') ? 'default' : 'postgres', password: `${n}-pw` }],
+        [`${n}-app`, { username: 'app', password: `${n}-app-pw` }],
+      ])));
   });
   afterAll(async () => cluster?.destroy());
 

@@ -45,6 +45,8 @@ describe('Valkey: an RDB dump restored into a new database with appendonly yes',
     cluster = new LocalCluster(synth(), {
       'cache-credentials': { username: 'default', password: 'source-pw' },
       'cache-copy-credentials': { username: 'default', password: 'copy-pw' },
+      'cache-app': { username: 'app', password: 'app-pw' },
+      'cache-copy-app': { username: 'app', password: 'app-pw' },
     });
   });
   afterAll(async () => cluster?.destroy());

@@ -224,7 +224,8 @@ describe.each(Object.entries(cases))('%s engine profile', (_name, c) => {
     const pods = manifests.filter((m) => m.spec?.template?.spec).map((m) => m.spec.template.spec);
     const secretEnv = pods.flatMap(allContainers).flatMap((x: any) => x.env ?? []).filter((e: any) => /PASS|AUTH/.test(e.name));
     expect(secretEnv.length).toBeGreaterThan(0);
-    for (const env of secretEnv) expect(env.valueFrom.secretKeyRef.name).toBe('db-credentials');
+    // The superuser's Secret, or the application user's (read by the Job that creates that user).
+    for (const env of secretEnv) expect(['db-credentials', 'db-app']).toContain(env.valueFrom.secretKeyRef.name);
     expect(manifests.filter((m) => m.kind === 'Secret')).toEqual([]);
   });
 });
@@ -251,9 +252,10 @@ describe('engine specifics', () => {
     expect(main.env).toContainEqual({ name: 'HOME', value: '/tmp' });
   });
 
-  test('Redis takes the password from the Secret through $(DB_PASSWORD), not from the ConfigMap', () => {
+  test('Redis takes the password from the Secret, not from the ConfigMap', () => {
     const { main, manifests } = synthEngine(cases.redis);
-    expect(main.args).toEqual(['/etc/redis/redis.conf', '--requirepass', '$(DB_PASSWORD)']);
+    // With the application user the server starts from a script (the ACL user on stdin): the password from the env.
+    expect(main.command[2]).toContain('--requirepass "$DB_PASSWORD"');
     expect(only(manifests, 'ConfigMap', 'db-config').data['redis.conf']).not.toMatch(/requirepass/);
     expect(only(manifests, 'ConfigMap', 'db-config').data['redis.conf']).toMatch(/^maxmemory-policy noeviction$/m);
   });

@@ -42,7 +42,7 @@ function start(self: number, answers: Array<string | undefined>, saved?: string)
   const script = serverScript().split('/data/sentinel').join(state);
   try {
     const out = execFileSync('sh', ['-c', script], {
-      env: { PATH: `${bin}:/usr/bin:/bin`, HOSTNAME: `db-${self}`, DB_PASSWORD: 'pw' }, encoding: 'utf8',
+      env: { PATH: `${bin}:/usr/bin:/bin`, HOSTNAME: `db-${self}`, DB_PASSWORD: 'pw', APP_USERNAME: 'app', APP_PASSWORD: 'app-pw' }, encoding: 'utf8',
     });
     return out.split('\n').find((l) => l.startsWith('ARGS '))!;
   } finally {

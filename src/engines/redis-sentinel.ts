@@ -1,6 +1,7 @@
 import { ReplicationContext, ReplicationPlan } from './engine-definition';
 import { PortRole, ReplicationMode } from './engine-port';
 import { secretEnv, shellProbe } from './probes';
+import { redisApplicationUser } from './redis-application-user';
 import { REPORT_ROLE_FUNCTION, roleLabelling } from './role-labeller';
 
 const PORT = 6379;
@@ -63,8 +64,12 @@ export function sentinelPlan(ctx: ReplicationContext, flavour: SentinelFlavour, 
     // The primary this member's Sentinel last recorded, when no Sentinel answers.
     `saved() { [ -s ${conf} ] && awk '$1=="sentinel" && $2=="monitor" && $3=="${MASTER_SET}" {print $4; exit}' ${conf}; }`,
   ];
+  // Every member defines the application user itself at start: ACL users are not replicated, and a promoted
+  // replica must already hold it (redis-application-user.ts).
+  const app = redisApplicationUser(ctx.application);
   const serverScript = [
     'set -eu',
+    ...(app?.check ?? []),
     ...discover,
     'primary=$(discover 30)',
     '[ -n "$primary" ] || primary=$(saved || true)',
@@ -72,7 +77,7 @@ export function sentinelPlan(ctx: ReplicationContext, flavour: SentinelFlavour, 
     'echo "primary: $primary"',
     `set -- ${ctx.configPath}/${flavour.configFile} --requirepass "$DB_PASSWORD" --masterauth "$DB_PASSWORD" --replica-announce-ip ${self}`,
     `if [ "$primary" != ${self} ]; then set -- "$@" --replicaof "$primary" ${PORT}; fi`,
-    `exec ${flavour.server} "$@"`,
+    `exec ${flavour.server} "$@"${app?.stdinSuffix ?? ''}`,
   ].join('\n');
   const sentinelScript = [
     'set -eu',
@@ -171,7 +176,7 @@ export function sentinelPlan(ctx: ReplicationContext, flavour: SentinelFlavour, 
     podManagementPolicy: 'Parallel',
     container: {
       command: ['sh', '-c', serverScript],
-      env: [password, auth],
+      env: [password, auth, ...(app?.env ?? [])],
       startupProbe: shellProbe(`${cli} ping | grep -Eq 'PONG|LOADING'`, { period: 5, timeout: 5, failureThreshold: 120 }),
       readinessProbe: shellProbe(`test "$(${cli} ping)" = PONG`, { period: 10, timeout: 5, failureThreshold: 3 }),
       livenessProbe: shellProbe(`${cli} ping | grep -Eq 'PONG|LOADING'`, { period: 10, timeout: 5, failureThreshold: 6 }),

@@ -1,6 +1,7 @@
 import { EngineContext, EngineDefinition } from './engine-definition';
 import { PortRole } from './engine-port';
 import { GIB, MIB, plainEnv, secretEnv, shellProbe } from './probes';
+import { checkAclFile, redisApplicationUser } from './redis-application-user';
 import { sentinelPlan } from './redis-sentinel';
 
 /**
@@ -89,6 +90,8 @@ function keyValueStore(version: string, flavour: Flavour): EngineDefinition {
     terminationGracePeriodSeconds: GRACE_SECONDS,
     defaultUsername: 'default',
     supportsDatabaseName: false,
+    // An ACL user every member defines at start (ACL users are not replicated): no Job.
+    supportsApplicationUser: true,
     // A password in redis.conf would land in a ConfigMap: it comes from the Secret instead.
     secretSettings: ['requirepass', 'masterauth', 'masteruser', 'user', 'tls-key-file-pass'],
     configFileName: flavour.configFileName,
@@ -100,14 +103,29 @@ function keyValueStore(version: string, flavour: Flavour): EngineDefinition {
     container: (ctx) => {
       // The CLI reads the password from REDISCLI_AUTH (valkey-cli also from VALKEYCLI_AUTH), never from argv.
       const cli = `${flavour.cli} -h 127.0.0.1 -p ${PORT}${ctx.tlsPath ? ` --tls --cacert ${ctx.tlsPath}/ca.crt --insecure` : ''}`;
+      const app = redisApplicationUser(ctx.application);
+      const config = `${ctx.configPath}/${flavour.configFileName}`;
       return {
-        // The entrypoint runs the server when the first argument ends in .conf; Kubernetes
-        // expands $(DB_PASSWORD) from the env var below, so the password is never in the ConfigMap.
-        args: [`${ctx.configPath}/${flavour.configFileName}`, '--requirepass', '$(DB_PASSWORD)'],
+        ...(app ? {
+          // The application user is defined before the server serves anyone (redis-application-user.ts). The
+          // script does what the image's entrypoint does for a non-root user: umask 0077 when it is 0022, then the server.
+          // https://github.com/valkey-io/valkey-container/blob/mainline/8.0/debian/docker-entrypoint.sh
+          command: ['sh', '-c', [
+            'set -eu',
+            ...app.check,
+            'if [ "$(umask)" = 0022 ]; then umask 0077; fi',
+            `exec ${flavour.cli.replace('-cli', '-server')} ${config} --requirepass "$DB_PASSWORD"${app.stdinSuffix}`,
+          ].join('\n')],
+        } : {
+          // The entrypoint runs the server when the first argument ends in .conf; Kubernetes
+          // expands $(DB_PASSWORD) from the env var below, so the password is never in the ConfigMap.
+          args: [config, '--requirepass', '$(DB_PASSWORD)'],
+        }),
         env: [
           secretEnv('DB_PASSWORD', ctx.credentials.secretName, ctx.credentials.passwordKey),
           secretEnv('REDISCLI_AUTH', ctx.credentials.secretName, ctx.credentials.passwordKey),
           ...(flavour.family === 'valkey' ? [secretEnv('VALKEYCLI_AUTH', ctx.credentials.secretName, ctx.credentials.passwordKey)] : []),
+          ...(app?.env ?? []),
         ],
         startupProbe: shellProbe(`${cli} ping | grep -Eq 'PONG|LOADING'`, { period: 5, timeout: 5, failureThreshold: 120 }),
         // Ready only when the dataset is loaded; alive while it loads.
@@ -134,6 +152,7 @@ function keyValueStore(version: string, flavour: Flavour): EngineDefinition {
 }
 
 function renderConfig(ctx: EngineContext): string {
+  checkAclFile(ctx);
   const mib = Math.floor(ctx.memoryBytes / MIB);
   const settings: Record<string, string> = {
     'bind': '0.0.0.0',
