@@ -34,8 +34,11 @@ function members(sets: any[], role?: { key: string; primary: string; replica: st
   })));
 }
 const views = (budgets: any[]) => budgets.map((b) => ({
-  name: b.metadata.name, matchLabels: b.spec.selector.matchLabels, matchExpressions: b.spec.selector.matchExpressions,
-  minAvailable: b.spec.minAvailable, maxUnavailable: b.spec.maxUnavailable,
+  name: b.metadata.name,
+  matchLabels: b.spec.selector.matchLabels,
+  matchExpressions: b.spec.selector.matchExpressions,
+  minAvailable: b.spec.minAvailable,
+  maxUnavailable: b.spec.maxUnavailable,
 }));
 const env = (container: any, name: string) => container.env.find((e: any) => e.name === name);
 
