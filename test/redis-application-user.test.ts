@@ -185,7 +185,7 @@ describe('Redis/Valkey application user, synth-time errors', () => {
 
   test.each([['single instance', single], ['Sentinel', replicated]])('%s: an `aclfile` beside the application user', (_what, build) => {
     expect(() => build({ config: { aclfile: '/data/users.acl' } }))
-      .toThrow('db: `config` sets "aclfile", but the application user is defined in the server\'s config, and Redis/Valkey refuse to start with both: remove "aclfile", or set `applicationUser: ApplicationUser.superuser()` and keep your users in the ACL file.');
+      .toThrow('/db: `config` sets "aclfile", but the application user is defined in the server\'s config, and Redis/Valkey refuse to start with both: remove "aclfile", or set `applicationUser: ApplicationUser.superuser()` and keep your users in the ACL file.');
     expect(() => build({ config: { aclfile: '/data/users.acl' }, applicationUser: ApplicationUser.superuser() })).not.toThrow();
   });
 });

@@ -152,6 +152,10 @@ function checkApplicationUser(scope: IConstruct, props: StatefulDatabaseProps, d
       ? `\`applicationUser\` username "${username}" is the superuser's: give the application its own name (the default is "app").`
       : `\`credentials\` username "${username}" is the default application user's: give the superuser another name, or set \`applicationUser: ApplicationUser.generate({ username: '...' })\`.`);
   }
+  // Redis/Valkey: the application user is a line of the server's configuration, which the server refuses beside
+  // an ACL file.
+  check(!['redis', 'valkey'].includes(def.family) || props.config?.aclfile === undefined, scope,
+    '`config` sets "aclfile", but the application user is defined in the server\'s config, and Redis/Valkey refuse to start with both: remove "aclfile", or set `applicationUser: ApplicationUser.superuser()` and keep your users in the ACL file.');
   const superSecret = props.credentials?._secretName;
   check(user._secretName === undefined || user._secretName !== superSecret, scope,
     `\`applicationUser\` Secret "${user._secretName}" is the superuser's \`credentials\` Secret: give the application user a Secret of its own.`);

@@ -1,5 +1,5 @@
 import { applicationEnv } from './application-user-job';
-import { ApplicationRef, EngineContext } from './engine-definition';
+import { ApplicationRef } from './engine-definition';
 
 /**
  * The application user's ACL rule: every key and channel, every command but the `@admin` category (CONFIG,
@@ -52,11 +52,4 @@ export function redisApplicationUser(app: ApplicationRef | undefined): RedisAppl
     stdinSuffix: ` - <<EOF\nuser $APP_USERNAME on #$app_hash ${APPLICATION_ACL_RULES}\nEOF`,
     env: applicationEnv(app),
   };
-}
-
-/** A user-given `aclfile` and users in the config cannot go together: the server refuses to start. */
-export function checkAclFile(ctx: EngineContext): void {
-  if (ctx.application && ctx.settings.aclfile !== undefined) {
-    throw new Error(`${ctx.name}: \`config\` sets "aclfile", but the application user is defined in the server's config, and Redis/Valkey refuse to start with both: remove "aclfile", or set \`applicationUser: ApplicationUser.superuser()\` and keep your users in the ACL file.`);
-  }
 }

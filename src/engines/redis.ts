@@ -1,7 +1,7 @@
 import { EngineContext, EngineDefinition } from './engine-definition';
 import { PortRole } from './engine-port';
 import { GIB, MIB, plainEnv, secretEnv, shellProbe } from './probes';
-import { checkAclFile, redisApplicationUser } from './redis-application-user';
+import { redisApplicationUser } from './redis-application-user';
 import { sentinelPlan } from './redis-sentinel';
 
 /**
@@ -152,7 +152,6 @@ function keyValueStore(version: string, flavour: Flavour): EngineDefinition {
 }
 
 function renderConfig(ctx: EngineContext): string {
-  checkAclFile(ctx);
   const mib = Math.floor(ctx.memoryBytes / MIB);
   const settings: Record<string, string> = {
     'bind': '0.0.0.0',
