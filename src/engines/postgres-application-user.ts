@@ -1,5 +1,6 @@
 import { applicationUserJob } from './application-user-job';
 import { EngineContext, EngineJob } from './engine-definition';
+import { WAIT_FOR_WRITABLE_PRIMARY } from './postgres-wait-primary';
 import { plainEnv, secretEnv } from './probes';
 
 /** How the Job reaches the writer: the client Service, as the superuser; Spilo refuses host connections without TLS. */
@@ -28,11 +29,7 @@ export function postgresApplicationUserJob(ctx: EngineContext, options: Postgres
     'if [ "$APP_USERNAME" = "$PGUSER" ]; then',
     '  echo "the application user is the superuser ($PGUSER): give it a name of its own"; exit 1',
     'fi',
-    'n=0',
-    // The client Service selects the writer; a replica or a restarting primary answers t or nothing.
-    'until [ "$(psql -X -A -t -d postgres -c "SELECT pg_is_in_recovery()" 2>/dev/null)" = f ]; do',
-    '  n=$((n+1)); [ $n -gt 300 ] && { echo "no writable primary at $PGHOST after 25 minutes"; exit 1; }; sleep 5',
-    'done',
+    ...WAIT_FOR_WRITABLE_PRIMARY,
     'psql -X -q -v ON_ERROR_STOP=1 -d postgres -v user="$APP_USERNAME" -v pw="$APP_PASSWORD" -v db="$APP_DATABASE" <<\'SQL\'',
     'SET log_statement = none;',
     'SET log_min_duration_statement = -1;',

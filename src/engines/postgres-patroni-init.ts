@@ -1,4 +1,5 @@
 import { EngineContext, EngineJob } from './engine-definition';
+import { WAIT_FOR_WRITABLE_PRIMARY } from './postgres-wait-primary';
 import { plainEnv, secretEnv } from './probes';
 import { checksum } from '../private/checksum';
 
@@ -47,11 +48,7 @@ function initScript(db: string, withScripts: boolean): string {
   const lines = [
     'set -eu',
     `DB=${db}`,
-    'n=0',
-    // The primary Service selects the leader only; a replica or a restarting leader answers t or nothing.
-    'until [ "$(psql -X -A -t -d postgres -c "SELECT pg_is_in_recovery()" 2>/dev/null)" = f ]; do',
-    '  n=$((n+1)); [ $n -gt 300 ] && { echo "no writable primary at $PGHOST after 25 minutes"; exit 1; }; sleep 5',
-    'done',
+    ...WAIT_FOR_WRITABLE_PRIMARY,
     'if [ "$DB" != postgres ] && [ -z "$(psql -X -A -t -d postgres -c "SELECT 1 FROM pg_database WHERE datname = \'$DB\'")" ]; then',
     `  ${q('CREATE DATABASE "$DB"')}`,
     '  echo "database $DB created"',
