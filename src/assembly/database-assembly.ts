@@ -21,6 +21,7 @@ import { TLS_PATH } from '../private/mount-paths';
 import { checkSubdomainName } from '../private/names';
 import { namespacePeer } from '../private/peers';
 import type { StatefulSetView } from '../report/tolerance';
+import type { ApplicationUser } from '../security/application-user';
 import { Credentials } from '../security/credentials';
 import { credentialsGenerator } from '../security/credentials-generator';
 import { PvcRetention, StorageAccessMode, VolumeMode } from '../storage/volume';
@@ -106,7 +107,8 @@ export class DatabaseAssembly {
     checkSubdomainName(scope, 'credentials', this.credentialsSecretName);
     this.usernameKey = credentials._usernameKey;
     this.passwordKey = credentials._passwordKey;
-    const application = this.applicationUser(scope, name, props, def);
+    const appUser = applicationUserOf(props, def);
+    const application = this.applicationRef(scope, name, appUser, props, def);
     this.clientCredentials = application ?? { secretName: this.credentialsSecretName, usernameKey: this.usernameKey, passwordKey: this.passwordKey };
     this.clientDatabase = application?.database ?? props.databaseName;
     this.headlessServiceName = `${name}-headless`;
@@ -181,7 +183,6 @@ export class DatabaseAssembly {
     }
 
     // One Job creates every Secret the library generates for this database.
-    const appUser = applicationUserOf(props, def);
     const generated = [
       ...(credentials._generated ? [{
         secretName: this.credentialsSecretName, username: credentials._username ?? def.defaultUsername, extraKeys: repl?.extraSecretKeys,
@@ -282,8 +283,8 @@ export class DatabaseAssembly {
   }
 
   /** The application user's Secret and database, unless applications get the superuser. */
-  private applicationUser(scope: Construct, name: string, props: StatefulDatabaseProps, def: EngineDefinition): ApplicationRef | undefined {
-    const user = applicationUserOf(props, def);
+  private applicationRef(scope: Construct, name: string, user: ApplicationUser, props: StatefulDatabaseProps,
+    def: EngineDefinition): ApplicationRef | undefined {
     if (user._isSuperuser) return undefined;
     const secretName = user._secretName ?? `${name}-app`;
     checkSubdomainName(scope, 'applicationUser', secretName);
