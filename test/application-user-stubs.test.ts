@@ -1,8 +1,8 @@
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ApplicationUser, CassandraVersion, Engine, MongoDbVersion, ReplicatedDatabase, StatefulDatabase } from '../src';
+import { StubRun, runWithStubs, writeStub } from './support/stubs';
 import { newChart, only, synthValid } from './support/synth';
 
 // The MongoDB and Cassandra application-user Jobs, as synthesized, run with sh against stand-ins of mongosh and cqlsh
@@ -23,33 +23,14 @@ import { newChart, only, synthValid } from './support/synth';
 //   https://cassandra.apache.org/doc/latest/cassandra/managing/tools/cqlsh.html ,
 //   https://cassandra.apache.org/doc/latest/cassandra/developing/cql/definitions.html , .../cql/security.html
 
-interface Run { code: number; out: string; calls: string[] }
 
 function tmp(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-function writeBin(dir: string, name: string, text: string): void {
-  fs.mkdirSync(path.join(dir, 'bin'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'bin', name), text, { mode: 0o755 });
-}
-
-/** Runs `script` with sh, the stand-ins in `dir/bin` first on PATH; the calls they logged, in order. */
-function run(script: string, dir: string, env: Record<string, string>): Run {
-  const calls = path.join(dir, 'calls');
-  fs.writeFileSync(calls, '');
-  let code = 0;
-  let out = '';
-  try {
-    out = execFileSync('sh', ['-c', script], {
-      env: { PATH: `${dir}/bin:${process.env.PATH}`, TMPDIR: dir, STUB_CALLS: calls, STUB_STATE: path.join(dir, 'state.json'), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }).toString();
-  } catch (e: any) {
-    code = e.status ?? -1;
-    out = `${e.stdout ?? ''}${e.stderr ?? ''}`;
-  }
-  return { code, out, calls: fs.readFileSync(calls, 'utf8').split('\n').filter((l) => l) };
+/** Runs `script` with sh in a clean env, the stand-ins in `dir/bin` first on PATH; the calls they logged, in order. */
+function run(script: string, dir: string, env: Record<string, string>): StubRun {
+  return runWithStubs('sh', script, dir, { TMPDIR: dir, STUB_STATE: path.join(dir, 'state.json'), ...env });
 }
 
 function state(dir: string): any {
@@ -176,8 +157,8 @@ function synthJob(engine: Engine, name: string, replicated: boolean, props: Reco
 const mongoJob = (replicated: boolean, props: Record<string, any> = {}) => synthJob(MONGO(), 'orders', replicated, props);
 
 /** One run of the synthesized Job in `dir` (its state kept there between runs). */
-function mongoRun(dir: string, container: any, env: Record<string, string>): Run {
-  writeBin(dir, 'mongosh', MONGOSH);
+function mongoRun(dir: string, container: any, env: Record<string, string>): StubRun {
+  writeStub(dir, 'mongosh', MONGOSH);
   return run(container.command[2], dir, {
     ...plainValues(container),
     ...ROOT,
@@ -406,9 +387,9 @@ const CASSANDRA = () => Engine.cassandra({ version: CassandraVersion.V4_1 });
 
 const cassandraJob = (replicated: boolean, props: Record<string, any> = {}) => synthJob(CASSANDRA(), 'events', replicated, props);
 
-function cassandraRun(dir: string, container: any, env: Record<string, string>): Run {
-  writeBin(dir, 'cqlsh', CQLSH);
-  writeBin(dir, 'sleep', '#!/bin/sh\necho "sleep $*" >> "$STUB_CALLS"\n');
+function cassandraRun(dir: string, container: any, env: Record<string, string>): StubRun {
+  writeStub(dir, 'cqlsh', CQLSH);
+  writeStub(dir, 'sleep', '#!/bin/sh\necho "sleep $*" >> "$STUB_CALLS"\n');
   return run(container.command[2], dir, {
     ...plainValues(container),
     ...ROOT,

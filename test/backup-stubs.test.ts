@@ -6,6 +6,7 @@ import { Cron } from 'cdk8s';
 import {
   BackupMethod, BackupSchedule, BackupTarget, CassandraVersion, Engine, MongoDbVersion, ReplicatedDatabase, Restore, Retention, StatefulDatabase,
 } from '../src';
+import { StubRun, runWithStubs, writeStub } from './support/stubs';
 import { newChart, only, synthValid } from './support/synth';
 
 // The MongoDB and Cassandra backup shell, as synthesized, run with sh/bash against stand-ins of the engines'
@@ -26,29 +27,13 @@ import { newChart, only, synthValid } from './support/synth';
 
 const MONGO = () => Engine.mongodb({ version: MongoDbVersion.V7_0 });
 
-interface Run { code: number; out: string; calls: string[] }
-
 /** Runs `script` with `shell`, the stand-ins in `bin` first on PATH; the calls they logged, in order. */
-function run(shell: 'sh' | 'bash', script: string, dir: string, env: Record<string, string> = {}): Run {
-  const calls = path.join(dir, 'calls');
-  fs.writeFileSync(calls, '');
-  let code = 0;
-  let out = '';
-  try {
-    out = execFileSync(shell, ['-c', script], {
-      env: { ...process.env, ...env, STUB_CALLS: calls, PATH: `${dir}/bin:${process.env.PATH}` },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }).toString();
-  } catch (e: any) {
-    code = e.status ?? -1;
-    out = `${e.stdout ?? ''}${e.stderr ?? ''}`;
-  }
-  return { code, out, calls: fs.readFileSync(calls, 'utf8').split('\n').filter((l) => l) };
+function run(shell: 'sh' | 'bash', script: string, dir: string, env: Record<string, string> = {}): StubRun {
+  return runWithStubs(shell, script, dir, { ...process.env, ...env });
 }
 
 function stub(dir: string, name: string, body: string[]): void {
-  fs.mkdirSync(path.join(dir, 'bin'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'bin', name), ['#!/bin/sh', ...body].join('\n') + '\n', { mode: 0o755 });
+  writeStub(dir, name, ['#!/bin/sh', ...body].join('\n') + '\n');
 }
 
 /** kubectl: exec runs the command here with POD set; apply/get answer as a cluster with a cut snapshot. */
@@ -99,7 +84,7 @@ function tmp(prefix: string): string {
 }
 
 describe('MongoDB volume snapshot: fsyncLock on the secondary, snapshot, fsyncUnlock', () => {
-  function snapshotRun(env: Record<string, string>): Run {
+  function snapshotRun(env: Record<string, string>): StubRun {
     const chart = newChart('shop');
     const db = new ReplicatedDatabase(chart, 'db', { name: 'db', engine: MONGO(), zones: ['a', 'b', 'c'] });
     new BackupSchedule(chart, 'b', { database: db, methods: [BackupMethod.volumeSnapshot({ snapshotClassName: 'x', schedule: Cron.schedule({ minute: '0' }), retention: Retention.keepLast(2) })] });
