@@ -1,4 +1,4 @@
-import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { ChildProcess, execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Chart, Cron, Testing } from 'cdk8s';
@@ -8,7 +8,7 @@ import {
 } from '../src';
 import { LocalCluster } from './harness/cluster';
 import { LocalPod } from './harness/pod';
-import { PatroniMember } from './support/patroni-member';
+import { PatroniMember, startEtcd } from './support/patroni-member';
 import { until } from './support/wait';
 import { synthValid } from '../test/support/synth';
 
@@ -122,12 +122,7 @@ describe('a Patroni (Spilo) member\'s volume snapshot restored into a StatefulDa
     const base = path.join(ROOT, `spilo-restore-${id}`);
     fs.rmSync(base, { recursive: true, force: true });
     fs.mkdirSync(base, { recursive: true });
-    const etcdLog = fs.openSync(path.join(base, 'etcd.log'), 'w');
-    etcd = spawn('etcd', ['--name', 'e', '--data-dir', path.join(base, 'etcd'),
-      '--listen-client-urls', `http://${host}:2379`, '--advertise-client-urls', `http://${host}:2379`,
-      '--listen-peer-urls', `http://127.0.0.1:${22000 + id}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${22000 + id}`,
-      '--initial-cluster', `e=http://127.0.0.1:${22000 + id}`], { stdio: ['ignore', etcdLog, etcdLog] });
-    fs.closeSync(etcdLog);
+    etcd = startEtcd(base, host, id);
 
     for (const i of [0, 1]) {
       const name = `orders-${i}`;

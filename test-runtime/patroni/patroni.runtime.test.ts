@@ -7,7 +7,7 @@ import { Engine, PostgresVersion, ReplicatedDatabase } from '../../src';
 import { synthValid } from '../../test/support/synth';
 import { PodNetwork } from '../harness/network';
 import { run } from '../harness/pod';
-import { PatroniMember, asPostgres } from '../support/patroni-member';
+import { PatroniMember, asPostgres, startEtcd } from '../support/patroni-member';
 import { until } from '../support/wait';
 
 // Patroni 3.0.2 and etcd 3.4 (Debian bookworm) run three members with what the synthesized objects give Patroni:
@@ -150,12 +150,7 @@ describe('Patroni 3.0.2 runs the synthesized configuration and scripts', () => {
     fs.rmSync(base, { recursive: true, force: true });
     fs.mkdirSync(base, { recursive: true });
     const host = network.hostAddress;
-    const etcdLog = fs.openSync(path.join(base, 'etcd.log'), 'w');
-    etcd = spawn('etcd', ['--name', 'e', '--data-dir', path.join(base, 'etcd'),
-      '--listen-client-urls', `http://${host}:2379`, '--advertise-client-urls', `http://${host}:2379`,
-      '--listen-peer-urls', `http://127.0.0.1:${22000 + id}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${22000 + id}`,
-      '--initial-cluster', `e=http://127.0.0.1:${22000 + id}`], { stdio: ['ignore', etcdLog, etcdLog] });
-    fs.closeSync(etcdLog);
+    etcd = startEtcd(base, host, id);
     for (const i of MEMBERS) {
       const name = `${NAME}-${i}`;
       const { ns, ip } = network.attach(name);

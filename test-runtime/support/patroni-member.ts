@@ -2,6 +2,20 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
+/**
+ * etcd standing in for the Kubernetes API as Patroni's store: clients on the pod network's host address (:2379), the
+ * peer port per network id so two runs on one machine never meet. Its log is `<base>/etcd.log`, its data `<base>/etcd`.
+ */
+export function startEtcd(base: string, host: string, id: number): ChildProcess {
+  const log = fs.openSync(path.join(base, 'etcd.log'), 'w');
+  const etcd = spawn('etcd', ['--name', 'e', '--data-dir', path.join(base, 'etcd'),
+    '--listen-client-urls', `http://${host}:2379`, '--advertise-client-urls', `http://${host}:2379`,
+    '--listen-peer-urls', `http://127.0.0.1:${22000 + id}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${22000 + id}`,
+    '--initial-cluster', `e=http://127.0.0.1:${22000 + id}`], { stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  return etcd;
+}
+
 /** argv prefix that runs a command as the machine's postgres user (Debian's packages own their files as it). */
 export const asPostgres = () => ['setpriv', '--reuid=postgres', '--regid=postgres', '--init-groups', '--'];
 
