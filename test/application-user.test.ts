@@ -1,20 +1,14 @@
 import {
-  ApplicationUser, Credentials, Engine, PortRole, PostgresVersion, ReplicatedDatabase, StatefulDatabase, StatefulDatabaseProps,
+  ApplicationUser, Credentials, Engine, PostgresVersion, ReplicatedDatabase, StatefulDatabase, StatefulDatabaseProps,
 } from '../src';
+import { customEngine } from './support/engines';
 import { newChart, only, synthValid } from './support/synth';
 
 // The application user: what is created, who creates it, what connectionEnv() hands out, and the refusals.
 // What the user may do in the engine is proven by running it: test-runtime/postgres-application-user.runtime.test.ts and
 // the Patroni runtime test (PostgreSQL), and the engines' own application-user tests.
 const postgres = () => Engine.postgres({ version: PostgresVersion.V16 });
-const custom = () => Engine.custom({
-  name: 'clickhouse',
-  image: 'docker.io/clickhouse/clickhouse-server',
-  version: '24.8.4.13',
-  ports: [{ name: 'http', port: 8123, role: PortRole.CLIENT }],
-  dataPath: '/var/lib/clickhouse',
-  runAsUser: 101,
-});
+const custom = customEngine;
 
 function synth(props: Partial<StatefulDatabaseProps> = {}) {
   const chart = newChart('shop');

@@ -4,6 +4,7 @@ import {
   Credentials, DatabasePriorityClass, DatabaseStorageClass, Engine, MysqlVersion, NodeSelectorOperator, PortRole,
   PostgresVersion, RedisVersion, StatefulDatabase, StatefulDatabaseProps, TolerationOperator, UpdateStrategy, VolumeMode,
 } from '../src';
+import { customEngine } from './support/engines';
 import { newChart } from './support/synth';
 
 const postgres = Engine.postgres({ version: PostgresVersion.V16 });
@@ -14,15 +15,7 @@ function build(props: Partial<StatefulDatabaseProps>): () => void {
   return () => new StatefulDatabase(newChart(), 'orders', { engine: postgres, name: 'orders', ...props });
 }
 
-const custom = (overrides: Record<string, unknown> = {}) => Engine.custom({
-  name: 'clickhouse',
-  image: 'docker.io/clickhouse/clickhouse-server',
-  version: '24.8.4.13',
-  ports: [{ name: 'http', port: 8123, role: PortRole.CLIENT }],
-  dataPath: '/var/lib/clickhouse',
-  runAsUser: 101,
-  ...overrides,
-});
+const custom = customEngine;
 
 // Each row: what is wrong, the props, and the exact message (construct path, prop, reason, fix).
 const cases: Array<[string, Partial<StatefulDatabaseProps>, string]> = [
