@@ -27,6 +27,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'yaml@^2',
     // The runtime tier's S3-compatible server on loopback, for the S3 backup targets.
     's3rver@3.7.1',
+    // Property-based tests of every construct's props (test/properties).
+    'fast-check@4.10.2',
   ],
 
   // CI is `.ci/run`; no hosted workflows.
@@ -72,6 +74,12 @@ bench.spawn(project.compileTask);
 bench.exec('tsc -p examples/tsconfig.json');
 bench.exec('tsc -p bench/tsconfig.json');
 bench.exec('node --max-old-space-size=8192 bench/.build/bench/synth-bench.js');
+
+// The property tests with many more generated prop sets than `npm test` runs (FUZZ_RUNS, default 2000 each).
+const fuzz = project.addTask('fuzz', {
+  description: 'Property tests with a larger number of generated prop sets (FUZZ_RUNS, default 2000)',
+});
+fuzz.exec('FUZZ_RUNS=${FUZZ_RUNS:-2000} jest test/properties --coverage=false');
 
 project.addPackageIgnore('/examples/');
 project.addPackageIgnore('/bench/');

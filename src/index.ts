@@ -28,3 +28,4 @@ export { BackupMethod, VolumeSnapshotBackupOptions, LogicalDumpOptions, Continuo
 export * from './backup/retention';
 export * from './backup/target';
 export * from './backup/restore';
+export { DatabaseConfigError } from './private/errors';
