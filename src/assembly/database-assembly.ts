@@ -4,6 +4,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { DatabasePodOptions, buildPodSpec } from './database-pod';
 import { checkSnapshotSource } from './snapshot-source';
+import { checkRenderedEnv } from './validate-engine';
 import { CheckedProps, applicationUserOf } from './validate-props';
 import { restoreParts } from '../backup/restore-wiring';
 import type { StatefulDatabaseProps } from '../constructs/stateful-database-props';
@@ -18,7 +19,7 @@ import { checksum } from '../private/checksum';
 import { imageFor, rewriteRegistry } from '../private/images';
 import { ANNOTATION_CONFIG_CHECKSUM, DatabaseLabels } from '../private/labels';
 import { TLS_PATH } from '../private/mount-paths';
-import { checkSubdomainName } from '../private/names';
+import { checkSubdomainName, versionLabel } from '../private/names';
 import { namespacePeer } from '../private/peers';
 import type { StatefulSetView } from '../report/tolerance';
 import type { ApplicationUser } from '../security/application-user';
@@ -132,7 +133,7 @@ export class DatabaseAssembly {
     };
     // Labels carry the image actually run: replicated PostgreSQL runs Spilo, not the plain image.
     const labelsFor = (version: string) => new DatabaseLabels(def.family, name, version, props.labels ?? {});
-    let labels = labelsFor(def.version);
+    let labels = labelsFor(versionLabel(def.tag));
     if (options.replication) {
       this.replication = def.replication!({
         ...ctx, ...options.replication, members: this.memberHosts, selectorLabels: labels.selector,
@@ -225,6 +226,12 @@ export class DatabaseAssembly {
       credentials: ctx.credentials,
     }) : undefined;
     this.dataSource = restore?.dataSource;
+    // Against the container this layout renders: Patroni's, a rack's, a restore's env, not the single instance's.
+    checkRenderedEnv(scope, props.env, [
+      ...(repl?.container ?? def.container(ctx)).env,
+      ...options.groups.flatMap((g) => (g.rack && repl?.rackEnv ? repl.rackEnv(g.rack) : [])),
+      ...(restore?.env ?? []),
+    ], def.family);
     if (restore?.scripts && def.initScriptsPath) {
       new k8s.KubeConfigMap(scope, 'RestoreScripts', { metadata: { name: `${name}-restore`, labels: labels.forComponent('restore') }, data: restore.scripts });
       restore.volumes.push({ name: 'restore-scripts', configMap: { name: `${name}-restore` } });

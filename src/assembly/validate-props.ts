@@ -1,14 +1,15 @@
 import { IConstruct } from 'constructs';
+import { checkEngine } from './validate-engine';
 import type { StatefulDatabaseProps } from '../constructs/stateful-database-props';
 import { EngineDefinition } from '../engines/engine-definition';
-import { PortRole } from '../engines/engine-port';
 import { NodeSelectorOperator, TolerationOperator } from '../pod/placement';
-import { cpuToMillis } from '../pod/resources';
 import { check } from '../private/errors';
+import { OWN_KEY_PREFIX, RESERVED_LABEL_KEYS, isReservedKey } from '../private/labels';
 import {
   MAX_STATEFULSET_NAME, checkAnnotationKeys, checkLabels, checkSubdomainName, isDnsLabel, isEnvName,
   isLabelValue, isQualifiedKey, isServiceName,
 } from '../private/names';
+import { GO_DURATION_MAX_HOURS, checkInteger, wholeHours, wholeMebibytes, wholeMillicores, wholeSeconds } from '../private/numbers';
 import { ApplicationUser } from '../security/application-user';
 import { VolumeMode } from '../storage/volume';
 
@@ -19,8 +20,9 @@ export interface CheckedProps {
   readonly metrics: boolean;
 }
 
-const PORT_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
+const INT64_MAX = BigInt('9223372036854775807');
+const INT64_MIN = -INT64_MAX - BigInt(1);
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const USERNAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,62}$/;
 const REGISTRY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9._-]+)*$/;
@@ -31,27 +33,19 @@ const SECRET_NAME_HINT = /(pass(word|wd)?|secret|token|credential|api[-_]?key|pr
  * first problem with the construct path, the prop, the reason and the fix.
  */
 export function validateProps(scope: IConstruct, props: StatefulDatabaseProps, name: string, layout: { replicas: number }): CheckedProps {
-  const def = props.engine._definition;
+  const def = checkEngine(scope, props);
   const engine = `Engine '${def.family} ${def.version}'`;
 
   check(isServiceName(name) && name.length <= MAX_STATEFULSET_NAME, scope,
     `\`name\` ("${name}") must be at most ${MAX_STATEFULSET_NAME} characters of lower-case letters, digits and '-', starting with a letter: it names the StatefulSet (whose pods carry a 63-character controller-revision-hash label of the name plus 11) and its Services (RFC 1035).`);
-  checkEngine(scope, def, engine);
 
-  const storageKib = props.storageSize?.toKibibytes() ?? 1024;
-  check(storageKib > 0, scope, '`storageSize` must be greater than zero: give the data volume a size, e.g. `Size.gibibytes(20)`.');
-  check(storageKib % 1024 === 0, scope, `\`storageSize\` (${storageKib} KiB) must be a whole number of MiB.`);
+  if (props.storageSize !== undefined) wholeMebibytes(scope, 'storageSize', props.storageSize, { min: 1, hint: 'give the data volume a size, e.g. `Size.gibibytes(20)`' });
   if (props.storageClassName !== undefined) checkSubdomainName(scope, 'storageClassName', props.storageClassName);
   check(props.volumeMode !== VolumeMode.BLOCK, scope,
     `${engine} needs a filesystem at ${def.dataPath}, and \`volumeMode\` Block gives a raw device: use VolumeMode.FILESYSTEM.`);
 
-  const cpuMillis = props.cpu ? cpuToMillis(props.cpu.amount) : 1000;
-  check(Number.isInteger(cpuMillis) && cpuMillis > 0, scope,
-    `\`cpu\` (${props.cpu?.amount}) must be a positive whole number of millicores, e.g. \`Cpu.millis(500)\` or \`Cpu.units(2)\`.`);
-  const memoryKib = props.memory?.toKibibytes() ?? def.defaultMemoryBytes / 1024;
-  check(memoryKib > 0, scope, '`memory` must be greater than zero, e.g. `Size.gibibytes(2)`.');
-  check(memoryKib % 1024 === 0, scope, `\`memory\` (${memoryKib} KiB) must be a whole number of MiB.`);
-  const memoryMebibytes = memoryKib / 1024;
+  const cpuMillis = props.cpu ? wholeMillicores(scope, 'cpu', props.cpu.amount, { min: 1, hint: 'e.g. `Cpu.millis(500)` or `Cpu.units(2)`' }) : 1000;
+  const memoryMebibytes = props.memory ? wholeMebibytes(scope, 'memory', props.memory, { min: 1, hint: 'e.g. `Size.gibibytes(2)`' }) : def.defaultMemoryBytes / 1024 / 1024;
   const minMib = def.minMemoryBytes / 1024 / 1024;
   check(memoryMebibytes >= minMib, scope,
     `\`memory\` (${memoryMebibytes} MiB) is below what ${engine} needs (${minMib} MiB): raise \`memory\` to at least \`Size.mebibytes(${minMib})\`.`);
@@ -61,10 +55,12 @@ export function validateProps(scope: IConstruct, props: StatefulDatabaseProps, n
   check(Number.isInteger(partition) && partition >= 0 && partition <= layout.replicas, scope, layout.replicas === 1
     ? `\`updateStrategy\` partition (${partition}) must be 0 (update the instance) or 1 (hold it at the current revision) for a single instance.`
     : `\`updateStrategy\` partition (${partition}) must be a whole number from 0 (update every member) to ${layout.replicas} (\`replicas\`: hold every member).`);
-  check((props.minReady?.toSeconds() ?? 0) >= 0, scope, '`minReady` must not be negative.');
-  const grace = props.terminationGracePeriod?.toSeconds() ?? def.terminationGracePeriodSeconds;
-  check(Number.isInteger(grace) && grace > 0, scope,
-    `\`terminationGracePeriod\` (${grace} s) must be a positive whole number of seconds: the engine needs time to stop cleanly.`);
+  // minReadySeconds is an int32 of the StatefulSet; the grace period an int64, held to int32 here.
+  if (props.minReady !== undefined) wholeSeconds(scope, 'minReady', props.minReady);
+  if (props.terminationGracePeriod !== undefined) {
+    wholeSeconds(scope, 'terminationGracePeriod', props.terminationGracePeriod, { min: 1, hint: 'the engine needs time to stop cleanly' });
+  }
+  checkInteger(scope, 'engine.terminationGracePeriod', def.terminationGracePeriodSeconds, { min: 1, unit: 'seconds' });
 
   checkCredentialsAndData(scope, props, def, engine);
   const metrics = checkMonitoring(scope, props, def, engine);
@@ -72,31 +68,6 @@ export function validateProps(scope: IConstruct, props: StatefulDatabaseProps, n
   checkExtras(scope, props, def);
   checkPlacement(scope, props);
   return { cpuMillis, memoryMebibytes, metrics };
-}
-
-function checkEngine(scope: IConstruct, def: EngineDefinition, engine: string): void {
-  check(/^v?[0-9]/.test(def.tag) && /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(def.tag), scope,
-    `\`engine\` version "${def.tag}" is not a pinned image tag: floating tags such as "latest" change under a running database. Give a versioned tag, e.g. "16.6".`);
-  check(def.ports.length > 0, scope,
-    `\`engine\` ${engine} declares no ports: give \`ports\` with one PortRole.CLIENT port (and PEER, ADMIN, METRICS as the engine has them).`);
-  const clients = def.ports.filter((p) => p.role === PortRole.CLIENT);
-  check(clients.length === 1, scope,
-    `\`engine\` ${engine} must declare exactly one PortRole.CLIENT port (found ${clients.length}): it is what the client Service publishes.`);
-  const seenNames = new Set<string>();
-  const seenPorts = new Set<number>();
-  for (const port of def.ports) {
-    check(Number.isInteger(port.port) && port.port >= 1 && port.port <= 65535, scope,
-      `\`engine\` port "${port.name}" (${port.port}) must be a whole number from 1 to 65535.`);
-    check(port.name.length <= 15 && PORT_NAME.test(port.name) && /[a-z]/.test(port.name), scope,
-      `\`engine\` port name "${port.name}" must be at most 15 lower-case letters, digits and '-' with at least one letter (IANA service name).`);
-    check(!seenNames.has(port.name) && !seenPorts.has(port.port), scope,
-      `\`engine\` port "${port.name}" (${port.port}) repeats a name or number: give each port its own.`);
-    seenNames.add(port.name);
-    seenPorts.add(port.port);
-  }
-  check(Number.isInteger(def.runAsUser) && def.runAsUser > 0, scope,
-    `\`engine\` runAsUser (${def.runAsUser}) must be a non-zero numeric user id: restricted pods never run as root.`);
-  check(def.dataPath.startsWith('/'), scope, `\`engine\` dataPath ("${def.dataPath}") must be an absolute path.`);
 }
 
 function checkCredentialsAndData(scope: IConstruct, props: StatefulDatabaseProps, def: EngineDefinition, engine: string): void {
@@ -169,6 +140,8 @@ function checkMonitoring(scope: IConstruct, props: StatefulDatabaseProps, def: E
   check(!props.serviceMonitor || metrics, scope,
     '`serviceMonitor` needs the metrics exporter, but `metrics` is off: set `metrics: true` or drop `serviceMonitor`.');
   if (props.monitoringNamespace !== undefined) {
+    check(metrics, scope,
+      `\`monitoringNamespace\` admits the metrics scraper to the exporter's port, but \`metrics\` is off${hasExporter ? '' : ` (${engine} has no exporter)`}, so nothing would use it: remove \`monitoringNamespace\`${hasExporter ? ', or set `metrics: true`' : ''}.`);
     check(isDnsLabel(props.monitoringNamespace), scope,
       `\`monitoringNamespace\` ("${props.monitoringNamespace}") is not a valid namespace name (RFC 1123 label, at most 63 characters).`);
   }
@@ -184,9 +157,11 @@ function checkTls(scope: IConstruct, props: StatefulDatabaseProps): void {
     '`tls` sets both `issuerName` and `secretName`: the Certificate would overwrite the existing Secret. Keep one.');
   if (tls.issuerName !== undefined) checkSubdomainName(scope, 'tls.issuerName', tls.issuerName);
   if (tls.secretName !== undefined) checkSubdomainName(scope, 'tls.secretName', tls.secretName);
-  const duration = tls.duration?.toHours() ?? 24 * 90;
-  const renewBefore = tls.renewBefore?.toHours() ?? 24 * 30;
-  check(duration >= 1 && renewBefore > 0 && renewBefore < duration, scope,
+  // The Certificate is written in whole hours (`<n>h`), which cert-manager parses as a Go duration.
+  const hours = { min: 1, max: GO_DURATION_MAX_HOURS };
+  const duration = tls.duration ? wholeHours(scope, 'tls.duration', tls.duration, hours) : 24 * 90;
+  const renewBefore = tls.renewBefore ? wholeHours(scope, 'tls.renewBefore', tls.renewBefore, hours) : 24 * 30;
+  check(renewBefore < duration, scope,
     `\`tls.renewBefore\` (${renewBefore} h) must be positive and shorter than \`tls.duration\` (${duration} h).`);
 }
 
@@ -217,6 +192,14 @@ function checkExtras(scope: IConstruct, props: StatefulDatabaseProps, def: Engin
   }
   checkLabels(scope, 'labels', props.labels ?? {});
   checkAnnotationKeys(scope, 'annotations', props.annotations ?? {});
+  for (const key of Object.keys(props.labels ?? {})) {
+    check(!isReservedKey(key), scope,
+      `\`labels\` sets "${key}", which the library writes itself (${RESERVED_LABEL_KEYS.join(', ')} and ${OWN_KEY_PREFIX}*; selectors depend on them): yours would be overwritten. Remove it, or use a key of your own.`);
+  }
+  for (const key of Object.keys(props.annotations ?? {})) {
+    check(!isReservedKey(key, []), scope,
+      `\`annotations\` sets "${key}", and ${OWN_KEY_PREFIX}* annotations are the library's own (the config checksum that rolls the pods, its decisions): yours would be overwritten. Remove it, or use a key of your own.`);
+  }
   if (props.imageRegistry !== undefined) {
     check(REGISTRY.test(props.imageRegistry), scope,
       `\`imageRegistry\` ("${props.imageRegistry}") must be a registry host with optional port and path, e.g. "registry.internal:5000/mirror", without scheme or trailing '/'.`);
@@ -252,7 +235,8 @@ function checkPlacement(scope: IConstruct, props: StatefulDatabaseProps): void {
         check(values.length === 0, scope, `\`requiredNodeAffinity\` "${r.key}" ${r.operator} takes no values: drop \`values\`.`);
         break;
       default:
-        check(values.length === 1 && /^-?[0-9]+$/.test(values[0]), scope,
+        // The scheduler parses it as an int64.
+        check(values.length === 1 && /^-?[0-9]{1,19}$/.test(values[0]) && BigInt(values[0]) >= INT64_MIN && BigInt(values[0]) <= INT64_MAX, scope,
           `\`requiredNodeAffinity\` "${r.key}" ${r.operator} needs exactly one whole-number value.`);
     }
   }

@@ -4,11 +4,27 @@ import { EngineDefinition, RackPlan } from '../engines/engine-definition';
 import { check } from '../private/errors';
 import { DatabaseLabels, LABEL_COMPONENT, LABEL_INSTANCE, LABEL_NAME } from '../private/labels';
 import { MAX_STATEFULSET_NAME, isDnsLabel, isLabelValue, isQualifiedKey } from '../private/names';
+import { checkInteger } from '../private/numbers';
 import {
   HOST_KEY, NodeRequirementView, PendingPod, SchedulingGroup, Spread, SpreadConstraintView, ZONE_KEY, modelCluster, placePods, spreadConstraint,
 } from '../topology/spread';
 
 const SELECTOR_KEYS = [LABEL_NAME, LABEL_INSTANCE, LABEL_COMPONENT];
+
+/**
+ * The most members a ReplicatedDatabase takes: the synth-time scheduling check models a node per
+ * member in every zone (as many zones as members when none are declared) and places each member,
+ * which takes seconds at 200 members. Engines with a lower limit of their own are held to it
+ * (`ENGINE_MAX_REPLICAS`).
+ */
+export const MAX_REPLICAS = 100;
+/** The most zones modelled: cloud regions have a handful; more is a typo, and each is modelled with a node per member. */
+export const MAX_ZONES = 64;
+/** Member limits of the engines themselves, with the reason for the message. */
+const ENGINE_MAX_REPLICAS: Record<string, { max: number; why: string }> = {
+  mongodb: { max: 50, why: 'a MongoDB replica set has at most 50 members' },
+  mysql: { max: 9, why: 'a MySQL Group Replication group has at most 9 members' },
+};
 
 /** The layout a ReplicatedDatabase settles on after its checks. */
 export interface ReplicationLayout {
@@ -28,9 +44,14 @@ export function validateLayout(scope: IConstruct, props: ReplicatedDatabaseProps
   const engine = `Engine '${def.family} ${def.version}'`;
   check(def.replication !== undefined, scope,
     `${engine} has no replicated topology here${def.replicationUnsupported ? `: ${def.replicationUnsupported}` : ''}. Use StatefulDatabase for one instance.`);
+  // Checked first: the scheduling check below builds a node and a pod per member.
   const replicas = props.replicas ?? 3;
   check(Number.isInteger(replicas) && replicas >= 2, scope,
     `\`replicas\` (${replicas}) must be a whole number of at least 2; for one instance use StatefulDatabase.`);
+  const limit = ENGINE_MAX_REPLICAS[def.family];
+  check(replicas <= (limit?.max ?? MAX_REPLICAS), scope, limit
+    ? `\`replicas\` (${replicas}) must be at most ${limit.max}: ${limit.why}.`
+    : `\`replicas\` (${replicas}) must be at most ${MAX_REPLICAS} members in one ReplicatedDatabase: split larger fleets into several databases (Cassandra: several datacenters).`);
   check(props.blockEvictions === undefined, scope,
     '`blockEvictions` is for a single instance: a ReplicatedDatabase gets budgets that keep quorum (see `roleBudgets`); remove `blockEvictions`.');
 
@@ -41,6 +62,7 @@ export function validateLayout(scope: IConstruct, props: ReplicatedDatabaseProps
   const zones = props.zones;
   if (zones !== undefined) {
     check(zones.length > 0, scope, '`zones` is empty: name the zones, or leave the prop out.');
+    check(zones.length <= MAX_ZONES, scope, `\`zones\` names ${zones.length} zones; at most ${MAX_ZONES} are modelled: a region has a handful.`);
     for (const z of zones) check(isLabelValue(z) && z.length > 0, scope, `\`zones\` entry "${z}" is not a valid zone label value.`);
     check(new Set(zones).size === zones.length, scope, '`zones` names a zone twice.');
     check(props.zoneCount === undefined || props.zoneCount === zones.length, scope,
@@ -48,7 +70,7 @@ export function validateLayout(scope: IConstruct, props: ReplicatedDatabaseProps
   }
   const zoneCount = zones?.length ?? props.zoneCount;
   if (zoneCount !== undefined) {
-    check(Number.isInteger(zoneCount) && zoneCount >= 1, scope, `\`zoneCount\` (${zoneCount}) must be a whole number of at least 1.`);
+    checkInteger(scope, 'zoneCount', zoneCount, { min: 1, max: MAX_ZONES, hint: 'a region has a handful of zones' });
   }
 
   // Cassandra racks, each pinned to one zone by required node affinity, need no zone spread: with
@@ -65,10 +87,9 @@ export function validateLayout(scope: IConstruct, props: ReplicatedDatabaseProps
     : zoneCount !== undefined ? Spread.required({ maxSkew: 1 }) : Spread.preferred());
   const hostSpread = props.hostSpread ?? Spread.preferred();
   for (const [prop, spread] of [['zoneSpread', zoneSpread], ['hostSpread', hostSpread]] as const) {
-    check(spread.whenUnsatisfiable === undefined || (Number.isInteger(spread.maxSkew) && spread.maxSkew >= 1), scope,
-      `\`${prop}\` maxSkew (${spread.maxSkew}) must be a whole number of at least 1.`);
-    check(spread.minDomains === undefined || (Number.isInteger(spread.minDomains) && spread.minDomains >= 1), scope,
-      `\`${prop}\` minDomains (${spread.minDomains}) must be a whole number of at least 1.`);
+    if (spread.whenUnsatisfiable !== undefined) checkInteger(scope, `${prop}.maxSkew`, spread.maxSkew, { min: 1 });
+    // minDomains sizes the modelled cluster: beyond the members there is nothing more to spread.
+    if (spread.minDomains !== undefined) checkInteger(scope, `${prop}.minDomains`, spread.minDomains, { min: 1, max: Math.max(replicas, MAX_ZONES) });
     for (const key of spread.matchLabelKeys ?? []) {
       // The API server refuses a key that is also in the constraint's label selector.
       check(isQualifiedKey(key) && !SELECTOR_KEYS.includes(key), scope,

@@ -15,6 +15,7 @@ import { withSpiloLocalParameters } from '../engines/postgres-patroni';
 import { check } from '../private/errors';
 import { TOOLS_IMAGE, rewriteRegistry } from '../private/images';
 import { checkSubdomainName } from '../private/names';
+import { INT32_MAX, checkInteger, wholeSeconds } from '../private/numbers';
 
 /** How the assembled database is quiesced, dumped and loaded. */
 export function engineBackup(a: DatabaseAssembly): EngineBackup {
@@ -110,8 +111,9 @@ export function checkSchedule(scope: Construct, prop: string, cron: Cron): Parse
   return parsed as ParsedCron;
 }
 
-function rpoOf(scope: Construct, prop: string, parsed: ParsedCron, expression: string): number {
-  const gap = worstGapMinutes(parsed);
+/** The longest gap between runs, as the CronJob controller runs them in `timeZone` (DST included). */
+function rpoOf(scope: Construct, prop: string, parsed: ParsedCron, expression: string, timeZone: string | undefined): number {
+  const gap = worstGapMinutes(parsed, timeZone);
   check(gap !== undefined, scope, `\`${prop}\` schedule "${expression}" never fires (no date matches it): fix the day or month fields.`);
   return gap! * 60;
 }
@@ -120,9 +122,9 @@ function checkRetention(scope: Construct, prop: string, r: Retention | undefined
   // Required by the types; JavaScript callers can still leave it out.
   check(r !== undefined && r !== null, scope, `\`${prop}\` needs a retention: give \`retention: Retention.keepLast(n)\` or \`Retention.maxAge(...)\`.`);
   check(r.keepLastCount !== undefined || r.maxAgeSeconds !== undefined, scope, `\`${prop}\` retention keeps everything forever: give keepLast or maxAge.`);
-  check(r.keepLastCount === undefined || (Number.isInteger(r.keepLastCount) && r.keepLastCount >= 1), scope,
-    `\`${prop}\` retention keepLast (${r.keepLastCount}) must be a whole number of at least 1.`);
-  check(r.maxAgeSeconds === undefined || r.maxAgeSeconds > 0, scope, `\`${prop}\` retention maxAge must be longer than zero.`);
+  if (r.keepLastCount !== undefined) checkInteger(scope, `${prop}.retention.keepLast`, r.keepLastCount, { min: 1, unit: 'backups' });
+  // The prune step subtracts it from the epoch in shell arithmetic; int32 seconds is 68 years.
+  if (r.maxAgeSeconds !== undefined) checkInteger(scope, `${prop}.retention.maxAge`, r.maxAgeSeconds, { min: 1, max: INT32_MAX, unit: 'seconds' });
 }
 
 /** CronJob names stop at 52 characters: its Jobs add 11. */
@@ -194,7 +196,7 @@ class VolumeSnapshotMethod extends BackupMethod {
     return {
       method: 'volume snapshots',
       cronJobName: name,
-      worstCaseRpoSeconds: rpoOf(scope, 'volumeSnapshot', parsed, this.options.schedule.expressionString),
+      worstCaseRpoSeconds: rpoOf(scope, 'volumeSnapshot', parsed, this.options.schedule.expressionString, ctx.timeZone),
       restorePath: `Restore.fromVolumeSnapshot('<${name}-RUN-POD>') on a new database`,
     };
   }
@@ -299,7 +301,7 @@ class LogicalDumpMethod extends BackupMethod {
     return {
       method: 'logical dumps',
       cronJobName: name,
-      worstCaseRpoSeconds: rpoOf(scope, 'logicalDump', parsed, this.options.schedule.expressionString),
+      worstCaseRpoSeconds: rpoOf(scope, 'logicalDump', parsed, this.options.schedule.expressionString, ctx.timeZone),
       restorePath: 'Restore.fromDump({ target }) on a new database (checksum verified, loaded once on first start)',
       target: this.options.target,
       dumpExtension: backup.dumpExtension,
@@ -319,14 +321,16 @@ class ContinuousArchivingMethod extends BackupMethod {
     const s3 = this.options.target._s3;
     check(s3 !== undefined, scope, '`continuousArchiving` target must be BackupTarget.s3(...): WAL-G archives to object storage.');
     validateTarget(scope, 'continuousArchiving', this.options.target);
-    const timeout = (this.options.archiveTimeout ?? Duration.minutes(5)).toSeconds();
-    check(Number.isInteger(timeout) && timeout >= 60, scope,
-      `\`continuousArchiving\` archiveTimeout (${timeout} s) must be a whole number of seconds, at least 60: shorter switches fill the store with mostly empty 16 MiB segments.`);
+    // At least 60 s: shorter switches fill the store with mostly empty 16 MiB segments; PostgreSQL's
+    // archive_timeout stops at INT_MAX / 2 seconds.
+    const timeout = wholeSeconds(scope, 'continuousArchiving.archiveTimeout', this.options.archiveTimeout ?? Duration.minutes(5),
+      { min: 60, max: 1073741823, hint: 'shorter switches fill the store with mostly empty 16 MiB segments' });
     const baseSchedule = this.options.baseBackupSchedule ?? Cron.schedule({ minute: '0', hour: '1' });
     checkSchedule(scope, 'continuousArchiving baseBackupSchedule', baseSchedule);
     const retention = this.options.retention ?? Retention.keepLast(7);
-    check(retention.maxAgeSeconds === undefined && retention.keepLastCount !== undefined && retention.keepLastCount >= 1, scope,
+    check(retention.maxAgeSeconds === undefined && retention.keepLastCount !== undefined, scope,
       '`continuousArchiving` retention must be Retention.keepLast(n): Spilo keeps a count of base backups (BACKUP_NUM_TO_RETAIN), not an age.');
+    checkInteger(scope, 'continuousArchiving.retention.keepLast', retention.keepLastCount, { min: 1, unit: 'base backups' });
 
     // Spilo's documented WAL-G settings; WAL goes to s3://<bucket>/spilo/<prefix><scope>/wal/<major>.
     // https://github.com/zalando/spilo/blob/master/ENVIRONMENT.rst

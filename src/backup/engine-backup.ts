@@ -1,5 +1,6 @@
 import { EngineDefinition } from '../engines/engine-definition';
 import { TLS_PATH } from '../private/mount-paths';
+import { inDoubleQuotes as dq, shellWord, shellWords } from '../private/shell';
 
 /**
  * How each engine is quiesced around a volume snapshot, dumped, loaded and checked, with its own
@@ -124,7 +125,7 @@ function keyValueQuiesce(cli: string, dataPath: string): string {
     '  n=$((n+1)); [ $n -le 3600 ] || { echo "quiesce: $CMD did not finish within an hour"; exit 1; }; sleep 1',
     'done',
     '[ "$(field $STATUS)" = ok ] || { echo "quiesce: $CMD failed ($STATUS:$(field $STATUS))"; exit 1; }',
-    `sync -f ${dataPath}`,
+    `sync -f ${shellWord(dataPath)}`,
     'echo "quiesce: $CMD done"',
   ].join('\n');
 }
@@ -135,11 +136,12 @@ function keyValueQuiesce(cli: string, dataPath: string): string {
  * is, that directory would make the next start skip the restore and serve a partial or empty database as if it
  * were whole; emptied, the next start initialises and loads again.
  */
+/** `dataDir` is one shell word, quoted by the caller (`"$PGDATA"`). */
 function restoreFailedFunction(stopServer: string, dataDir: string): string[] {
   return [
     'restore_failed() {',
     `  ${stopServer} >/dev/null 2>&1 || true`,
-    `  find "${dataDir}" -mindepth 1 -delete`,
+    `  find ${dataDir} -mindepth 1 -delete`,
     '  echo "restore FAILED: $1; the data directory was emptied, the next start loads the dump again"; exit 1',
     '}',
   ];
@@ -180,7 +182,7 @@ export function engineBackupFor(def: EngineDefinition, replicated: boolean, tls:
         dump: 'PGPASSWORD="$DB_PASSWORD" pg_dumpall -h "$DB_HOST" -p "$DB_PORT" -U "$DB_USER" | gzip > "$OUT"',
         // The first-start script of the image (sourced by its bash entrypoint, with the temporary server up).
         initdbRestore: [
-          ...restoreFailedFunction('pg_ctl -D "$PGDATA" -m immediate -w stop', '$PGDATA'),
+          ...restoreFailedFunction('pg_ctl -D "$PGDATA" -m immediate -w stop', '"$PGDATA"'),
           pgLoadDump('"$POSTGRES_USER"', ''),
           // The entrypoint created POSTGRES_DB empty; the dump recreates it as the source had it (encoding,
           // locale, owner). Should the dump not hold it, it is created again afterwards.
@@ -235,7 +237,7 @@ export function engineBackupFor(def: EngineDefinition, replicated: boolean, tls:
         // The image sources this script with its temporary server up, after it initialised $DATADIR
         // (docker-entrypoint.sh: docker_setup_env, docker_process_init_files).
         initdbRestore: [
-          ...restoreFailedFunction(`${mysqlAsRoot}admin -uroot --socket=${MYSQL_SOCKET} shutdown`, '${DATADIR:?}'),
+          ...restoreFailedFunction(`${mysqlAsRoot}admin -uroot --socket=${MYSQL_SOCKET} shutdown`, '"${DATADIR:?}"'),
           mysqlDumpComplete('restore_failed'),
           `gunzip -c "$DUMP" | ${mysqlAsRoot} -uroot --socket=${MYSQL_SOCKET} >/tmp/restore.log 2>&1 || { cat /tmp/restore.log; restore_failed "$DUMP does not load"; }`,
           String.raw`PW=$(printf '%s' "$MYSQL_ROOT_PASSWORD" | sed -e 's/\\/\\\\/g' -e "s/'/\\\\'/g")`,
@@ -277,7 +279,7 @@ export function engineBackupFor(def: EngineDefinition, replicated: boolean, tls:
         // On failure the temporary server stops with `mongod --shutdown` (Linux:
         // https://www.mongodb.com/docs/manual/reference/program/mongod/#std-option-mongod.--shutdown).
         initdbRestore: [
-          ...restoreFailedFunction(`mongod --dbpath ${def.dataPath} --shutdown`, def.dataPath),
+          ...restoreFailedFunction(`mongod --dbpath ${shellWord(def.dataPath)} --shutdown`, `"${dq(def.dataPath)}"`),
           `mongorestore --host 127.0.0.1 --archive="$DUMP" --gzip${replicated ? ' --oplogReplay' : ''} || restore_failed "$DUMP does not load"`,
           'mongosh --host 127.0.0.1 --quiet admin --eval \'db.changeUserPassword(process.env.MONGO_INITDB_ROOT_USERNAME, process.env.MONGO_INITDB_ROOT_PASSWORD)\''
             + ' || restore_failed "root\'s password could not be set from the Secret"',
@@ -309,7 +311,8 @@ export function engineBackupFor(def: EngineDefinition, replicated: boolean, tls:
           'mkdir -p /tmp/verify/r && gunzip -c "$DUMP" > /tmp/verify/r/dump.rdb',
           `${family}-server --dir /tmp/verify/r --dbfilename dump.rdb --port 6390 --bind 127.0.0.1 --appendonly no --save "" --daemonize yes --logfile /tmp/verify/r.log`,
           `n=0; until [ "$(${family}-cli -p 6390 ping 2>/dev/null)" = PONG ]; do n=$((n+1)); [ $n -gt 120 ] && exit 1; sleep 1; done`,
-          `RESULT=$(${family}-cli -p 6390 $CHECK)`,
+          // The check is words of one command: split, never globbed (`KEYS *`) nor run as code.
+          `set -f; RESULT=$(${family}-cli -p 6390 $CHECK); set +f`,
           `${family}-cli -p 6390 shutdown nosave >/dev/null 2>&1 || true`,
         ].join('\n'),
         defaultCheck: 'DBSIZE',
@@ -328,11 +331,11 @@ export function engineBackupFor(def: EngineDefinition, replicated: boolean, tls:
         // https://cassandra.apache.org/doc/latest/cassandra/managing/operating/backups.html#snapshots
         dumpThroughExec: (members, container) => [
           'mkdir -p /tmp/work/nodes',
-          `clear() { for P in ${members.join(' ')}; do kubectl exec "$P" -c ${container} -- nodetool clearsnapshot -t "$RUN" >/dev/null 2>&1 || true; done; }`,
+          `clear() { for P in ${shellWords(members)}; do kubectl exec "$P" -c ${shellWord(container)} -- nodetool clearsnapshot -t "$RUN" >/dev/null 2>&1 || true; done; }`,
           'trap clear EXIT',
-          `for P in ${members.join(' ')}; do`,
-          `  kubectl exec "$P" -c ${container} -- nodetool snapshot -t "$RUN" >/dev/null`,
-          `  kubectl exec "$P" -c ${container} -- sh -c "cd /var/lib/cassandra/data && find . -path '*/snapshots/$RUN/*' -type f | tar -czf - -T -" > "/tmp/work/nodes/$P.tar.gz"`,
+          `for P in ${shellWords(members)}; do`,
+          `  kubectl exec "$P" -c ${shellWord(container)} -- nodetool snapshot -t "$RUN" >/dev/null`,
+          `  kubectl exec "$P" -c ${shellWord(container)} -- sh -c "cd /var/lib/cassandra/data && find . -path '*/snapshots/$RUN/*' -type f | tar -czf - -T -" > "/tmp/work/nodes/$P.tar.gz"`,
           'done',
           'clear; trap - EXIT',
           'tar -czf "$OUT" -C /tmp/work/nodes .',

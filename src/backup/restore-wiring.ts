@@ -10,7 +10,8 @@ import { CredentialsRef, EngineDefinition, ReplicationPlan } from '../engines/en
 import { scriptContainer } from '../pod/script-container';
 import { check } from '../private/errors';
 import { rewriteRegistry } from '../private/images';
-import { checkSubdomainName } from '../private/names';
+import { MAX_STATEFULSET_NAME, checkSubdomainName, isServiceName } from '../private/names';
+import { shellQuote, shellWord } from '../private/shell';
 
 /** What a restore adds to a new database's pods and claims. */
 export interface RestoreParts {
@@ -59,12 +60,13 @@ function helper(name: string, image: string, script: string, runAsUser: number, 
  * https://redis.io/docs/latest/operate/oss_and_stack/management/persistence/#append-only-file
  */
 function redisPlaceRdb(dataPath: string): string[] {
+  const at = (file: string) => shellWord(`${dataPath}/${file}`);
   return [
-    `gunzip -c /restore/dump > ${dataPath}/dump.rdb.tmp && mv ${dataPath}/dump.rdb.tmp ${dataPath}/dump.rdb`,
-    `mkdir -p ${dataPath}/appendonlydir.tmp`,
-    `cp ${dataPath}/dump.rdb ${dataPath}/appendonlydir.tmp/appendonly.aof.1.base.rdb`,
-    `printf 'file appendonly.aof.1.base.rdb seq 1 type b\\n' > ${dataPath}/appendonlydir.tmp/appendonly.aof.manifest`,
-    `mv ${dataPath}/appendonlydir.tmp ${dataPath}/appendonlydir`,
+    `gunzip -c /restore/dump > ${at('dump.rdb.tmp')} && mv ${at('dump.rdb.tmp')} ${at('dump.rdb')}`,
+    `mkdir -p ${at('appendonlydir.tmp')}`,
+    `cp ${at('dump.rdb')} ${at('appendonlydir.tmp/appendonly.aof.1.base.rdb')}`,
+    `printf 'file appendonly.aof.1.base.rdb seq 1 type b\\n' > ${at('appendonlydir.tmp/appendonly.aof.manifest')}`,
+    `mv ${at('appendonlydir.tmp')} ${at('appendonlydir')}`,
   ];
 }
 
@@ -79,11 +81,6 @@ function redisPlaceRdb(dataPath: string): string[] {
  * entrypoint at every start (docker-entrypoint.sh `docker_create_db_directories`), the step first sets 0700.
  * https://www.postgresql.org/docs/current/app-postgres.html#APP-POSTGRES-SINGLE-USER
  */
-/** A literal for sh/bash: single quotes, each inner one closed, escaped and reopened. */
-function shQuote(s: string): string {
-  return `'${s.replace(/'/g, "'\\''")}'`;
-}
-
 function pgSnapshotCredentials(i: RestoreInputs): k8s.Container {
   const pgdata = `${i.dataPath}/pgdata`;
   const marker = `${i.dataPath}/.cdk8s-restore-credentials-applied`;
@@ -92,22 +89,28 @@ function pgSnapshotCredentials(i: RestoreInputs): k8s.Container {
     + `ALTER ROLE ${SPILO_STANDBY_ROLE} NOLOGIN PASSWORD NULL; END IF; END $do$;`;
   return helper('restore-credentials', i.image, [
     'set -euo pipefail',
-    `if [ -f ${marker} ] || [ ! -s ${pgdata}/PG_VERSION ]; then exit 0; fi`,
-    `chmod 00700 ${pgdata}`,
+    `if [ -f ${shellWord(marker)} ] || [ ! -s ${shellWord(`${pgdata}/PG_VERSION`)} ]; then exit 0; fi`,
+    `chmod 00700 ${shellWord(pgdata)}`,
     'U=$(printf \'%s\' "$POSTGRES_USER" | sed \'s/"/""/g\')',
     'P=$(printf \'%s\' "$POSTGRES_PASSWORD" | sed "s/\'/\'\'/g")',
     'SQL=$(printf "ALTER ROLE \\"%s\\" PASSWORD \'%s\';" "$U" "$P")',
-    `if [ -f ${i.dataPath}/${SPILO_CONVERTED_MARK} ]; then SQL="$SQL"$'\\n\\n'${shQuote(standby)}; fi`,
-    `printf '%s\\n' "$SQL" | postgres --single -D ${pgdata} -c config_file=${pgdata}/postgresql.conf -j postgres > /tmp/single.log 2>&1 \\`,
+    `if [ -f ${shellWord(`${i.dataPath}/${SPILO_CONVERTED_MARK}`)} ]; then SQL="$SQL"$'\\n\\n'${shellQuote(standby)}; fi`,
+    `printf '%s\\n' "$SQL" | postgres --single -D ${shellWord(pgdata)} -c ${shellWord(`config_file=${pgdata}/postgresql.conf`)} -j postgres > /tmp/single.log 2>&1 \\`,
     '  || { cat /tmp/single.log; exit 1; }',
     'cat /tmp/single.log',
     'if grep -q ERROR /tmp/single.log; then exit 1; fi',
-    `touch ${marker}`,
+    `touch ${shellWord(marker)}`,
     'echo "superuser password set from the new Secret"',
   ].join('\n'), i.runAsUser, [{ name: 'data', mountPath: i.dataPath }], [
     { name: 'POSTGRES_USER', valueFrom: { secretKeyRef: { name: i.credentials.secretName, key: i.credentials.usernameKey } } },
     { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: i.credentials.secretName, key: i.credentials.passwordKey } } },
   ]);
+}
+
+/** A source database's name starts its dump files and is its Patroni scope: the name the database had, a DNS-1035 label. */
+function checkSourceName(scope: Construct, name: string): void {
+  check(isServiceName(name) && name.length <= MAX_STATEFULSET_NAME, scope,
+    `\`restoreFrom\` sourceName "${name}" is not a database name: use the \`name\` of the source database (at most ${MAX_STATEFULSET_NAME} lower-case letters, digits and '-', starting with a letter).`);
 }
 
 export function restoreParts(scope: Construct, restore: Restore, i: RestoreInputs): RestoreParts {
@@ -135,6 +138,7 @@ export function restoreParts(scope: Construct, restore: Restore, i: RestoreInput
       `\`restoreFrom\` point-in-time recovery replays WAL archived by Patroni/WAL-G: it needs a ReplicatedDatabase with Engine.postgres, not ${engine}${i.replicated ? '' : ' as a single instance'}.`);
     check(o.target._s3 !== undefined, scope, '`restoreFrom` point-in-time target must be BackupTarget.s3(...), where the source archives its WAL.');
     validateTarget(scope, 'restoreFrom', o.target);
+    checkSourceName(scope, o.sourceName);
     check(/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)$/.test(o.time), scope,
       `\`restoreFrom\` time "${o.time}" must be ISO 8601 with an offset, e.g. "2026-11-20T10:15:00+00:00".`);
     const s3 = o.target._s3!;
@@ -170,9 +174,11 @@ export function restoreParts(scope: Construct, restore: Restore, i: RestoreInput
     `\`restoreFrom\` a dump would ${i.def.family === 'mysql' ? 'run on every Group Replication member and make them diverge' : 'bypass Patroni, which bootstraps the cluster itself'}: restore a single instance from the dump${i.def.family === 'postgresql' ? ', or use Restore.pointInTime' : ''}.`);
   check(!i.hasInitScripts || redis, scope, '`restoreFrom` a dump uses the first-start scripts folder, and so does `initScripts`: load one, then the other through a Job.');
   const s3 = o.target._s3 !== undefined;
+  if (o.sourceName !== undefined) checkSourceName(scope, o.sourceName);
   const source = o.sourceName ?? i.name;
-  check(o.file === undefined || /^[A-Za-z0-9._-]+$/.test(o.file), scope, `\`restoreFrom\` file "${o.file}" must be a plain file name.`);
-  const markers = INITIALISED[i.def.family].map((m) => `[ -e ${i.dataPath}/${m} ]`).join(' || ');
+  check(o.file === undefined || (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(o.file) && o.file.length <= 255), scope,
+    `\`restoreFrom\` file "${o.file}" must be a plain file name (letters, digits, '.', '_' and '-', not starting with '.' or '-'), e.g. "orders-20261120t020000z.sql.gz".`);
+  const markers = INITIALISED[i.def.family].map((m) => `[ -e ${shellWord(`${i.dataPath}/${m}`)} ]`).join(' || ');
   const fetch = [
     `if ${markers}; then echo "data already initialised: nothing to restore"; exit 0; fi`,
     fetchScript(s3 ? 's3' : 'pvc', source, backup.dumpExtension, source, o.file),

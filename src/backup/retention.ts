@@ -41,8 +41,11 @@ export class Retention {
     return this.options.keepLast;
   }
 
-  /** Age limit in seconds, if any. */
+  /**
+   * Age limit in seconds, if any. Not rounded (a fraction stays a fraction, for the schedule's check
+   * to refuse with the construct path), where cdk8s' own conversion would throw without one.
+   */
   public get maxAgeSeconds(): number | undefined {
-    return this.options.maxAge?.toSeconds();
+    return this.options.maxAge?.toSeconds({ integral: false });
   }
 }

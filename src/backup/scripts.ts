@@ -1,5 +1,6 @@
 import { EngineBackup } from './engine-backup';
 import { pruneRunsShell } from './jobs';
+import { breLiteral, ereLiteral, heredocText, inDoubleQuotes as dq, shellQuote, shellWord, shellWords } from '../private/shell';
 
 export const LABEL_BACKUP = 'cdk8s-databases.io/backup';
 export const LABEL_RUN = 'cdk8s-databases.io/backup-run';
@@ -25,21 +26,25 @@ export interface SnapshotScriptOptions {
  */
 export function snapshotScript(o: SnapshotScriptOptions): string {
   const q = o.backup.quiesce;
-  const exec = (pod: string, script: string) => `kubectl exec "${pod}" -c ${o.container} -- sh -c "${script}"`;
+  // Every name reaches the script escaped for where it stands (a word, double quotes, a here-document, a pattern):
+  // a valid name reads as it is, anything else stays data.
+  const container = shellWord(o.container);
+  const schedule = shellWord(o.schedule);
+  const exec = (pod: string, script: string) => `kubectl exec "${pod}" -c ${container} -- sh -c "${script}"`;
   const select: string[] = [];
   if (o.backup.snapshotAllMembers || !o.replicated) {
-    select.push(`PODS="${o.backup.snapshotAllMembers ? o.members.join(' ') : o.members[0]}"`);
+    select.push(`PODS="${dq(o.backup.snapshotAllMembers ? o.members.join(' ') : o.members[0])}"`);
   } else if (o.replicaSelector) {
     select.push(
       // {.items[*]} prints nothing on an empty list; {.items[0]} fails there, and would stop the run (set -e).
-      `PODS=$(kubectl get pods -l '${o.replicaSelector}' --field-selector=status.phase=Running -o jsonpath='{.items[*].metadata.name}' | cut -d' ' -f1)`,
-      `[ -n "$PODS" ] || PODS="${o.members[0]}"`,
+      `PODS=$(kubectl get pods -l ${shellQuote(o.replicaSelector)} --field-selector=status.phase=Running -o jsonpath='{.items[*].metadata.name}' | cut -d' ' -f1)`,
+      `[ -n "$PODS" ] || PODS="${dq(o.members[0])}"`,
     );
   } else {
     // Snapshot a replica where there is one: the primary keeps serving writes unlocked.
     select.push(
-      `PODS="${o.members[0]}"`,
-      `for M in ${o.members.join(' ')}; do`,
+      `PODS="${dq(o.members[0])}"`,
+      `for M in ${shellWords(o.members)}; do`,
       `  if [ "$(${exec('$M', '$ROLE_PROBE')} 2>/dev/null)" = replica ]; then PODS=$M; break; fi`,
       'done',
     );
@@ -50,21 +55,21 @@ export function snapshotScript(o: SnapshotScriptOptions): string {
     'apiVersion: snapshot.storage.k8s.io/v1',
     'kind: VolumeSnapshot',
     'metadata:',
-    `  name: ${o.schedule}-$RUN-$P`,
+    `  name: ${heredocText(o.schedule)}-$RUN-$P`,
     '  labels:',
-    `    ${LABEL_BACKUP}: ${o.schedule}`,
+    `    ${LABEL_BACKUP}: ${heredocText(o.schedule)}`,
     `    ${LABEL_RUN}: "$RUN"`,
-    `    app.kubernetes.io/instance: ${o.instance}`,
+    `    app.kubernetes.io/instance: ${heredocText(o.instance)}`,
     '    app.kubernetes.io/managed-by: cdk8s-databases',
     'spec:',
-    `  volumeSnapshotClassName: ${o.snapshotClass}`,
+    `  volumeSnapshotClassName: ${heredocText(o.snapshotClass)}`,
     '  source:',
     '    persistentVolumeClaimName: data-$P',
     'EOF',
     'done',
     // The snapshot is cut when the CSI driver reports its creationTime; only then may the engine resume.
     'for P in $PODS; do',
-    `  n=0; until [ -n "$(kubectl get volumesnapshot ${o.schedule}-$RUN-$P -o jsonpath='{.status.creationTime}')" ]; do`,
+    `  n=0; until [ -n "$(kubectl get volumesnapshot ${schedule}-$RUN-$P -o jsonpath='{.status.creationTime}')" ]; do`,
     '    n=$((n+1)); [ $n -gt 600 ] && { echo "snapshot of $P was not cut within 10 minutes"; exit 1; }; sleep 1',
     '  done',
     'done',
@@ -73,9 +78,9 @@ export function snapshotScript(o: SnapshotScriptOptions): string {
   if (q.mode === 'session') {
     quiesced.push(
       'P=$(echo $PODS | cut -d" " -f1)',
-      `kubectl exec "$P" -c ${o.container} -- env RUN="$RUN" sh -c "$HOLD" > /tmp/session.log 2>&1 &`,
+      `kubectl exec "$P" -c ${container} -- env RUN="$RUN" sh -c "$HOLD" > /tmp/session.log 2>&1 &`,
       'SESSION=$!',
-      `release() { kubectl exec "$P" -c ${o.container} -- touch /tmp/cdk8s-backup/go >/dev/null 2>&1 || true; }`,
+      `release() { kubectl exec "$P" -c ${container} -- touch /tmp/cdk8s-backup/go >/dev/null 2>&1 || true; }`,
       'trap release EXIT',
       'n=0; until grep -q READY /tmp/session.log; do n=$((n+1)); if [ $n -gt 300 ] || ! kill -0 $SESSION 2>/dev/null; then cat /tmp/session.log; exit 1; fi; sleep 1; done',
       ...create,
@@ -99,10 +104,10 @@ export function snapshotScript(o: SnapshotScriptOptions): string {
     ...select,
     'echo "run $RUN: snapshotting $PODS"',
     ...quiesced,
-    `kubectl wait --for=jsonpath='{.status.readyToUse}'=true volumesnapshot -l ${LABEL_RUN}=$RUN,${LABEL_BACKUP}=${o.schedule} --timeout=60m`,
+    `kubectl wait --for=jsonpath='{.status.readyToUse}'=true volumesnapshot -l ${LABEL_RUN}=$RUN,${LABEL_BACKUP}=${schedule} --timeout=60m`,
     pruneRunsShell(o.keepLast, o.maxAgeSeconds),
-    `delete_run() { kubectl delete volumesnapshot -l ${LABEL_BACKUP}=${o.schedule},${LABEL_RUN}="$1"; }`,
-    `kubectl get volumesnapshot -l ${LABEL_BACKUP}=${o.schedule} -o jsonpath='{range .items[*]}{.metadata.labels.cdk8s-databases\\.io/backup-run}{"\\n"}{end}' | prune_runs`,
+    `delete_run() { kubectl delete volumesnapshot -l ${LABEL_BACKUP}=${schedule},${LABEL_RUN}="$1"; }`,
+    `kubectl get volumesnapshot -l ${LABEL_BACKUP}=${schedule} -o jsonpath='{range .items[*]}{.metadata.labels.cdk8s-databases\\.io/backup-run}{"\\n"}{end}' | prune_runs`,
     'echo "run $RUN: done"',
   ].join('\n');
 }
@@ -114,19 +119,20 @@ export function snapshotScript(o: SnapshotScriptOptions): string {
  * verification or a restore could take for a dump.
  */
 export function dumpScript(name: string, dir: string, backup: EngineBackup, exec?: { members: string[]; container: string }): string {
+  const folder = `/backup/${dq(dir)}`;
   return [
     exec ? 'set -eu' : 'set -euo pipefail',
     'RUN=$(date -u +%Y%m%dt%H%M%Sz)',
-    `mkdir -p /backup/${dir} /tmp/work`,
-    `F="${name}-$RUN.${backup.dumpExtension}"`,
-    `OUT="/backup/${dir}/$F.partial"`,
-    `trap 'rm -f "$OUT" "/backup/${dir}/$F.sha256.partial"' EXIT`,
+    `mkdir -p ${shellWord(`/backup/${dir}`)} /tmp/work`,
+    `F="${dq(name)}-$RUN.${dq(backup.dumpExtension)}"`,
+    `OUT="${folder}/$F.partial"`,
+    `trap ${shellQuote(`rm -f "$OUT" "${folder}/$F.sha256.partial"`)} EXIT`,
     exec ? backup.dumpThroughExec!(exec.members, exec.container) : backup.dump!,
-    `(cd /backup/${dir} && sha256sum "$F.partial" | sed 's/\\.partial$//' > "$F.sha256.partial")`,
-    `mv "$OUT" "/backup/${dir}/$F" && mv "/backup/${dir}/$F.sha256.partial" "/backup/${dir}/$F.sha256"`,
+    `(cd ${shellWord(`/backup/${dir}`)} && sha256sum "$F.partial" | sed 's/\\.partial$//' > "$F.sha256.partial")`,
+    `mv "$OUT" "${folder}/$F" && mv "${folder}/$F.sha256.partial" "${folder}/$F.sha256"`,
     'trap - EXIT',
     'echo "$F" > /backup/.latest',
-    `echo "dumped $F ($(wc -c < "/backup/${dir}/$F") bytes)"`,
+    `echo "dumped $F ($(wc -c < "${folder}/$F") bytes)"`,
   ].join('\n');
 }
 
@@ -135,8 +141,8 @@ export function pvcRetentionScript(name: string, dir: string, ext: string, keepL
   return [
     'set -eu',
     pruneRunsShell(keepLast, maxAgeSeconds),
-    `delete_run() { rm -f "/backup/${dir}/${name}-$1.${ext}" "/backup/${dir}/${name}-$1.${ext}.sha256"; }`,
-    `ls /backup/${dir} | sed -n 's/^${name}-\\([0-9]\\{8\\}t[0-9]\\{6\\}z\\)\\.${ext.replace(/\./g, '\\.')}$/\\1/p' | prune_runs`,
+    `delete_run() { rm -f "/backup/${dq(dir)}/${dq(name)}-$1.${dq(ext)}" "/backup/${dq(dir)}/${dq(name)}-$1.${dq(ext)}.sha256"; }`,
+    `ls ${shellWord(`/backup/${dir}`)} | sed -n ${shellQuote(`s/^${breLiteral(name)}-\\([0-9]\\{8\\}t[0-9]\\{6\\}z\\)\\.${breLiteral(ext)}$/\\1/p`)} | prune_runs`,
   ].join('\n');
 }
 
@@ -147,10 +153,9 @@ export function pvcRetentionScript(name: string, dir: string, ext: string, keepL
  * `list-objects-v2` pages through every key; an empty listing prints `None`, which matches nothing.
  */
 function s3CompleteDumps(name: string, ext: string): string {
-  const e = ext.replace(/\./g, '\\.');
   return [
-    `aws --endpoint-url "$S3_ENDPOINT" s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$S3_PREFIX/${name}-" --query 'Contents[].Key' --output text`,
-    `tr '\\t' '\\n' | sed 's|.*/||' | grep -E '^${name}-[0-9]{8}t[0-9]{6}z\\.${e}(\\.sha256)?$' | sed 's/\\.sha256$//' | sort | uniq -c | sed -n 's/^ *2 //p'`,
+    `aws --endpoint-url "$S3_ENDPOINT" s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$S3_PREFIX/${dq(name)}-" --query 'Contents[].Key' --output text`,
+    `tr '\\t' '\\n' | sed 's|.*/||' | grep -E ${shellQuote(`^${ereLiteral(name)}-[0-9]{8}t[0-9]{6}z\\.${ereLiteral(ext)}(\\.sha256)?$`)} | sed 's/\\.sha256$//' | sort | uniq -c | sed -n 's/^ *2 //p'`,
   ].join(' \\\n  | ');
 }
 
@@ -167,9 +172,9 @@ export function s3UploadScript(name: string, ext: string, keepLast?: number, max
     '  || { aws --endpoint-url "$S3_ENDPOINT" s3 rm "s3://$S3_BUCKET/$S3_PREFIX/$F" || true; echo "upload of $F.sha256 FAILED: $F removed from the store"; exit 1; }',
     'echo "uploaded $F and $F.sha256 to s3://$S3_BUCKET/$S3_PREFIX/"',
     pruneRunsShell(keepLast, maxAgeSeconds),
-    `delete_run() { for S in "" .sha256; do aws --endpoint-url "$S3_ENDPOINT" s3 rm "s3://$S3_BUCKET/$S3_PREFIX/${name}-$1.${ext}$S"; done; }`,
+    `delete_run() { for S in "" .sha256; do aws --endpoint-url "$S3_ENDPOINT" s3 rm "s3://$S3_BUCKET/$S3_PREFIX/${dq(name)}-$1.${dq(ext)}$S"; done; }`,
     `${s3CompleteDumps(name, ext)} \\`,
-    `  | sed -n 's/^${name}-\\([0-9]\\{8\\}t[0-9]\\{6\\}z\\)\\..*$/\\1/p' | prune_runs`,
+    `  | sed -n ${shellQuote(`s/^${breLiteral(name)}-\\([0-9]\\{8\\}t[0-9]\\{6\\}z\\)\\..*$/\\1/p`)} | prune_runs`,
   ].join('\n');
 }
 
@@ -181,14 +186,14 @@ export function fetchScript(source: 's3' | 'pvc', name: string, ext: string, dir
   // `|| true`: no match is not an error of the listing (pipefail); the empty name is reported below.
   const pick = source === 's3'
     ? `$(${s3CompleteDumps(name, ext)} | tail -n 1 || true)`
-    : `$(ls /backup/${dir} | grep -E '^${name}-[0-9]{8}t[0-9]{6}z\\.${ext.replace(/\./g, '\\.')}$' | sort | tail -n 1 || true)`;
+    : `$(ls ${shellWord(`/backup/${dir}`)} | grep -E ${shellQuote(`^${ereLiteral(name)}-[0-9]{8}t[0-9]{6}z\\.${ereLiteral(ext)}$`)} | sort | tail -n 1 || true)`;
   const get = source === 's3'
     ? ['for S in "" .sha256; do aws --endpoint-url "$S3_ENDPOINT" s3 cp "s3://$S3_BUCKET/$S3_PREFIX/$F$S" "/restore/$F$S"; done']
-    : [`cp "/backup/${dir}/$F" "/backup/${dir}/$F.sha256" /restore/`];
+    : [`cp "/backup/${dq(dir)}/$F" "/backup/${dq(dir)}/$F.sha256" /restore/`];
   return [
     'set -euo pipefail',
-    `F=${file ? `"${file}"` : pick}`,
-    `[ -n "$F" ] || { echo "no dump of ${name} found to restore${source === 's3' ? ' in s3://$S3_BUCKET/$S3_PREFIX/ (a dump counts once its .sha256 is there)' : ` in /backup/${dir}`}"; exit 1; }`,
+    `F=${file !== undefined ? `"${dq(file)}"` : pick}`,
+    `[ -n "$F" ] || { echo "no dump of ${dq(name)} found to restore${source === 's3' ? ' in s3://$S3_BUCKET/$S3_PREFIX/ (a dump counts once its .sha256 is there)' : ` in /backup/${dq(dir)}`}"; exit 1; }`,
     ...get,
     '(cd /restore && sha256sum -c "$F.sha256") || { echo "checksum mismatch for $F: refusing to load it"; exit 1; }',
     'ln -sf "/restore/$F" /restore/dump',

@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { EngineDefinition } from '../engines/engine-definition';
 import { scriptContainer } from '../pod/script-container';
+import { inDoubleQuotes, shellAssign, shellWord, shellWords } from '../private/shell';
 
 /**
  * Where a Patroni member keeps its data directory inside its volume. Spilo mounts the volume at
@@ -65,7 +66,7 @@ export function pgSnapshotLayout(i: SnapshotLayoutInputs): k8s.Container {
   ];
   const script = [
     'set -euo pipefail',
-    `V=${i.dataPath}`,
+    shellAssign('V', i.dataPath),
     'PGD="$V/pgdata"',
     `SPILO="$V/${SPILO_DATA_SUBPATH}"`,
     'WORK="$V/pgdata.restoring"',
@@ -80,8 +81,8 @@ export function pgSnapshotLayout(i: SnapshotLayoutInputs): k8s.Container {
     + ' pgdata/PG_VERSION (a StatefulDatabase\'s) nor pgroot/data/PG_VERSION (a ReplicatedDatabase member\'s, Spilo). Its top level:'
     + ' $(ls -A "$V" | tr \'\\n\' \' \'). Restore from a snapshot of a PostgreSQL data volume."',
     'FOUND=$(cat "$SPILO/PG_VERSION")',
-    `[ "$FOUND" = ${imageMajor} ] || fail "the snapshot holds a PostgreSQL $FOUND data directory (a Patroni member's) and this`
-    + ` image runs PostgreSQL ${imageMajor}, which cannot start it. Use Engine.postgres with a PostgreSQL $FOUND version, or move the`
+    `[ "$FOUND" = ${shellWord(imageMajor)} ] || fail "the snapshot holds a PostgreSQL $FOUND data directory (a Patroni member's) and this`
+    + ` image runs PostgreSQL ${inDoubleQuotes(imageMajor)}, which cannot start it. Use Engine.postgres with a PostgreSQL $FOUND version, or move the`
     + ' data with a logical dump (BackupMethod.logicalDump, Restore.fromDump)."',
     'echo "a Patroni (Spilo) data directory of PostgreSQL $FOUND, owned by uid $(stat -c %u "$SPILO"): copying it to pgdata as uid $(id -u)"',
     'LOCKED=$(find "$SPILO" \\( ! -readable -o \\( -type d ! -executable \\) \\) -print 2>/dev/null | head -n 3 | tr \'\\n\' \' \')',
@@ -100,7 +101,7 @@ export function pgSnapshotLayout(i: SnapshotLayoutInputs): k8s.Container {
     'if [ -f postgresql.conf ]; then mv postgresql.conf postgresql.patroni.conf; fi',
     'if [ -f pg_hba.conf ]; then mv pg_hba.conf pg_hba.patroni.conf; fi',
     'if [ -f postgresql.base.conf ]; then mv postgresql.base.conf postgresql.conf; else : > postgresql.conf; fi',
-    `printf '%s\\n' ${hba.map((l) => `'${l}'`).join(' ')} > pg_hba.conf`,
+    `printf '%s\\n' ${shellWords(hba)} > pg_hba.conf`,
     'cd /',
     // 00700: a folder made in a setgid folder (the kubelet's fsGroup) inherits setgid, which only a fifth digit clears.
     'chmod 00700 "$WORK"',

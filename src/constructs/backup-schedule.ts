@@ -1,8 +1,9 @@
 import { ApiObject, Cron } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IDatabase } from './database';
-import { databaseRecord } from '../assembly/database-record';
+import { claimObjectNames, databaseRecord } from '../assembly/database-record';
 import { backupAlertRules } from '../backup/alerts';
+import { timeZoneProblem } from '../backup/cron';
 import { BackupMethod, BoundBackup, checkSchedule, cronJobName, engineBackup } from '../backup/backup-method';
 import { S3_IMAGE, backupCronJob, jobIdentity } from '../backup/jobs';
 import { fetchScript } from '../backup/scripts';
@@ -64,8 +65,6 @@ export interface BackupSummary {
   readonly restorePath: string;
 }
 
-const TIME_ZONE = /^(UTC|Etc\/UTC|[A-Z][A-Za-z_+-]*(\/[A-Za-z0-9_+-]+){1,2})$/;
-
 /**
  * Backups of one database, with retention and the way back: application-consistent CSI volume
  * snapshots, logical dumps with checksums, continuous WAL archiving, a scheduled restore verification
@@ -86,7 +85,9 @@ export class BackupSchedule extends Construct {
     if (!record) throw new DatabaseConfigError(this, '`database` is not a StatefulDatabase or ReplicatedDatabase of this library.');
     check(props.methods.length > 0, this, '`methods` is empty: give at least one BackupMethod.');
     if (props.timeZone !== undefined) {
-      check(TIME_ZONE.test(props.timeZone), this, `\`timeZone\` "${props.timeZone}" is not an IANA time zone name such as "Europe/Paris" or "Etc/UTC".`);
+      // The API server loads it with Go's time.LoadLocation: only names of the tz database.
+      const problem = timeZoneProblem(props.timeZone);
+      check(problem === undefined, this, `\`timeZone\` "${props.timeZone}" ${problem}: give an IANA time zone name such as "Europe/Paris" or "Etc/UTC".`);
     }
     const a = record.assembly;
     const labels = { ...a.labels.common, 'app.kubernetes.io/component': 'backup' };
@@ -105,6 +106,7 @@ export class BackupSchedule extends Construct {
     let verifyName: string | undefined;
     if (props.verification) verifyName = this.verification(props.verification, bound, props.timeZone, labels);
     if (props.alerts) this.alerts(bound, verifyName, labels);
+    claimObjectNames(this, 'Give a database one BackupSchedule that lists all its `methods` (each kind once), with one `verification` and one set of `alerts`.');
     SynthReport.register(this, this);
   }
 

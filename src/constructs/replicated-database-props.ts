@@ -51,7 +51,9 @@ export interface ReplicatedDatabaseProps extends StatefulDatabaseProps {
    * the replicas (at most one down), as the Data on Kubernetes whitepaper advises, and one holding a member whose
    * role label is missing at that instant (minAvailable 1). Drains of the primary's node then wait for a
    * switchover, which the report and `switchoverCommand` describe.
-   * Engines whose members carry role labels only (Patroni, Sentinel, Group Replication).
+   * Engines whose members carry role labels only (Patroni, Sentinel, Group Replication). Synth refuses budgets that
+   * would select one pod twice (e.g. a custom engine with equal primary and replica role values): the eviction API
+   * refuses to evict such a pod.
    * @default false
    */
   readonly roleBudgets?: boolean;

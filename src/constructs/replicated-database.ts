@@ -1,21 +1,22 @@
 import { ApiObject, Names } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { IDatabase } from './database';
 import { ReplicatedDatabaseProps } from './replicated-database-props';
 import { AssemblyGroup, DatabaseAssembly, LABEL_RACK } from '../assembly/database-assembly';
-import { registerDatabase } from '../assembly/database-record';
+import { claimObjectNames, databaseNameFix, registerDatabase } from '../assembly/database-record';
 import { validateProps } from '../assembly/validate-props';
 import { layoutSpreadConstraints, validateLayout } from '../assembly/validate-replication';
 import { BudgetPlan } from '../disruption/budgets';
-import { budgetJson, createBudgets, planBudgets } from '../disruption/pdb';
+import { budgetJson, checkBudgetsDisjoint, createBudgets, planBudgets } from '../disruption/pdb';
 import { Engine } from '../engines/engine';
-import { ReplicationPlan } from '../engines/engine-definition';
+import { ReplicationPlan, RoleLabel } from '../engines/engine-definition';
 import { ReplicationMode } from '../engines/engine-port';
 import { DatabaseConnections } from '../network/connections';
 import { connectionEnv } from '../private/connection-env';
 import { check } from '../private/errors';
-import { MAX_STATEFULSET_NAME } from '../private/names';
+import { RESERVED_LABEL_KEYS } from '../private/labels';
+import { MAX_STATEFULSET_NAME, isLabelValue, isQualifiedKey } from '../private/names';
 import { ReportEntry, SynthReport } from '../report/synth-report';
 import { Tolerance, computeTolerance } from '../report/tolerance';
 
@@ -112,6 +113,7 @@ export class ReplicatedDatabase extends Construct implements IDatabase {
 
     // Quorum against zones: a layout that loses quorum with one zone is refused unless accepted.
     const engine = `Engine '${def.family} ${def.version}'`;
+    if (this.plan.roleLabel) checkRoleLabelSyntax(this, this.plan.roleLabel);
     this.roleBudgets = props.roleBudgets ?? false;
     check(!this.roleBudgets || this.plan.roleLabel !== undefined, this,
       `\`roleBudgets\` needs members labelled by role, and ${engine} does not label its pods: remove \`roleBudgets\`.`);
@@ -128,7 +130,9 @@ export class ReplicatedDatabase extends Construct implements IDatabase {
       roleLabel: this.plan.roleLabel,
       roleBudgets: this.roleBudgets,
     });
+    checkBudgetsDisjoint(this, this.budgetPlans, this.assembly.statefulSetViews, this.plan.roleLabel);
     this.disruptionBudgets = createBudgets(this, this.budgetPlans, this.assembly.labels.common);
+    if (this.plan.roleLabel) checkRoleLabel(this, this.plan.roleLabel, props.labels ?? {});
 
     if (layout.zoneCount !== undefined && !props.allowQuorumLossOnZoneFailure) {
       const t = this.tolerance();
@@ -141,6 +145,7 @@ export class ReplicatedDatabase extends Construct implements IDatabase {
       members: groups.flatMap((g) => Array.from({ length: g.replicas }, (_, i) => `${g.name}-${i}`)),
       replicated: true,
     });
+    claimObjectNames(this, databaseNameFix(this.name));
     SynthReport.register(this, this);
   }
 
@@ -220,4 +225,27 @@ export class ReplicatedDatabase extends Construct implements IDatabase {
       notes: t.notes,
     };
   }
+}
+
+/** Where a custom engine's role label comes from, for the messages. */
+const ROLE_PROPS = '(custom engine: `roleLabelKey`, `primaryRoleValue`, `replicaRoleValue`)';
+
+/** The role label must be one Services and budgets can select on, and not one of the selector's labels. */
+function checkRoleLabelSyntax(scope: IConstruct, role: RoleLabel): void {
+  check(isQualifiedKey(role.key), scope,
+    `\`engine\` role label key "${role.key}" is not a valid label key ${ROLE_PROPS}: use an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.'.`);
+  check(![...RESERVED_LABEL_KEYS, LABEL_RACK].includes(role.key), scope,
+    `\`engine\` role label key "${role.key}" is one of the labels the library writes and selects on ${ROLE_PROPS}: the role would overwrite it, and the Services and budgets would select nothing. Give the engine a key of its own, e.g. "example.com/role".`);
+  for (const value of [role.primaryValue, role.replicaValue]) {
+    check(value.length > 0 && isLabelValue(value), scope,
+      `\`engine\` role value "${value}" is not a valid, non-empty label value ${ROLE_PROPS}: use at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit.`);
+  }
+}
+
+/** Checks the role label against the user's labels and itself, once the budgets have had their say. */
+function checkRoleLabel(scope: IConstruct, role: RoleLabel, labels: Record<string, string>): void {
+  check(labels[role.key] === undefined, scope,
+    `\`labels\` sets "${role.key}", the label the engine moves between members to mark the primary: on the pod template it would give every member the same role until the engine relabels it. Remove it from \`labels\`.`);
+  check(role.primaryValue !== role.replicaValue, scope,
+    `\`engine\` role values of the primary and the replicas are both "${role.primaryValue}" ${ROLE_PROPS}: the read-write Service would select every member and send writes to replicas, and the read-only one the primary. Give the replicas a value of their own.`);
 }

@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { IDatabase } from './database';
 import { StatefulDatabaseProps } from './stateful-database-props';
 import { DatabaseAssembly } from '../assembly/database-assembly';
-import { registerDatabase } from '../assembly/database-record';
+import { claimObjectNames, databaseNameFix, registerDatabase } from '../assembly/database-record';
 import { validateProps } from '../assembly/validate-props';
 import { Engine } from '../engines/engine';
 import { DatabaseConnections } from '../network/connections';
@@ -68,6 +68,7 @@ export class StatefulDatabase extends Construct implements IDatabase {
     this.statefulSet = this.assembly.statefulSets[0];
     if (props.blockEvictions) this.blockingBudget();
     registerDatabase(this, { assembly: this.assembly, members: [`${this.name}-0`], replicated: false });
+    claimObjectNames(this, databaseNameFix(this.name));
   }
 
   /**

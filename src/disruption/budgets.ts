@@ -72,7 +72,7 @@ export function evaluateBudgets(budgets: BudgetView[], members: MemberView[]): D
     }
     allowed[b.name] = Math.max(0, healthy - desired);
   }
-  const overlapping = members.filter((m) => budgets.filter((b) => selects(b, m.labels)).length > 1).map((m) => m.name);
+  const overlapping = budgetOverlaps(budgets, members).map((o) => o.member);
   // A drain evicts pods one at a time while every budget selecting the pod still allows one more.
   const remaining = { ...allowed };
   let evictable = 0;
@@ -85,6 +85,30 @@ export function evaluateBudgets(budgets: BudgetView[], members: MemberView[]): D
     }
   }
   return { overlapping, evictableAtOnce: evictable, allowed };
+}
+
+/** A member selected by more than one budget, and the budgets that select it. */
+export interface BudgetOverlap {
+  readonly member: string;
+  readonly budgets: string[];
+}
+
+/** The members more than one budget selects: the eviction API refuses to evict any of them. */
+export function budgetOverlaps(budgets: BudgetView[], members: MemberView[]): BudgetOverlap[] {
+  return members
+    .map((m) => ({ member: m.name, budgets: budgets.filter((b) => selects(b, m.labels)).map((b) => b.name) }))
+    .filter((o) => o.budgets.length > 1);
+}
+
+/** A planned budget as the disruption controller reads it. */
+export function budgetView(p: BudgetPlan): BudgetView {
+  return {
+    name: p.name,
+    matchLabels: p.selector,
+    matchExpressions: p.withoutLabel ? [{ key: p.withoutLabel, operator: 'DoesNotExist' }] : undefined,
+    minAvailable: p.minAvailable,
+    maxUnavailable: p.maxUnavailable,
+  };
 }
 
 /** Percentages scale the expected count, rounded up, as the disruption controller does for both fields. */

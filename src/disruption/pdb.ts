@@ -1,10 +1,12 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
-import { Construct } from 'constructs';
-import { BudgetPlan } from './budgets';
+import { Construct, IConstruct } from 'constructs';
+import { BudgetPlan, MemberView, budgetOverlaps, budgetView } from './budgets';
 import { RoleLabel } from '../engines/engine-definition';
 import { ReplicationMode } from '../engines/engine-port';
+import { check } from '../private/errors';
 import { ANNOTATION_DECISION } from '../private/labels';
+import type { StatefulSetView } from '../report/tolerance';
 
 export interface BudgetInput {
   readonly name: string;
@@ -68,6 +70,35 @@ export function planBudgets(input: BudgetInput): BudgetPlan[] {
       ? `at most ${maxUnavailable} node(s) down: every token range keeps QUORUM`
       : input.mode === ReplicationMode.CONSENSUS ? `at most ${maxUnavailable} member(s) down: a majority stays up` : 'one member down at a time',
   }];
+}
+
+/**
+ * Refuses budgets that select one pod twice: the eviction API refuses to evict such a pod, so every drain of its node
+ * would stall. Each StatefulSet's pod template is tried with every label a member can carry: the primary's role value,
+ * the replicas', and none while the role is not known.
+ */
+export function checkBudgetsDisjoint(scope: IConstruct, plans: BudgetPlan[], sets: StatefulSetView[], roleLabel?: RoleLabel): void {
+  const roles: Array<[string, Record<string, string>]> = roleLabel
+    ? [
+      [` labelled ${roleLabel.key}=${roleLabel.primaryValue} (primary)`, { [roleLabel.key]: roleLabel.primaryValue }],
+      [` labelled ${roleLabel.key}=${roleLabel.replicaValue} (replica)`, { [roleLabel.key]: roleLabel.replicaValue }],
+      [` without ${roleLabel.key}`, {}],
+    ]
+    : [['', {}]];
+  const members: MemberView[] = sets.flatMap((s) => roles.map(([role, labels]) => ({
+    name: `the pods of StatefulSet "${s.metadata.name}"${role}`,
+    labels: { ...s.spec.template.metadata.labels, ...labels },
+    controllerReplicas: s.spec.replicas,
+    controller: s.metadata.name,
+  })));
+  const overlap = budgetOverlaps(plans.map(budgetView), members)[0];
+  if (overlap === undefined) return;
+  const sameValues = roleLabel !== undefined && roleLabel.primaryValue === roleLabel.replicaValue;
+  check(false, scope,
+    `\`roleBudgets\`: the PodDisruptionBudgets ${overlap.budgets.map((b) => `"${b}"`).join(' and ')} ${overlap.budgets.length === 2 ? 'both' : 'all'} select ${overlap.member}, and the eviction API refuses to evict a pod two budgets select, so every drain of their nodes would stall. `
+    + (sameValues
+      ? `The engine gives the primary and the replicas the same role value ("${roleLabel!.primaryValue}"): give them different values (custom engine: \`primaryRoleValue\`, \`replicaRoleValue\`), or remove \`roleBudgets\`.`
+      : 'Remove `roleBudgets`, or give the engine role values that tell the primary from the replicas.'));
 }
 
 /** A planned budget in the shape of its synthesized JSON. */

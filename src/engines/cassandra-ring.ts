@@ -1,6 +1,8 @@
 import { EngineContainer, EngineJob, RackPlan, ReplicationContext, ReplicationPlan } from './engine-definition';
 import { ReplicationMode } from './engine-port';
 import { plainEnv, secretEnv } from './probes';
+import { toProperties } from '../private/config-format';
+import { cqlString, shellAssign, shellWord } from '../private/shell';
 
 export interface RingParts {
   readonly datacenter: string;
@@ -100,7 +102,7 @@ export function ringPlan(ctx: ReplicationContext, parts: RingParts): Replication
     extraPorts: [],
     configFiles: {
       'cassandra.yaml': parts.cassandraYaml(seeds),
-      ...Object.fromEntries(racks.map((r) => [rackFile(r), `dc=${parts.datacenter}\nrack=${r.name}\n`])),
+      ...Object.fromEntries(racks.map((r) => [rackFile(r), toProperties({ dc: parts.datacenter, rack: r.name })])),
       [RING_START]: ringStartScript(scripts),
       [RING_PRESTOP]: ringPreStopScript(scripts),
       [RING_OPS]: RING_OPS_PY,
@@ -115,7 +117,7 @@ export function ringPlan(ctx: ReplicationContext, parts: RingParts): Replication
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
     ],
     formationJob: parts.rolesJob(
-      `ALTER KEYSPACE system_auth WITH replication = {'class': 'NetworkTopologyStrategy', '${parts.datacenter}': ${rf}}`),
+      `ALTER KEYSPACE system_auth WITH replication = {'class': 'NetworkTopologyStrategy', ${cqlString(parts.datacenter)}: ${rf}}`),
     applicationUserJob: parts.applicationUserJob,
     failoverNotes: `No primary: with replication factor ${rf}, reads and writes at QUORUM need ${quorum} replicas of each range. `
       + 'Keyspaces must use NetworkTopologyStrategy with this datacenter; after system_auth changes replication, run `nodetool repair system_auth` on each node. '
@@ -150,8 +152,8 @@ interface ScriptPaths {
 export function ringStartScript(p: ScriptPaths): string {
   return `# Start of a Cassandra ring node (cdk8s-databases): see ringStartScript in cassandra-ring.ts.
 set -u
-CONF=${p.conf}
-DATA=${p.data}
+${shellAssign('CONF', p.conf)}
+${shellAssign('DATA', p.data)}
 WORK=/tmp
 JOIN_WAIT_SECONDS=${RING_JOIN_WAIT_SECONDS}
 SELF="$HOSTNAME.$MEMBER_DOMAIN"
@@ -188,7 +190,7 @@ if [ -f "$JOIN_FILE" ] || [ -n "$(ls -A "$DATA/data/system" 2>/dev/null)" ]; the
 ring_from() {
   for who in secret default; do
     if [ "$who" = secret ]; then user=$DB_USER; pass=$DB_PASSWORD; else user=cassandra; pass=cassandra; fi
-    out=$(cqlsh "$1" ${p.cqlPort} $CQL_SSL --connect-timeout=5 -u "$user" -p "$pass" \\
+    out=$(cqlsh "$1" ${shellWord(p.cqlPort)} $CQL_SSL --connect-timeout=5 -u "$user" -p "$pass" \\
       -e "SELECT broadcast_address, rack FROM system.local; SELECT peer, rack FROM system.peers;" 2>/dev/null) || continue
     printf '%s\\n' "$out" | awk -F'|' 'NF == 2 { gsub(/ /, "", $1); gsub(/ /, "", $2); if ($1 != "broadcast_address" && $1 != "peer" && $1 != "") print $1, $2 }'
     return 0
@@ -259,8 +261,8 @@ done
 export function ringPreStopScript(p: ScriptPaths): string {
   return `# preStop of a Cassandra ring node (cdk8s-databases): see ringPreStopScript in cassandra-ring.ts.
 set -u
-CONF=${p.conf}
-DATA=${p.data}
+${shellAssign('CONF', p.conf)}
+${shellAssign('DATA', p.data)}
 LOG=/proc/1/fd/1
 GATE_SECONDS=${RING_GATE_SECONDS}
 ORDINAL=\${HOSTNAME##*-}

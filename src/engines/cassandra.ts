@@ -3,7 +3,7 @@ import { ringPlan } from './cassandra-ring';
 import { EngineContainer, EngineContext, EngineDefinition, EngineJob } from './engine-definition';
 import { PortRole } from './engine-port';
 import { GIB, MIB, plainEnv, secretEnv, tcpProbe } from './probes';
-import { toYaml, typedScalar, YamlValue } from '../private/config-format';
+import { toProperties, toYaml, typedScalar, YamlValue } from '../private/config-format';
 
 /**
  * Apache Cassandra versions, as tags of the official `cassandra` image.
@@ -12,7 +12,10 @@ import { toYaml, typedScalar, YamlValue } from '../private/config-format';
 export class CassandraVersion {
   public static readonly V4_1 = new CassandraVersion('4.1.7');
   public static readonly V5_0 = new CassandraVersion('5.0.2');
-  /** Any other tag of the official image. Floating tags such as `latest` are refused. */
+  /**
+   * Any other release tag of the official image, e.g. `4.1.6`, optionally pinned by digest:
+   * `5.0.2@sha256:<64 hex digits>`. Floating tags (`5.0`, `latest`) are refused by the database that binds the engine.
+   */
   public static of(version: string): CassandraVersion {
     return new CassandraVersion(version);
   }
@@ -42,11 +45,21 @@ const DATA = '/var/lib/cassandra';
 const GRACE_SECONDS = 120;
 export const RACKDC_FILE = 'cassandra-rackdc.properties';
 
+/** Datacenter and rack names: what nodetool, CQL replication maps and the snitch's properties file all take as plain text. */
+const TOPOLOGY_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+/** What is wrong with a datacenter or rack name, for the database binding the engine to report (a factory has no scope). */
+function topologyProblem(prop: string, value: unknown): string | undefined {
+  return typeof value === 'string' && TOPOLOGY_NAME.test(value) ? undefined
+    : `\`engine\`: \`Engine.cassandra()\` \`${prop}\` "${value}" must be at most 63 letters, digits, '_', '.' and '-', starting with a letter or digit, e.g. "${prop === 'rack' ? 'rack1' : 'dc1'}": it names the ${prop} in the snitch's properties file and in CQL replication settings.`;
+}
+
 /** Profile of the official Cassandra image (user `cassandra`, uid 999). */
 export function cassandraDefinition(props: CassandraEngineProps): EngineDefinition {
   const version = props.version.version;
   const dc = props.datacenter ?? 'dc1';
   const rack = props.rack ?? 'rack1';
+  const problem = topologyProblem('datacenter', dc) ?? topologyProblem('rack', rack);
 
   function containerFor(ctx: EngineContext, rackFile: string): EngineContainer {
     // cassandra-env.sh sizes the heap from /proc/meminfo, which shows the node's memory, not the
@@ -92,13 +105,15 @@ export function cassandraDefinition(props: CassandraEngineProps): EngineDefiniti
         plainEnv('CQL_HOST', ctx.name),
         secretEnv('DB_USER', ctx.credentials.secretName, ctx.credentials.usernameKey),
         secretEnv('DB_PASSWORD', ctx.credentials.secretName, ctx.credentials.passwordKey),
+        // Statements reach the script as data: no name in them can change the script.
+        ...(firstCql ? [plainEnv('FIRST_CQL', firstCql)] : []),
       ],
       script: [
         'set -u',
         `cql() { cqlsh "$CQL_HOST" ${CQL_PORT}${ctx.tlsPath ? ' --ssl' : ''} "$@"; }`,
         'quote() { printf %s "$1" | sed "s/\'/\'\'/g"; }',
         'until cql -u "$DB_USER" -p "$DB_PASSWORD" -e "SELECT now() FROM system.local" >/dev/null 2>&1; do',
-        ...(firstCql ? [`  cql -u cassandra -p cassandra -e "${firstCql}" || true`] : []),
+        ...(firstCql ? ['  cql -u cassandra -p cassandra -e "$FIRST_CQL" || true'] : []),
         '  if cql -u cassandra -p cassandra -e "CREATE ROLE IF NOT EXISTS \\"$(quote "$DB_USER")\\" WITH PASSWORD = \'$(quote "$DB_PASSWORD")\' AND SUPERUSER = true AND LOGIN = true"; then',
         '    RANDOM_PW=$(head -c 48 /dev/urandom | base64 | tr -dc A-Za-z0-9 | head -c 32)',
         '    cql -u "$DB_USER" -p "$DB_PASSWORD" -e "ALTER ROLE cassandra WITH PASSWORD = \'$RANDOM_PW\'" && break',
@@ -145,6 +160,7 @@ export function cassandraDefinition(props: CassandraEngineProps): EngineDefiniti
   }
 
   return {
+    ...(problem !== undefined ? { problem } : {}),
     family: 'cassandra',
     version,
     registry: 'docker.io',
@@ -171,7 +187,7 @@ export function cassandraDefinition(props: CassandraEngineProps): EngineDefiniti
     renderConfig: (ctx) => renderYaml(ctx,
       ctx.namespace ? `${ctx.name}-0.${ctx.headlessService}.${ctx.namespace}.svc` : `${ctx.name}-0.${ctx.headlessService}`),
     // Read by GossipingPropertyFileSnitch through -Dcassandra-rackdc.properties.
-    extraConfigFiles: () => ({ [RACKDC_FILE]: `dc=${dc}\nrack=${rack}\n` }),
+    extraConfigFiles: () => ({ [RACKDC_FILE]: toProperties({ dc, rack }) }),
     // PEMBasedSslContextFactory reads key and certificate chain from one PEM file.
     tlsNeedsCombinedPem: true,
     container: (ctx) => containerFor(ctx, RACKDC_FILE),

@@ -1,24 +1,30 @@
-import { Duration, Size } from 'cdk8s';
+import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import { EngineContainer, EngineContext, EngineDefinition } from './engine-definition';
 import { EnginePort, PortRole, ReplicationMode } from './engine-port';
 import { MIB, execProbe, secretEnv, tcpProbe } from './probes';
 
 /** Options of a custom engine: any database image, described by what the construct needs to run it well. */
 export interface CustomEngineProps {
-  /** Engine family, used as `app.kubernetes.io/name` (e.g. `clickhouse`). */
+  /**
+   * Engine family, used as `app.kubernetes.io/name` and as the container name: at most 63 lower-case letters,
+   * digits and '-' (e.g. `clickhouse`).
+   */
   readonly name: string;
-  /** Image without tag, e.g. `docker.io/clickhouse/clickhouse-server`. */
+  /** Image without tag or digest, e.g. `docker.io/clickhouse/clickhouse-server`. */
   readonly image: string;
-  /** Image tag; floating tags such as `latest` are refused. */
+  /**
+   * Image tag starting with a version number, optionally pinned by digest: `24.8.4.13` or
+   * `24.8.4.13@sha256:<64 hex digits>`. Floating tags such as `latest` are refused.
+   */
   readonly version: string;
-  /** Ports; exactly one must have the CLIENT role. */
+  /** Ports; exactly one must have the CLIENT role, and a METRICS port (named `metrics`) goes with `exporterImage`. */
   readonly ports: EnginePort[];
   /** Where the data volume is mounted. */
   readonly dataPath: string;
-  /** Numeric user id the image runs as (must not be 0). */
+  /** Numeric user id the image runs as (1 to 2147483647: restricted pods never run as root). */
   readonly runAsUser: number;
   /**
-   * Group that owns the data volume.
+   * Group that owns the data volume (0 to 2147483647).
    * @default - the same as `runAsUser`
    */
   readonly fsGroup?: number;
@@ -33,12 +39,12 @@ export interface CustomEngineProps {
    */
   readonly args?: string[];
   /**
-   * Env var that receives the username from the credentials Secret.
+   * Env var that receives the username from the credentials Secret; `credentials` with a username need it.
    * @default - the username is not passed
    */
   readonly usernameEnv?: string;
   /**
-   * Env var that receives the password from the credentials Secret.
+   * Env var that receives the password from the credentials Secret; `credentials` need it or `usernameEnv`.
    * @default - the password is not passed
    */
   readonly passwordEnv?: string;
@@ -58,7 +64,8 @@ export interface CustomEngineProps {
    */
   readonly preStopCommand?: string[];
   /**
-   * Directories the engine writes outside its data volume (emptyDirs keep the root filesystem read-only).
+   * Directories the engine writes outside its data volume (emptyDirs keep the root filesystem read-only):
+   * absolute, distinct, and apart from `dataPath`, `configPath` and `initScriptsPath`.
    * @default ['/tmp']
    */
   readonly writablePaths?: string[];
@@ -88,7 +95,8 @@ export interface CustomEngineProps {
    */
   readonly initScriptsPath?: string;
   /**
-   * Full image (with tag) of a Prometheus exporter sidecar listening on the METRICS port.
+   * Full image of a Prometheus exporter sidecar listening on the METRICS port (which it needs), pinned by a
+   * versioned tag or a digest, e.g. `docker.io/example/exporter:1.2.0`.
    * @default - no exporter
    */
   readonly exporterImage?: string;
@@ -125,10 +133,16 @@ export function splitImage(image: string): { registry: string; repository: strin
   return { registry: 'docker.io', repository: rest.length > 0 ? image : `library/${image}` };
 }
 
+/**
+ * The definition of a custom engine. It converts nothing that could throw (the props are checked, with the
+ * construct path, when a database binds the engine), so `Engine.custom()` itself never fails.
+ */
 export function customDefinition(props: CustomEngineProps): EngineDefinition {
-  const { registry, repository } = splitImage(props.image);
-  const client = props.ports.find((p) => p.role === PortRole.CLIENT);
-  const metrics = props.ports.find((p) => p.role === PortRole.METRICS);
+  // JavaScript callers may pass anything: read what is there, and leave the refusal to the binding database.
+  const { registry, repository } = splitImage(typeof props.image === 'string' ? props.image : '');
+  const ports = Array.isArray(props.ports) ? props.ports : [];
+  const client = ports.find((p) => p.role === PortRole.CLIENT);
+  const metrics = ports.find((p) => p.role === PortRole.METRICS);
   const timing = { period: 10, timeout: 5 };
   const probe = (command: string[] | undefined, failureThreshold: number) =>
     command ? execProbe(command, { ...timing, failureThreshold }) : tcpProbe(client?.port ?? 0, { ...timing, failureThreshold });
@@ -144,6 +158,8 @@ export function customDefinition(props: CustomEngineProps): EngineDefinition {
     livenessProbe: probe(props.livenessCommand, 6),
     preStop: props.preStopCommand,
   });
+  // Fractions are kept (not rounded, not thrown): the binding database refuses them with its path.
+  const minMebibytes = (props.minimumMemory ?? Size.mebibytes(128)).toMebibytes({ rounding: SizeRoundingBehavior.NONE });
   const mode = props.replicationMode;
   return {
     family: props.name,
@@ -151,14 +167,15 @@ export function customDefinition(props: CustomEngineProps): EngineDefinition {
     registry,
     repository,
     tag: props.version,
-    ports: props.ports,
+    custom: props,
+    ports,
     runAsUser: props.runAsUser,
     fsGroup: props.fsGroup ?? props.runAsUser,
     dataPath: props.dataPath,
     writablePaths: (props.writablePaths ?? ['/tmp']).map((path) => ({ path })),
-    minMemoryBytes: (props.minimumMemory ?? Size.mebibytes(128)).toMebibytes() * MIB,
-    defaultMemoryBytes: Math.max(1024, (props.minimumMemory ?? Size.mebibytes(128)).toMebibytes()) * MIB,
-    terminationGracePeriodSeconds: (props.terminationGracePeriod ?? Duration.seconds(60)).toSeconds(),
+    minMemoryBytes: minMebibytes * MIB,
+    defaultMemoryBytes: Math.max(1024, minMebibytes) * MIB,
+    terminationGracePeriodSeconds: (props.terminationGracePeriod ?? Duration.seconds(60)).toSeconds({ integral: false }),
     defaultUsername: 'admin',
     initScriptsPath: props.initScriptsPath,
     supportsDatabaseName: false,
@@ -179,10 +196,11 @@ export function customDefinition(props: CustomEngineProps): EngineDefinition {
       } : undefined,
       failoverNotes: `Failover is the ${props.name} image's own; the library only places, protects and connects the members.`,
     }) : undefined,
-    exporter: props.exporterImage && metrics ? () => ({
+    // Without a METRICS port the binding database refuses `exporterImage` rather than dropping it.
+    exporter: props.exporterImage ? () => ({
       image: props.exporterImage!,
       env: [],
-      port: metrics.port,
+      port: metrics?.port ?? 0,
       cpuMillis: 100,
       memoryMebibytes: 64,
     }) : undefined,

@@ -1,4 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
+import type { CustomEngineProps } from './custom';
 import { EnginePort, ReplicationMode } from './engine-port';
 
 /** Where the credentials live, as the engine needs to reference them. */
@@ -93,6 +94,15 @@ export interface EngineDefinition {
   /** Image repository below the registry, e.g. `library/postgres`. */
   readonly repository: string;
   readonly tag: string;
+  /** `sha256:<hex>` when the version pins the image by digest (`16.6@sha256:...`). */
+  readonly digest?: string;
+  /**
+   * What the factory could not read (e.g. a missing version), for the database construct to report with its path;
+   * the rest of the definition is then a stand-in.
+   */
+  readonly problem?: string;
+  /** The props a custom engine was made from, checked when a database binds it. */
+  readonly custom?: CustomEngineProps;
   readonly ports: EnginePort[];
   readonly runAsUser: number;
   readonly fsGroup: number;

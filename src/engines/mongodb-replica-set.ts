@@ -3,6 +3,7 @@ import { ReplicationMode } from './engine-port';
 import { mongoApplicationUserJob } from './mongodb-application-user';
 import { secretEnv, shellProbe } from './probes';
 import { checksum } from '../private/checksum';
+import { shellWord } from '../private/shell';
 
 export const KEYFILE_KEY = 'keyfile';
 const KEYFILE_DIR = '/keyfile';
@@ -101,7 +102,7 @@ export function replicaSetPlan(ctx: ReplicationContext, base: ReplicaSetBase): R
       livenessProbe: shellProbe(ping, { period: 20, timeout: 10, failureThreshold: 6 }),
       // `mongod --shutdown` signals the mongod that owns the dbpath (SIGTERM) and waits for it to exit.
       // https://www.mongodb.com/docs/manual/tutorial/manage-mongodb-processes/#use---shutdown
-      preStop: ['sh', '-c', `mongosh --nodb --quiet --file ${ctx.configPath}/${MEMBER_STOP_SCRIPT} || true; exec mongod --shutdown --dbpath ${base.dbPath}`],
+      preStop: ['sh', '-c', `mongosh --nodb --quiet --file ${shellWord(`${ctx.configPath}/${MEMBER_STOP_SCRIPT}`)} || true; exec mongod --shutdown --dbpath ${shellWord(base.dbPath)}`],
     },
     extraPorts: [],
     // mongod refuses a keyfile readable by group or others, and Secret volumes are group-readable

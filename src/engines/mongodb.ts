@@ -13,7 +13,10 @@ export class MongoDbVersion {
   public static readonly V6_0 = new MongoDbVersion('6.0.18');
   public static readonly V7_0 = new MongoDbVersion('7.0.14');
   public static readonly V8_0 = new MongoDbVersion('8.0.3');
-  /** Any other tag of the official image. Floating tags such as `latest` are refused. */
+  /**
+   * Any other release tag of the official image, e.g. `7.0.12`, optionally pinned by digest:
+   * `8.0.3@sha256:<64 hex digits>`. Floating tags (`7.0`, `latest`) are refused by the database that binds the engine.
+   */
   public static of(version: string): MongoDbVersion {
     return new MongoDbVersion(version);
   }

@@ -4,6 +4,7 @@ import { PortRole, ReplicationMode } from './engine-port';
 import { mysqlApplicationUserJob } from './mysql-application-user';
 import { secretEnv, shellProbe } from './probes';
 import { REPORT_ROLE_FUNCTION, roleLabelling } from './role-labeller';
+import { inDoubleQuotes as dq, shellQuote, shellWord } from '../private/shell';
 
 const GR_PORT = 33061;
 const AS_ROOT = 'MYSQL_PWD="$MYSQL_ROOT_PASSWORD"';
@@ -211,7 +212,7 @@ export function groupReplicationPlan(ctx: ReplicationContext, base: GroupReplica
  * unusable.) The pod runs as uid 999, so `_main` does not re-execute itself through gosu and lose this.
  */
 function entrypointWrapper(domain: string): string {
-  const host = `$HOSTNAME.${domain}`;
+  const host = `$HOSTNAME.${shellWord(domain)}`;
   return [
     'set -eo pipefail',
     `rm -f ${RESTART_FLAG}`,
@@ -235,13 +236,13 @@ function entrypointWrapper(domain: string): string {
 function keeperScript(ctx: ReplicationContext, domain: string, databaseName?: string): string {
   // Peers are reached over TLS checked against the CA and their member name when `tls` is on: the root
   // password travels on these connections. Local connections stay on the loopback.
-  const peerTls = ctx.tlsPath ? ` --ssl-mode=VERIFY_IDENTITY --ssl-ca=${ctx.tlsPath}/ca.crt` : '';
+  const peerTls = ctx.tlsPath ? ` --ssl-mode=VERIFY_IDENTITY --ssl-ca=${shellWord(`${ctx.tlsPath}/ca.crt`)}` : '';
   const lines = [
     'set -u',
     'set -f',
-    `SELF="$HOSTNAME.${domain}"`,
+    `SELF="$HOSTNAME.${dq(domain)}"`,
     'ORDINAL=${HOSTNAME##*-}',
-    `MEMBERS="${ctx.members.join(' ')}"`,
+    `MEMBERS="${dq(ctx.members.join(' '))}"`,
     `COUNT=${ctx.members.length}`,
     'attempts=0',
     // SQL string literal of the root password: backslashes and quotes doubled.
@@ -330,9 +331,11 @@ function keeperScript(ctx: ReplicationContext, domain: string, databaseName?: st
     '',
     ...(databaseName ? [
       // The named database is created once, on the primary, and replicated (this write is logged on purpose).
+      // databaseName is checked against [A-Za-z_][A-Za-z0-9_]{0,62} (validate-props.ts), so safe in SQL; the shell
+      // gets it escaped all the same.
       'ensure_database() {',
-      `  n=$(local_sql -e "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME='${databaseName}'") || return`,
-      `  [ "$n" = 0 ] && local_sql -e 'CREATE DATABASE IF NOT EXISTS \`${databaseName}\`' && echo "created database ${databaseName}"`,
+      `  n=$(local_sql -e "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME='${dq(databaseName)}'") || return`,
+      `  [ "$n" = 0 ] && local_sql -e ${shellQuote(`CREATE DATABASE IF NOT EXISTS \`${databaseName}\``)} && echo "created database ${dq(databaseName)}"`,
       '}',
       '',
     ] : []),

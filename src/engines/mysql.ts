@@ -12,7 +12,10 @@ export class MysqlVersion {
   public static readonly V8_0 = new MysqlVersion('8.0.40');
   /** The 8.4 long-term-support series. */
   public static readonly V8_4 = new MysqlVersion('8.4.3');
-  /** Any other tag of the official image. Floating tags such as `latest` are refused. */
+  /**
+   * Any other release tag of the official image, e.g. `8.0.39`, optionally pinned by digest:
+   * `8.4.3@sha256:<64 hex digits>`. Floating tags (`8.4`, `lts`, `latest`) are refused by the database that binds the engine.
+   */
   public static of(version: string): MysqlVersion {
     return new MysqlVersion(version);
   }

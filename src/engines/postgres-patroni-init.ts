@@ -2,6 +2,7 @@ import { EngineContext, EngineJob } from './engine-definition';
 import { WAIT_FOR_WRITABLE_PRIMARY } from './postgres-wait-primary';
 import { plainEnv, secretEnv } from './probes';
 import { checksum } from '../private/checksum';
+import { shellAssign } from '../private/shell';
 
 /** Where the init Job mounts the `initScripts` ConfigMap (the postgres image's folder, for familiarity). */
 export const PATRONI_INIT_SCRIPTS_PATH = '/docker-entrypoint-initdb.d';
@@ -47,7 +48,7 @@ function initScript(db: string, withScripts: boolean): string {
   const q = (sql: string) => `psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "${sql.replace(/"/g, '\\"')}"`;
   const lines = [
     'set -eu',
-    `DB=${db}`,
+    shellAssign('DB', db),
     ...WAIT_FOR_WRITABLE_PRIMARY,
     'if [ "$DB" != postgres ] && [ -z "$(psql -X -A -t -d postgres -c "SELECT 1 FROM pg_database WHERE datname = \'$DB\'")" ]; then',
     `  ${q('CREATE DATABASE "$DB"')}`,

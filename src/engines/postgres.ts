@@ -12,7 +12,10 @@ export class PostgresVersion {
   public static readonly V15 = new PostgresVersion('15.10');
   public static readonly V16 = new PostgresVersion('16.6');
   public static readonly V17 = new PostgresVersion('17.2');
-  /** Any other tag of the official image, e.g. `16.4-bookworm`. Floating tags such as `latest` are refused. */
+  /**
+   * Any other release tag of the official image, e.g. `16.4-bookworm`, optionally pinned by digest:
+   * `16.6@sha256:<64 hex digits>`. Floating tags (`16`, `latest`) are refused by the database that binds the engine.
+   */
   public static of(version: string): PostgresVersion {
     return new PostgresVersion(version);
   }

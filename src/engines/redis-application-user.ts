@@ -1,5 +1,6 @@
 import { applicationEnv } from './application-user-job';
 import { ApplicationRef } from './engine-definition';
+import { inDoubleQuotes as dq } from '../private/shell';
 
 /**
  * The application user's ACL rule: every key and channel, every command but the `@admin` category (CONFIG,
@@ -39,13 +40,15 @@ export interface RedisApplicationUser {
  */
 export function redisApplicationUser(app: ApplicationRef | undefined): RedisApplicationUser | undefined {
   if (!app) return undefined;
+  // The Secret's name and keys are escaped inside the messages' double quotes: text, never code.
+  const secret = dq(app.secretName);
   return {
     check: [
       'case "$APP_USERNAME" in',
-      `  ''|*[![:alnum:]._@-]*) echo "application user: the name in Secret ${app.secretName} key ${app.usernameKey} must be letters, digits, '.', '_', '-' or '@' (an ACL rule cannot hold it otherwise): fix the Secret" >&2; exit 1 ;;`,
-      `  default) echo "application user: the name in Secret ${app.secretName} is 'default', the superuser's: give the application a name of its own" >&2; exit 1 ;;`,
+      `  ''|*[![:alnum:]._@-]*) echo "application user: the name in Secret ${secret} key ${dq(app.usernameKey)} must be letters, digits, '.', '_', '-' or '@' (an ACL rule cannot hold it otherwise): fix the Secret" >&2; exit 1 ;;`,
+      `  default) echo "application user: the name in Secret ${secret} is 'default', the superuser's: give the application a name of its own" >&2; exit 1 ;;`,
       'esac',
-      `[ -n "$APP_PASSWORD" ] || { echo "application user: the password in Secret ${app.secretName} key ${app.passwordKey} is empty: set one" >&2; exit 1; }`,
+      `[ -n "$APP_PASSWORD" ] || { echo "application user: the password in Secret ${secret} key ${dq(app.passwordKey)} is empty: set one" >&2; exit 1; }`,
       'app_hash=$(printf \'%s\' "$APP_PASSWORD" | sha256sum | cut -d \' \' -f 1)',
       'echo "application user $APP_USERNAME: ' + APPLICATION_ACL_RULES + '"',
     ],

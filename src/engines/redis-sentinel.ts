@@ -3,6 +3,7 @@ import { PortRole, ReplicationMode } from './engine-port';
 import { secretEnv, shellProbe } from './probes';
 import { redisApplicationUser } from './redis-application-user';
 import { REPORT_ROLE_FUNCTION, roleLabelling } from './role-labeller';
+import { heredocText, inDoubleQuotes as dq, shellWord, shellWords } from '../private/shell';
 
 const PORT = 6379;
 const SENTINEL_PORT = 26379;
@@ -35,9 +36,10 @@ export interface SentinelFlavour {
 export function sentinelPlan(ctx: ReplicationContext, flavour: SentinelFlavour, tls: boolean): ReplicationPlan {
   const quorum = Math.floor(ctx.replicas / 2) + 1;
   const domain = ctx.members[0].slice(ctx.members[0].indexOf('.') + 1);
-  const self = `"$HOSTNAME.${domain}"`;
-  const members = ctx.members.join(' ');
-  const cliTls = tls ? ` --tls --cacert ${ctx.tlsPath}/ca.crt --insecure` : '';
+  // Names reach the scripts as quoted literals, never as code.
+  const self = `"$HOSTNAME.${dq(domain)}"`;
+  const members = shellWords(ctx.members);
+  const cliTls = tls ? ` --tls --cacert ${shellWord(`${ctx.tlsPath}/ca.crt`)} --insecure` : '';
   const conf = `${SENTINEL_DIR}/sentinel.conf`;
   const field = (name: string) => `awk 'prev=="${name}"{print; exit} {prev=$0}'`;
   // Prints the primary of the newest view ("" when none): waits up to $1 seconds for a majority of
@@ -51,7 +53,7 @@ export function sentinelPlan(ctx: ReplicationContext, flavour: SentinelFlavour, 
     `      out=$(${flavour.cli} -h "$s" -p ${SENTINEL_PORT}${cliTls} --raw sentinel master ${MASTER_SET} 2>/dev/null) || continue`,
     `      host=$(printf '%s\\n' "$out" | ${field('ip')})`,
     `      epoch=$(printf '%s\\n' "$out" | ${field('config-epoch')})`,
-    `      case " ${members} " in *" $host "*) ;; *) continue ;; esac`,
+    `      case " ${dq(ctx.members.join(' '))} " in *" $host "*) ;; *) continue ;; esac`,
     '      case "$epoch" in ""|*[!0-9]*) continue ;; esac',
     '      answers=$((answers + 1))',
     '      if [ "$epoch" -gt "$best_epoch" ]; then best="$host"; best_epoch="$epoch"; fi',
@@ -73,9 +75,9 @@ export function sentinelPlan(ctx: ReplicationContext, flavour: SentinelFlavour, 
     ...discover,
     'primary=$(discover 30)',
     '[ -n "$primary" ] || primary=$(saved || true)',
-    `[ -n "$primary" ] || primary="${ctx.members[0]}"`,
+    `[ -n "$primary" ] || primary="${dq(ctx.members[0])}"`,
     'echo "primary: $primary"',
-    `set -- ${ctx.configPath}/${flavour.configFile} --requirepass "$DB_PASSWORD" --masterauth "$DB_PASSWORD" --replica-announce-ip ${self}`,
+    `set -- ${shellWord(`${ctx.configPath}/${flavour.configFile}`)} --requirepass "$DB_PASSWORD" --masterauth "$DB_PASSWORD" --replica-announce-ip ${self}`,
     `if [ "$primary" != ${self} ]; then set -- "$@" --replicaof "$primary" ${PORT}; fi`,
     `exec ${flavour.server} "$@"${app?.stdinSuffix ?? ''}`,
   ].join('\n');
@@ -89,12 +91,12 @@ export function sentinelPlan(ctx: ReplicationContext, flavour: SentinelFlavour, 
     '  echo "resuming from the saved view: $(saved)"',
     'else',
     '  primary=$(discover 15)',
-    `  [ -n "$primary" ] || primary="${ctx.members[0]}"`,
+    `  [ -n "$primary" ] || primary="${dq(ctx.members[0])}"`,
     `  cat > ${conf} <<EOF`,
     `port ${SENTINEL_PORT}`,
     'sentinel resolve-hostnames yes',
     'sentinel announce-hostnames yes',
-    `sentinel announce-ip ${self.replace(/"/g, '')}`,
+    `sentinel announce-ip $HOSTNAME.${heredocText(domain)}`,
     `sentinel monitor ${MASTER_SET} $primary ${PORT} ${quorum}`,
     `sentinel down-after-milliseconds ${MASTER_SET} 5000`,
     `sentinel failover-timeout ${MASTER_SET} 60000`,

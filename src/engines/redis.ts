@@ -12,7 +12,10 @@ import { sentinelPlan } from './redis-sentinel';
 export class RedisVersion {
   public static readonly V7_2 = new RedisVersion('7.2.6');
   public static readonly V7_4 = new RedisVersion('7.4.1');
-  /** Any other tag of the official image. Floating tags such as `latest` are refused. */
+  /**
+   * Any other release tag of the official image, e.g. `7.2.5`, optionally pinned by digest:
+   * `7.2.6@sha256:<64 hex digits>`. Floating tags (`7.2`, `latest`) are refused by the database that binds the engine.
+   */
   public static of(version: string): RedisVersion {
     return new RedisVersion(version);
   }
@@ -26,7 +29,10 @@ export class RedisVersion {
 export class ValkeyVersion {
   public static readonly V7_2 = new ValkeyVersion('7.2.7');
   public static readonly V8_0 = new ValkeyVersion('8.0.1');
-  /** Any other tag of the official image. Floating tags such as `latest` are refused. */
+  /**
+   * Any other release tag of the official image, e.g. `8.0.2`, optionally pinned by digest:
+   * `8.0.1@sha256:<64 hex digits>`. Floating tags (`8.0`, `latest`) are refused by the database that binds the engine.
+   */
   public static of(version: string): ValkeyVersion {
     return new ValkeyVersion(version);
   }

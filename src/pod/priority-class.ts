@@ -1,8 +1,11 @@
 import { Names } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { check } from '../private/errors';
 import { checkSubdomainName } from '../private/names';
+import { INT32_MAX, checkInteger } from '../private/numbers';
+
+/** The highest priority a user PriorityClass may have (HighestUserDefinablePriority). */
+const MAX_USER_PRIORITY = 1_000_000_000;
 
 /** Properties of a `DatabasePriorityClass`. */
 export interface DatabasePriorityClassProps {
@@ -36,8 +39,8 @@ export class DatabasePriorityClass extends Construct {
     this.name = props.name ?? Names.toDnsLabel(this);
     checkSubdomainName(this, 'name', this.name);
     const value = props.value ?? 1_000_000;
-    check(Number.isInteger(value) && value >= -2_147_483_648 && value <= 1_000_000_000, this,
-      `\`value\` (${value}) must be a whole number no greater than 1000000000; higher values are reserved for system-critical pods.`);
+    // An int32; the API server keeps values above one billion for the system-critical classes.
+    checkInteger(this, 'value', value, { min: -INT32_MAX - 1, max: MAX_USER_PRIORITY, hint: 'higher values are reserved for system-critical pods' });
     new k8s.KubePriorityClass(this, 'Resource', {
       metadata: { name: this.name, labels: { 'app.kubernetes.io/managed-by': 'cdk8s-databases' } },
       value,

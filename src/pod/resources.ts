@@ -1,4 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
+import { millicoresOf } from '../private/numbers';
 
 /** The QoS class asked of the database pods. */
 export enum QosClass {
@@ -24,7 +25,10 @@ export function containerResources(cpuMillis: number, memoryMebibytes: number, q
   };
 }
 
-/** Reads a cdk8s-plus `Cpu` amount ("250m", "2", "0.5") as millicores. */
+/**
+ * Reads a cdk8s-plus `Cpu` amount ("250m", "2", "0.5") as millicores; NaN when it is not a plain
+ * decimal of whole millicores (exponent forms such as "1e+24m", fractions of a millicore).
+ */
 export function cpuToMillis(amount: string): number {
-  return amount.endsWith('m') ? Number(amount.slice(0, -1)) : Math.round(Number(amount) * 1000);
+  return millicoresOf(amount);
 }

@@ -10,10 +10,16 @@ function yamlScalar(value: Scalar): string {
     ? value : JSON.stringify(value);
 }
 
+/** A mapping key: plain where YAML reads it as the same text (or number), else double-quoted like a scalar. */
+function yamlKey(key: string): string {
+  return /^[A-Za-z0-9_][A-Za-z0-9_./-]*$/.test(key) ? key : JSON.stringify(key);
+}
+
 /** Renders nested maps, lists and scalars as block YAML. */
 export function toYaml(value: { [key: string]: YamlValue }, indent = ''): string {
   let out = '';
-  for (const [key, v] of Object.entries(value)) {
+  for (const [k, v] of Object.entries(value)) {
+    const key = yamlKey(k);
     if (Array.isArray(v)) {
       out += `${indent}${key}:\n`;
       for (const item of v) {
@@ -50,4 +56,17 @@ export function typedScalar(value: string): Scalar {
   if (/^(true|false)$/.test(value)) return value === 'true';
   if (/^-?[0-9]+(\.[0-9]+)?$/.test(value)) return Number(value);
   return value;
+}
+
+/**
+ * Renders `key=value` lines of a Java properties file, escaped as java.util.Properties#load reads them: a backslash,
+ * a line break, a separator (`=`, `:`) or a comment mark (`#`, `!`) in a value or key stays data, never a new entry.
+ */
+export function toProperties(entries: Record<string, string>): string {
+  const escape = (text: string, key: boolean) => text
+    .replace(/\\/g, '\\\\')
+    .replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t').replace(/\f/g, '\\f')
+    .replace(key ? /[=:#! ]/g : /[=:#!]/g, '\\$&')
+    .replace(/^ /, '\\ ');
+  return Object.entries(entries).map(([k, v]) => `${escape(k, true)}=${escape(v, false)}\n`).join('');
 }

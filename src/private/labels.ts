@@ -7,6 +7,15 @@ export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'cdk8s-databases';
 export const ANNOTATION_CONFIG_CHECKSUM = 'cdk8s-databases.io/config-checksum';
 export const ANNOTATION_DECISION = 'cdk8s-databases.io/decision';
+/** Prefix of the library's own label and annotation keys (config checksum, decisions, racks). */
+export const OWN_KEY_PREFIX = 'cdk8s-databases.io/';
+/** Label keys the library writes on every object: a user label with one of them would be overwritten. */
+export const RESERVED_LABEL_KEYS = [LABEL_NAME, LABEL_INSTANCE, LABEL_VERSION, LABEL_COMPONENT, LABEL_MANAGED_BY];
+
+/** Whether the library writes `key` itself, so a user's label or annotation with it would be overwritten. */
+export function isReservedKey(key: string, reserved: string[] = RESERVED_LABEL_KEYS): boolean {
+  return reserved.includes(key) || key.startsWith(OWN_KEY_PREFIX);
+}
 
 /**
  * Labels of one database.

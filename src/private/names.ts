@@ -67,3 +67,16 @@ export function checkAnnotationKeys(scope: IConstruct, prop: string, annotations
       `\`${prop}\` key "${key}" is not a valid annotation key: use an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.'.`);
   }
 }
+
+/**
+ * The `app.kubernetes.io/version` value of an image tag: label values stop at 63 characters and hold no '@' or
+ * ':', so a digest is left out and a longer tag is cut (the image itself keeps the whole reference).
+ */
+export function versionLabel(tag: string): string {
+  return tag.replace(/^[^A-Za-z0-9]+/, '').slice(0, 63).replace(/[^A-Za-z0-9]+$/, '');
+}
+
+/** Volume names derived from a path: `/var/run/postgresql` becomes `var-run-postgresql`. */
+export function volumeNameFor(path: string): string {
+  return path.replace(/^\//, '').replace(/[^a-z0-9]+/gi, '-').toLowerCase().slice(0, 63).replace(/-+$/, '');
+}

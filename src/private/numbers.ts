@@ -19,10 +19,12 @@ export interface IntegerRange {
   readonly max?: number;
   /** What the number counts, for the message, e.g. "seconds". */
   readonly unit?: string;
+  /** Why the bounds are what they are, or how to fix the value: ends the message. */
+  readonly hint?: string;
 }
 
-function rangeText(min: number, max: number, unit?: string): string {
-  return `a whole number from ${min} to ${max}${unit ? ` ${unit}` : ''}`;
+function rangeText(min: number, max: number, range: IntegerRange): string {
+  return `a whole number from ${min} to ${max}${range.unit ? ` ${range.unit}` : ''}${range.hint ? `: ${range.hint}` : ''}`;
 }
 
 /** Checks that `value` is a whole number within [min, max] (int32 by default) and returns it. */
@@ -30,7 +32,7 @@ export function checkInteger(scope: IConstruct, prop: string, value: number, ran
   const min = range.min ?? 0;
   const max = range.max ?? INT32_MAX;
   check(typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max, scope,
-    `\`${prop}\` (${String(value)}) must be ${rangeText(min, max, range.unit)}.`);
+    `\`${prop}\` (${String(value)}) must be ${rangeText(min, max, range)}.`);
   return value;
 }
 
@@ -68,6 +70,12 @@ export function wholeHours(scope: IConstruct, prop: string, duration: Duration, 
 }
 
 /**
+ * The largest size read, in MiB (8 PiB): 2^53 bytes is where integers stop being exact, and engines
+ * derive byte counts (buffers, caches, heaps) from the size. It renders as a plain `<n>Mi`.
+ */
+export const MAX_MEBIBYTES = Math.floor(Number.MAX_SAFE_INTEGER / 1024 / 1024);
+
+/**
  * A size as whole mebibytes within [min, max]. Quantities are rendered from this number as `<n>Mi`,
  * never in exponent form (`1e+24`), so the maximum keeps it a plain integer.
  */
@@ -75,6 +83,31 @@ export function wholeMebibytes(scope: IConstruct, prop: string, size: Size, rang
   const fix = 'Give a whole number of MiB, e.g. `Size.mebibytes(512)` or `Size.gibibytes(20)`.';
   const kib = convert(scope, prop, fix, () => size.toKibibytes());
   check(kib % 1024 === 0, scope, `\`${prop}\` (${kib} KiB) must be a whole number of MiB. ${fix}`);
-  // 2^53 bytes is where integers stop being exact; a PiB-scale maximum is far below it.
-  return checkInteger(scope, prop, kib / 1024, { unit: 'MiB', max: Number.MAX_SAFE_INTEGER / 1024 / 1024, ...range });
+  return checkInteger(scope, prop, kib / 1024, { unit: 'MiB', max: MAX_MEBIBYTES, ...range });
+}
+
+/** The longest Go `time.Duration` in whole hours (int64 nanoseconds): cert-manager parses `<n>h` into one. */
+export const GO_DURATION_MAX_HOURS = 2562047;
+
+const PLAIN_MILLIS = /^(-?)([0-9]{1,16})m$/;
+const PLAIN_UNITS = /^(-?)([0-9]{1,13})(?:\.([0-9]{1,3}))?$/;
+
+/**
+ * A cdk8s-plus `Cpu` amount ("250m", "2", "1.5") as millicores, or NaN when it is not a plain decimal
+ * of whole millicores: `Cpu.units(1e21)` gives "1e+21" and `Cpu.units(0.0001)` a tenth of a millicore.
+ */
+export function millicoresOf(amount: string): number {
+  const millis = PLAIN_MILLIS.exec(amount);
+  if (millis) return (millis[1] ? -1 : 1) * Number(millis[2]);
+  const units = PLAIN_UNITS.exec(amount);
+  if (units) return (units[1] ? -1 : 1) * (Number(units[2]) * 1000 + Number((units[3] ?? '').padEnd(3, '0')));
+  return NaN;
+}
+
+/** A CPU amount as whole millicores within [min, max] (int32 by default), rendered as a plain `<n>m`. */
+export function wholeMillicores(scope: IConstruct, prop: string, amount: string, range: IntegerRange = {}): number {
+  const millis = millicoresOf(String(amount));
+  check(!Number.isNaN(millis), scope,
+    `\`${prop}\` ("${amount}") is not a whole number of millicores written plainly: give e.g. \`Cpu.millis(500)\` or \`Cpu.units(2)\`.`);
+  return checkInteger(scope, prop, millis, { unit: 'millicores', ...range });
 }

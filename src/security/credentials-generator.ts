@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { oneOffJob } from '../pod/one-off-job';
+import { inDoubleQuotes as dq, shellQuote } from '../private/shell';
 
 /** Image of the generator Job: curl and a POSIX shell, nothing else. */
 export const GENERATOR_IMAGE = 'docker.io/curlimages/curl:8.10.1';
@@ -88,13 +89,14 @@ function createSecret(secret: GeneratedSecret, labels: Record<string, string>): 
     // 32 alphanumeric characters from the kernel's CSPRNG: about 190 bits.
     'PASSWORD=$(head -c 96 /dev/urandom | base64 | tr -dc A-Za-z0-9 | head -c 32)',
     ...extraLines,
-    `BODY=$(printf '%s' '${JSON.stringify(body)}' | sed -e "s/__PASSWORD__/$PASSWORD/"${extraSeds})`,
+    // The body is one quoted literal: a name or username holding a quote, `$(...)` or a line break stays data.
+    `BODY=$(printf '%s' ${shellQuote(JSON.stringify(body))} | sed -e "s/__PASSWORD__/$PASSWORD/"${extraSeds})`,
     'CODE=$(curl -sS -o /tmp/response -w "%{http_code}" --cacert "$SA/ca.crt" \\',
     '  -H "Authorization: Bearer $(cat "$SA/token")" -H "Content-Type: application/json" \\',
     '  -X POST --data "$BODY" "https://kubernetes.default.svc/api/v1/namespaces/$NS/secrets")',
     'case "$CODE" in',
-    `  201) echo "created Secret ${secret.secretName}" ;;`,
-    `  409) echo "Secret ${secret.secretName} exists; left unchanged" ;;`,
+    `  201) echo "created Secret ${dq(secret.secretName)}" ;;`,
+    `  409) echo "Secret ${dq(secret.secretName)} exists; left unchanged" ;;`,
     '  *) echo "creating Secret failed with HTTP $CODE"; cat /tmp/response; exit 1 ;;',
     'esac',
   ];

@@ -3,7 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PvcRetention } from './volume';
 import { check } from '../private/errors';
-import { checkSubdomainName } from '../private/names';
+import { checkSubdomainName, isQualifiedKey } from '../private/names';
 
 /** When a volume is provisioned and bound. */
 export enum VolumeBindingMode {
@@ -60,7 +60,7 @@ export class DatabaseStorageClass extends Construct {
     super(scope, id);
     this.name = props.name ?? Names.toDnsLabel(this);
     checkSubdomainName(this, 'name', this.name);
-    check(props.provisioner.length > 0, this, '`provisioner` is empty: name the CSI driver, e.g. `ebs.csi.aws.com`.');
+    checkStorageClassProps(this, props);
     const metadata: ApiObjectMetadata = { name: this.name, labels: { 'app.kubernetes.io/managed-by': 'cdk8s-databases' } };
     new k8s.KubeStorageClass(this, 'Resource', {
       metadata,
@@ -71,5 +71,30 @@ export class DatabaseStorageClass extends Construct {
       allowVolumeExpansion: props.allowVolumeExpansion ?? true,
       mountOptions: props.mountOptions,
     });
+  }
+}
+
+// The API server's limits on provisioner parameters (k8s.io/kubernetes pkg/apis/storage/validation).
+const MAX_PARAMETERS = 512;
+const MAX_PARAMETERS_BYTES = 256 * 1024;
+
+function checkStorageClassProps(scope: Construct, props: DatabaseStorageClassProps): void {
+  const provisioner = props.provisioner;
+  check(typeof provisioner === 'string' && provisioner.length > 0, scope, '`provisioner` is empty: name the CSI driver, e.g. `ebs.csi.aws.com`.');
+  // The API server lower-cases it and checks a qualified name: an optional DNS prefix and '/', then at most 63 characters.
+  check(isQualifiedKey(provisioner.toLowerCase()), scope,
+    `\`provisioner\` ("${provisioner}") is not a valid provisioner name: give the CSI driver's name, e.g. \`ebs.csi.aws.com\` or \`kubernetes.io/aws-ebs\` (at most 63 letters, digits, '-', '_' or '.' after an optional DNS prefix and '/').`);
+  const parameters = Object.entries(props.parameters ?? {});
+  check(parameters.length <= MAX_PARAMETERS, scope, `\`parameters\` has ${parameters.length} entries; a StorageClass takes at most ${MAX_PARAMETERS}.`);
+  let bytes = 0;
+  for (const [key, value] of parameters) {
+    check(key.length > 0, scope, '`parameters` has an empty key: name every parameter.');
+    check(typeof value === 'string', scope, `\`parameters\` "${key}" must be a string (write numbers and booleans as text, e.g. '3000', 'true').`);
+    bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
+  }
+  check(bytes <= MAX_PARAMETERS_BYTES, scope, `\`parameters\` hold ${bytes} bytes; a StorageClass takes at most ${MAX_PARAMETERS_BYTES} (256 KiB).`);
+  for (const option of props.mountOptions ?? []) {
+    check(typeof option === 'string' && option.length > 0 && !/\s/.test(option), scope,
+      `\`mountOptions\` entry "${option}" must be a non-empty option without spaces, e.g. 'noatime'.`);
   }
 }
