@@ -1,7 +1,7 @@
-import { Duration, Size } from 'cdk8s';
+import { App, Chart, Cron, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  Credentials, DatabasePriorityClass, DatabaseStorageClass, Engine, MysqlVersion, NodeSelectorOperator, PortRole,
+  BackupMethod, BackupSchedule, BackupTarget, Credentials, DatabaseConfigError, DatabasePriorityClass, Retention, DatabaseStorageClass, Engine, MysqlVersion, NodeSelectorOperator, PortRole,
   PostgresVersion, RedisVersion, StatefulDatabase, StatefulDatabaseProps, TolerationOperator, UpdateStrategy, VolumeMode,
 } from '../src';
 import { customEngine } from './support/engines';
@@ -26,7 +26,7 @@ const cases: Array<[string, Partial<StatefulDatabaseProps>, string]> = [
   ['floating tag', { engine: Engine.postgres({ version: PostgresVersion.of('latest') }) },
     '`engine` version "latest" is not a pinned image tag: floating tags such as "latest" change under a running database. Give a versioned tag, e.g. "16.6".'],
   ['zero storage', { storageSize: Size.gibibytes(0) },
-    '`storageSize` must be greater than zero: give the data volume a size, e.g. `Size.gibibytes(20)`.'],
+    '`storageSize` (0) must be a whole number from 1 to 8589934591 MiB: give the data volume a size, e.g. `Size.gibibytes(20)`.'],
   ['storage not whole MiB', { storageSize: Size.kibibytes(1500) },
     '`storageSize` (1500 KiB) must be a whole number of MiB.'],
   ['storage class not DNS-1123', { storageClassName: 'Fast_SSD' },
@@ -34,11 +34,11 @@ const cases: Array<[string, Partial<StatefulDatabaseProps>, string]> = [
   ['block volume', { volumeMode: VolumeMode.BLOCK },
     "Engine 'postgresql 16.6' needs a filesystem at /var/lib/postgresql/data, and `volumeMode` Block gives a raw device: use VolumeMode.FILESYSTEM."],
   ['zero cpu', { cpu: kplus.Cpu.millis(0) },
-    '`cpu` (0m) must be a positive whole number of millicores, e.g. `Cpu.millis(500)` or `Cpu.units(2)`.'],
+    '`cpu` (0) must be a whole number from 1 to 2147483647 millicores: e.g. `Cpu.millis(500)` or `Cpu.units(2)`.'],
   ['negative cpu', { cpu: kplus.Cpu.millis(-500) },
-    '`cpu` (-500m) must be a positive whole number of millicores, e.g. `Cpu.millis(500)` or `Cpu.units(2)`.'],
+    '`cpu` (-500) must be a whole number from 1 to 2147483647 millicores: e.g. `Cpu.millis(500)` or `Cpu.units(2)`.'],
   ['zero memory', { memory: Size.mebibytes(0) },
-    '`memory` must be greater than zero, e.g. `Size.gibibytes(2)`.'],
+    '`memory` (0) must be a whole number from 1 to 8589934591 MiB: e.g. `Size.gibibytes(2)`.'],
   ['memory too small for the engine', { memory: Size.mebibytes(128) },
     "`memory` (128 MiB) is below what Engine 'postgresql 16.6' needs (256 MiB): raise `memory` to at least `Size.mebibytes(256)`."],
   ['priority class not DNS-1123', { priorityClassName: 'High Priority' },
@@ -46,7 +46,7 @@ const cases: Array<[string, Partial<StatefulDatabaseProps>, string]> = [
   ['partition beyond the instance', { updateStrategy: UpdateStrategy.rollingUpdate({ partition: 2 }) },
     '`updateStrategy` partition (2) must be 0 (update the instance) or 1 (hold it at the current revision) for a single instance.'],
   ['zero grace period', { terminationGracePeriod: Duration.seconds(0) },
-    '`terminationGracePeriod` (0 s) must be a positive whole number of seconds: the engine needs time to stop cleanly.'],
+    '`terminationGracePeriod` (0) must be a whole number from 1 to 2147483647 seconds: the engine needs time to stop cleanly.'],
   ['Secret name not DNS-1123', { credentials: Credentials.fromSecretName('Orders Secret') },
     '`credentials` ("Orders Secret") is not a valid Kubernetes name: use at most 253 lower-case letters, digits, \'-\' and \'.\', starting and ending with a letter or digit (RFC 1123 subdomain).'],
   ['Secret key invalid', { credentials: Credentials.fromSecretName('orders', { passwordKey: 'pass word' }) },
@@ -82,13 +82,13 @@ const cases: Array<[string, Partial<StatefulDatabaseProps>, string]> = [
   ['custom engine without client port', { engine: custom({ ports: [{ name: 'peer', port: 9009, role: PortRole.PEER }] }) },
     "`engine` Engine 'clickhouse 24.8.4.13' must declare exactly one PortRole.CLIENT port (found 0): it is what the client Service publishes."],
   ['custom engine port out of range', { engine: custom({ ports: [{ name: 'http', port: 70000, role: PortRole.CLIENT }] }) },
-    '`engine` port "http" (70000) must be a whole number from 1 to 65535.'],
+    '`engine.ports[0].port` (70000) must be a whole number from 1 to 65535: port "http" is a TCP port number.'],
   ['custom engine port name', { engine: custom({ ports: [{ name: 'HTTP_PORT', port: 8123, role: PortRole.CLIENT }] }) },
     '`engine` port name "HTTP_PORT" must be at most 15 lower-case letters, digits and \'-\' with at least one letter (IANA service name).'],
   ['custom engine duplicate port', { engine: custom({ ports: [{ name: 'http', port: 8123, role: PortRole.CLIENT }, { name: 'http', port: 9000, role: PortRole.ADMIN }] }) },
     '`engine` port "http" (9000) repeats a name or number: give each port its own.'],
   ['custom engine as root', { engine: custom({ runAsUser: 0 }) },
-    '`engine` runAsUser (0) must be a non-zero numeric user id: restricted pods never run as root.'],
+    '`engine.runAsUser` (0) must be a whole number from 1 to 2147483647: restricted pods never run as root.'],
   ['custom engine relative data path', { engine: custom({ dataPath: 'data' }) },
     '`engine` dataPath ("data") must be an absolute path.'],
   ['config carrying a password', { engine: redis, config: { requirepass: 'hunter2' } },
@@ -152,8 +152,19 @@ describe('helper construct errors', () => {
       .toThrow('test/sc: `provisioner` is empty: name the CSI driver, e.g. `ebs.csi.aws.com`.');
   });
 
+  test('a chart namespace the API server refuses is refused for databases and backup schedules', () => {
+    const message = 'test/orders: the chart\'s `namespace` ("Shop_1") is not a valid namespace name: use at most 63 lower-case letters, digits and \'-\', starting and ending with a letter or digit (RFC 1123 label).';
+    expect(() => new StatefulDatabase(newChart('Shop_1'), 'orders', { engine: postgres, name: 'orders' })).toThrow(message);
+    const dbChart = newChart('shop');
+    const db = new StatefulDatabase(dbChart, 'orders', { engine: postgres, name: 'orders' });
+    const other = new Chart(dbChart.node.scope as App, 'backups', { namespace: 'Shop_1' });
+    expect(() => new BackupSchedule(other, 'b', {
+      database: db, methods: [BackupMethod.logicalDump({ target: BackupTarget.pvc({ claimName: 'dumps' }), schedule: Cron.daily(), retention: Retention.keepLast(3) })],
+    })).toThrow(DatabaseConfigError);
+  });
+
   test('DatabasePriorityClass rejects reserved values', () => {
     expect(() => new DatabasePriorityClass(newChart(), 'pc', { value: 2_000_000_000 }))
-      .toThrow('test/pc: `value` (2000000000) must be a whole number no greater than 1000000000; higher values are reserved for system-critical pods.');
+      .toThrow('test/pc: `value` (2000000000) must be a whole number from -2147483648 to 1000000000: higher values are reserved for system-critical pods.');
   });
 });

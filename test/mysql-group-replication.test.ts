@@ -97,7 +97,7 @@ describe('synthesized objects', () => {
     expect(keeper.command[2]).not.toContain('--ssl-mode');
   });
 
-  test.each([['8.0.20', true], ['8.0.21', true], ['8.0.22', false], ['8.0.40', false], ['8.4.3', false], ['8.4', false], ['9.1.0', false], ['5.7.44', true]])(
+  test.each([['8.0.20', true], ['8.0.21', true], ['8.0.22', false], ['8.0.40', false], ['8.4.3', false], ['9.1.0', false], ['5.7.44', true]])(
     'MySQL %s: replicated mode refused (%s) before the statements the keeper uses exist', (version, refused) => {
       const build = () => synth({ engine: Engine.mysql({ version: MysqlVersion.of(version) }) });
       if (refused) {

@@ -174,12 +174,14 @@ function expectRefused(build: () => unknown, prop: RegExp): void {
 
 /**
  * A stand-in that logs its own name and every argument, NUL-separated, one call per \x01 (arguments may hold
- * line breaks), then exits with $STUB_EXIT_<name> or 0, printing $STUB_OUT_<name> when set.
+ * line breaks), reads its stdin, then exits with $STUB_EXIT_<name> or 0, printing $STUB_OUT_<name> when set.
  */
 function argStub(dir: string, name: string): void {
   writeStub(dir, name, [
     '#!/bin/sh',
     `{ printf '%s\\0' ${name} "$@"; printf '\\001'; } >> "$ARGS_LOG"`,
+    // Read what a pipeline feeds it, as the tool would: a writer cut off early fails the pipeline (pipefail).
+    'cat > /dev/null',
     `[ -z "\${STUB_OUT_${name.replace(/-/g, '_')}:-}" ] || printf '%s\\n' "$STUB_OUT_${name.replace(/-/g, '_')}"`,
     `exit "\${STUB_EXIT_${name.replace(/-/g, '_')}:-0}"`,
   ].join('\n') + '\n');
@@ -265,6 +267,12 @@ const ZONES = ['a', 'b', 'c'];
 
 describe('props that reach a script are refused when the engine or Kubernetes would not take them', () => {
   const pg = () => Engine.postgres({ version: PostgresVersion.V16 });
+
+  test('the issue\'s sourceName "$(id)" is refused with the fix', () => {
+    expectRefused(() => new StatefulDatabase(newChart(), 'db', {
+      name: 'db', engine: pg(), restoreFrom: Restore.fromDump({ target: BackupTarget.pvc({ claimName: 'bk' }), sourceName: '$(id)' }),
+    }), /^test\/db: `restoreFrom` sourceName "\$\(id\)" is not a database name: use the `name` of the source database/);
+  });
 
   test.each(SAMPLE.map((v) => [JSON.stringify(v), v]))('Restore.fromDump sourceName %s', (_n, v) => {
     expectRefused(() => new StatefulDatabase(newChart(), 'db', { name: 'db', engine: pg(), restoreFrom: Restore.fromDump({ target: PVC(), sourceName: v }) }),

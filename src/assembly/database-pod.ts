@@ -5,6 +5,7 @@ import { QosClass, containerResources } from '../pod/resources';
 import { restrictedContainerSecurity, restrictedPodSecurity } from '../pod/security';
 import { rewriteRegistry } from '../private/images';
 import { TLS_PATH } from '../private/mount-paths';
+import { volumeNameFor } from '../private/names';
 import { VolumeMode } from '../storage/volume';
 
 export interface DatabasePodOptions {
@@ -38,10 +39,6 @@ export interface DatabasePodOptions {
   readonly restore?: { initContainers: k8s.Container[]; volumes: k8s.Volume[]; mainMounts: k8s.VolumeMount[]; env: k8s.EnvVar[] };
 }
 
-/** Volume names derived from a path: `/var/run/postgresql` becomes `var-run-postgresql`. */
-function volumeName(path: string): string {
-  return path.replace(/^\//, '').replace(/[^a-z0-9]+/gi, '-').toLowerCase().slice(0, 63).replace(/-+$/, '');
-}
 
 /**
  * The pod template of a database: the engine container, its exporter sidecar, the volumes a
@@ -63,7 +60,7 @@ export function buildPodSpec(o: DatabasePodOptions): k8s.PodSpec {
     ...(o.restore?.mainMounts ?? []),
   ];
   for (const w of repl?.writablePaths ?? def.writablePaths) {
-    const name = volumeName(w.path);
+    const name = volumeNameFor(w.path);
     volumes.push({ name, emptyDir: w.memory ? { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(`${Math.max(64, Math.floor(o.memoryMebibytes / 4))}Mi`) } : {} });
     mounts.push({ name, mountPath: w.path });
   }
@@ -130,7 +127,7 @@ export function buildPodSpec(o: DatabasePodOptions): k8s.PodSpec {
       exporterMounts.push({ name: 'exporter-config', mountPath: x.configMountPath, readOnly: true });
     }
     for (const path of x.writablePaths ?? []) {
-      const name = `exporter-${volumeName(path)}`;
+      const name = `exporter-${volumeNameFor(path)}`;
       volumes.push({ name, emptyDir: {} });
       exporterMounts.push({ name, mountPath: path });
     }

@@ -6,7 +6,7 @@ import { NodeSelectorOperator, TolerationOperator } from '../pod/placement';
 import { check } from '../private/errors';
 import { OWN_KEY_PREFIX, RESERVED_LABEL_KEYS, isReservedKey } from '../private/labels';
 import {
-  MAX_STATEFULSET_NAME, checkAnnotationKeys, checkLabels, checkSubdomainName, isDnsLabel, isEnvName,
+  MAX_STATEFULSET_NAME, checkAnnotationKeys, checkChartNamespace, checkLabels, checkSubdomainName, isDnsLabel, isEnvName,
   isLabelValue, isQualifiedKey, isServiceName,
 } from '../private/names';
 import { GO_DURATION_MAX_HOURS, checkInteger, wholeHours, wholeMebibytes, wholeMillicores, wholeSeconds } from '../private/numbers';
@@ -36,6 +36,7 @@ export function validateProps(scope: IConstruct, props: StatefulDatabaseProps, n
   const def = checkEngine(scope, props);
   const engine = `Engine '${def.family} ${def.version}'`;
 
+  checkChartNamespace(scope);
   check(isServiceName(name) && name.length <= MAX_STATEFULSET_NAME, scope,
     `\`name\` ("${name}") must be at most ${MAX_STATEFULSET_NAME} characters of lower-case letters, digits and '-', starting with a letter: it names the StatefulSet (whose pods carry a 63-character controller-revision-hash label of the name plus 11) and its Services (RFC 1035).`);
 

@@ -28,12 +28,13 @@ export interface DumpRestoreOptions {
   /** Where the dumps are. */
   readonly target: BackupTarget;
   /**
-   * Name of the database whose dumps to read (file names start with it).
+   * Name of the database whose dumps to read (file names start with it): that database's `name`, a DNS-1035 label.
    * @default - this database's name
    */
   readonly sourceName?: string;
   /**
-   * A dump file name, e.g. `orders-20261120t020000z.sql.gz`.
+   * A dump file name, e.g. `orders-20261120t020000z.sql.gz`: letters, digits, '.', '_' and '-', not starting with
+   * '.' or '-'.
    * @default - the newest dump
    */
   readonly file?: string;
@@ -43,7 +44,7 @@ export interface DumpRestoreOptions {
 export interface PointInTimeRestoreOptions {
   /** The object store the source cluster archives its WAL to (its continuous archiving target). */
   readonly target: BackupTarget;
-  /** Name (Patroni scope) of the source database. */
+  /** Name (Patroni scope) of the source database: its `name`, a DNS-1035 label. */
   readonly sourceName: string;
   /** Recovery target time, ISO 8601 with offset, e.g. `2026-11-20T10:15:00+00:00`. */
   readonly time: string;

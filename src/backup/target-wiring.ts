@@ -27,7 +27,8 @@ export function validateTarget(scope: Construct, prop: string, target: BackupTar
   const s3 = target._s3;
   if (s3) {
     check(ENDPOINT.test(s3.endpoint), scope,
-      `\`${prop}\` target endpoint "${s3.endpoint}" must be an http(s) URL of a host, an optional port and path, e.g. "https://s3.eu-west-1.amazonaws.com" or "http://minio.storage:9000".`);
+      `\`${prop}\` target endpoint "${s3.endpoint}" must be an http(s) URL, e.g. "https://s3.eu-west-1.amazonaws.com". `
+        + 'Give a host name or bracketed IPv6 address, an optional port, and a path of letters, digits and \'._~%/-\' only.');
     check(BUCKET.test(s3.bucket) && !s3.bucket.includes('..'), scope,
       `\`${prop}\` target bucket "${s3.bucket}" is not a valid bucket name: 3 to 63 lower-case letters, digits, '.' and '-'.`);
     check(s3.prefix === undefined || PREFIX.test(s3.prefix), scope,

@@ -1,6 +1,9 @@
 /** Options of an S3-compatible object store. */
 export interface S3TargetOptions {
-  /** Endpoint URL, e.g. `https://s3.eu-west-1.amazonaws.com` or `http://minio.storage:9000`. */
+  /**
+   * Endpoint URL: http(s), a host name or bracketed IPv6 address, an optional port and path, e.g.
+   * `https://s3.eu-west-1.amazonaws.com` or `http://minio.storage:9000`.
+   */
   readonly endpoint: string;
   /** Bucket name. */
   readonly bucket: string;
@@ -12,7 +15,7 @@ export interface S3TargetOptions {
   /** Secret with keys `access-key-id` and `secret-access-key`. */
   readonly credentialsSecretName: string;
   /**
-   * Region the requests are signed for.
+   * Region the requests are signed for: letters, digits, '-' and '_'.
    * @default - the region an AWS regional endpoint names (`s3.eu-west-1.amazonaws.com`: eu-west-1), else 'us-east-1'
    */
   readonly region?: string;

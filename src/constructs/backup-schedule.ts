@@ -3,13 +3,14 @@ import { Construct } from 'constructs';
 import { IDatabase } from './database';
 import { claimObjectNames, databaseRecord } from '../assembly/database-record';
 import { backupAlertRules } from '../backup/alerts';
-import { timeZoneProblem } from '../backup/cron';
 import { BackupMethod, BoundBackup, checkSchedule, cronJobName, engineBackup } from '../backup/backup-method';
+import { timeZoneProblem } from '../backup/cron';
 import { S3_IMAGE, backupCronJob, jobIdentity } from '../backup/jobs';
 import { fetchScript } from '../backup/scripts';
 import { s3Env, targetVolume } from '../backup/target-wiring';
 import { check, DatabaseConfigError } from '../private/errors';
 import { imageFor, rewriteRegistry } from '../private/images';
+import { checkChartNamespace } from '../private/names';
 import { ReportEntry, SynthReport } from '../report/synth-report';
 
 /** Options of the scheduled restore verification. */
@@ -80,6 +81,7 @@ export class BackupSchedule extends Construct {
 
   constructor(scope: Construct, id: string, props: BackupScheduleProps) {
     super(scope, id);
+    checkChartNamespace(this);
     this.database = props.database;
     const record = databaseRecord(props.database);
     if (!record) throw new DatabaseConfigError(this, '`database` is not a StatefulDatabase or ReplicatedDatabase of this library.');

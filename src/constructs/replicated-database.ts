@@ -5,6 +5,7 @@ import { IDatabase } from './database';
 import { ReplicatedDatabaseProps } from './replicated-database-props';
 import { AssemblyGroup, DatabaseAssembly, LABEL_RACK } from '../assembly/database-assembly';
 import { claimObjectNames, databaseNameFix, registerDatabase } from '../assembly/database-record';
+import { checkEngine } from '../assembly/validate-engine';
 import { validateProps } from '../assembly/validate-props';
 import { layoutSpreadConstraints, validateLayout } from '../assembly/validate-replication';
 import { BudgetPlan } from '../disruption/budgets';
@@ -69,7 +70,7 @@ export class ReplicatedDatabase extends Construct implements IDatabase {
 
   constructor(scope: Construct, id: string, props: ReplicatedDatabaseProps) {
     super(scope, id);
-    const def = props.engine._definition;
+    const def = checkEngine(this, props);
     this.engine = props.engine;
     this.name = props.name ?? Names.toDnsLabel(this, { maxLen: MAX_STATEFULSET_NAME });
     const layout = validateLayout(this, props, def, this.name);

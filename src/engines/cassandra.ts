@@ -27,12 +27,14 @@ export interface CassandraEngineProps {
   /** Cassandra version (image tag). */
   readonly version: CassandraVersion;
   /**
-   * Datacenter name given to the nodes (GossipingPropertyFileSnitch).
+   * Datacenter name given to the nodes (GossipingPropertyFileSnitch): at most 63 letters, digits, '_', '.' and '-',
+   * starting with a letter or digit.
    * @default 'dc1'
    */
   readonly datacenter?: string;
   /**
    * Rack name given to a single node (GossipingPropertyFileSnitch); a ReplicatedDatabase names its racks itself.
+   * The same characters as `datacenter`.
    * @default 'rack1'
    */
   readonly rack?: string;

@@ -191,7 +191,7 @@ export function customDefinition(props: CustomEngineProps): EngineDefinition {
       container: container(ctx),
       extraPorts: [],
       configFiles: {},
-      roleLabel: props.roleLabelKey ? {
+      roleLabel: props.roleLabelKey !== undefined ? {
         key: props.roleLabelKey, primaryValue: props.primaryRoleValue ?? 'primary', replicaValue: props.replicaRoleValue ?? 'replica',
       } : undefined,
       failoverNotes: `Failover is the ${props.name} image's own; the library only places, protects and connects the members.`,

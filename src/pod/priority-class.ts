@@ -1,6 +1,7 @@
 import { Names } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { claimObjectNames } from '../assembly/database-record';
 import { checkSubdomainName } from '../private/names';
 import { INT32_MAX, checkInteger } from '../private/numbers';
 
@@ -48,5 +49,6 @@ export class DatabasePriorityClass extends Construct {
       preemptionPolicy: 'PreemptLowerPriority',
       description: props.description ?? 'Priority of stateful database pods (cdk8s-databases).',
     });
+    claimObjectNames(this, 'Give each DatabasePriorityClass of the app its own `name`: PriorityClasses are cluster-wide.');
   }
 }

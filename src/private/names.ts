@@ -1,3 +1,4 @@
+import { Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { check } from './errors';
 
@@ -79,4 +80,11 @@ export function versionLabel(tag: string): string {
 /** Volume names derived from a path: `/var/run/postgresql` becomes `var-run-postgresql`. */
 export function volumeNameFor(path: string): string {
   return path.replace(/^\//, '').replace(/[^a-z0-9]+/gi, '-').toLowerCase().slice(0, 63).replace(/-+$/, '');
+}
+
+/** Checks the namespace of the chart `scope` is in: the API server refuses every object in an invalid one. */
+export function checkChartNamespace(scope: IConstruct): void {
+  const namespace = Chart.of(scope).namespace;
+  check(namespace === undefined || isDnsLabel(namespace), scope,
+    `the chart's \`namespace\` ("${namespace}") is not a valid namespace name: use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit (RFC 1123 label).`);
 }

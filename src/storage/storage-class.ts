@@ -2,6 +2,7 @@ import { ApiObjectMetadata, Names } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PvcRetention } from './volume';
+import { claimObjectNames } from '../assembly/database-record';
 import { check } from '../private/errors';
 import { checkSubdomainName, isQualifiedKey } from '../private/names';
 
@@ -71,6 +72,7 @@ export class DatabaseStorageClass extends Construct {
       allowVolumeExpansion: props.allowVolumeExpansion ?? true,
       mountOptions: props.mountOptions,
     });
+    claimObjectNames(this, 'Give each DatabaseStorageClass of the app its own `name`: StorageClasses are cluster-wide.');
   }
 }
 

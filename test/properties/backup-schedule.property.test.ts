@@ -1,25 +1,40 @@
 import { Chart } from 'cdk8s';
 import * as fc from 'fast-check';
 import { backupProps } from './backup-props';
-import { FAMILIES, validEngine } from './engines';
-import { checkAll, outcomeOf } from './outcome';
+import { replicatedProps, statefulProps } from './database-props';
+import { FAMILIES } from './engines';
+import { assertValid, checkAll, outcomeOf } from './outcome';
 import { TIMEOUT_MS, params } from './run-config';
-import { BackupSchedule, Engine, ReplicatedDatabase, StatefulDatabase } from '../../src';
+import { BackupSchedule, ReplicatedDatabase, StatefulDatabase } from '../../src';
 
-/** A valid engine of any family, for a single or a replicated database that the schedule backs up. */
-const database = fc.tuple(fc.constantFrom(...FAMILIES), fc.boolean()).chain(([family, replicated]) =>
-  validEngine(family, replicated).map((choice) => ({ replicated, engine: choice.engine })));
+/** The database backed up: a generated single or replicated database of any family (names and users reach the scripts). */
+const database = fc.constantFrom(...FAMILIES).chain((family) => fc.oneof(
+  statefulProps(family).map((s) => ({ replicated: false, props: s.props as any, suspicious: s.suspicious })),
+  replicatedProps(family).map((s) => ({ replicated: true, props: s.props as any, suspicious: s.suspicious })),
+));
 
-const build = (chart: Chart, db: { replicated: boolean; engine: Engine }) => (db.replicated
-  ? new ReplicatedDatabase(chart, 'db', { engine: db.engine, name: 'orders' })
-  : new StatefulDatabase(chart, 'db', { engine: db.engine, name: 'orders' }));
+const build = (chart: Chart, db: { replicated: boolean; props: any }) => (db.replicated
+  ? new ReplicatedDatabase(chart, 'db', db.props)
+  : new StatefulDatabase(chart, 'db', db.props));
+
+/** Whether `check` passes. */
+function passes(check: () => void): boolean {
+  try {
+    check();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 describe('BackupSchedule props (valid, plus one suspicious value): refused well, or valid, deterministic, scripts parse', () => {
-  test('every method, retention, target, time zone and verification', () => {
+  test('every method, retention, target, time zone and verification, of every kind of database', () => {
     fc.assert(fc.property(database, backupProps(), (db, { props }) => {
-      // The database props are the other properties' concern: only schedules of databases that build are tried.
-      fc.pre(outcomeOf((chart) => build(chart, db)).error === undefined);
-      checkAll((chart) => new BackupSchedule(chart, 'backups', { database: build(chart, db), ...props }), { qosClass: 'Guaranteed' });
-    }), params(100));
+      // The database props are the other properties' concern: schedules are tried on databases that build and are valid.
+      const qosClass = db.props.qosClass === 'Burstable' ? 'Burstable' : 'Guaranteed';
+      const alone = outcomeOf((chart) => build(chart, db));
+      fc.pre(alone.manifests !== undefined && passes(() => assertValid(alone.manifests!, { qosClass })));
+      checkAll((chart) => new BackupSchedule(chart, 'backups', { database: build(chart, db), ...props }), { qosClass });
+    }), params(30));
   }, TIMEOUT_MS);
 });

@@ -93,8 +93,8 @@ export function customEngine(v: Record<string, any>, replicated: boolean): Engin
 /** A valid engine of `family`; custom engines with one field possibly suspicious are made in `customEngineSample`. */
 export function validEngine(family: Family, replicated: boolean): fc.Arbitrary<EngineChoice> {
   if (family === 'custom') {
-    return fc.record(Object.fromEntries(Object.entries(customFields).map(([k, f]) => [k, fc.option(f.valid, { freq: 3, nil: undefined })])))
-      .map((v) => customEngine(v, replicated));
+    const optional = Object.entries(customFields).map(([k, f]) => [k, fc.option(f.valid as fc.Arbitrary<unknown>, { freq: 3, nil: undefined })]);
+    return fc.record(Object.fromEntries(optional)).map((v) => customEngine(v, replicated));
   }
   if (family === 'cassandra') {
     return fc.tuple(fc.constantFrom(...VERSIONS.cassandra), fc.option(fc.constantFrom('eu-west', 'dc2'), { nil: undefined }))

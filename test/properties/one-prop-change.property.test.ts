@@ -10,13 +10,13 @@ describe('changing one prop of a valid database changes the output or is refused
     const fields = statefulFields(family);
     fc.assert(fc.property(validBase(family, false, fields), twoValues(changeable(fields)), (base, change) => {
       changeShows((chart, props) => new StatefulDatabase(chart, 'db', props), base, change);
-    }), params(10));
+    }), params(8));
   }, TIMEOUT_MS);
 
   test.each(FAMILIES)('ReplicatedDatabase, %s', (family) => {
     const fields = { ...statefulFields(family, true), ...replicatedFields(family) };
     fc.assert(fc.property(validBase(family, true, fields), twoValues(changeable(fields)), (base, change) => {
       changeShows((chart, props) => new ReplicatedDatabase(chart, 'db', props), base, change);
-    }), params(10));
+    }), params(8));
   }, TIMEOUT_MS);
 });

@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import { FAMILIES, Family, validEngine } from './engines';
+import { Family, validEngine } from './engines';
 import { Outcome, assertRefusedWell, outcomeOf } from './outcome';
 import { Fields } from './suspicious';
 

@@ -10,6 +10,6 @@ describe('ReplicatedDatabase props (valid, plus one suspicious value): refused w
   test.each(FAMILIES)('%s', (family) => {
     fc.assert(fc.property(replicatedProps(family), ({ props }) => {
       checkAll((chart) => new ReplicatedDatabase(chart, 'db', props), { qosClass: qosOf(props) });
-    }), params(20));
+    }), params(15));
   }, TIMEOUT_MS);
 });

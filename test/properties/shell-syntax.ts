@@ -61,7 +61,11 @@ let dir: string | undefined;
 export function syntaxErrors(scripts: FoundScript[]): Array<FoundScript & { error: string }> {
   const fresh = [...new Set(scripts.map((s) => s.script))].filter((s) => !verdicts.has(s));
   if (fresh.length > 0) {
-    dir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'shell-syntax-'));
+    if (!dir) {
+      const made = fs.mkdtempSync(path.join(os.tmpdir(), 'shell-syntax-'));
+      process.on('exit', () => fs.rmSync(made, { recursive: true, force: true }));
+      dir = made;
+    }
     const files = fresh.map((s, i) => {
       const file = path.join(dir!, `s${verdicts.size + i}.sh`);
       fs.writeFileSync(file, s);

@@ -8,12 +8,12 @@ describe('small constructs (valid props, plus one suspicious value): refused wel
   test('DatabaseStorageClass', () => {
     fc.assert(fc.property(storageClassProps(), ({ props }) => {
       checkAll((chart) => new DatabaseStorageClass(chart, 'sc', props), {});
-    }), params(100));
+    }), params(60));
   }, TIMEOUT_MS);
 
   test('DatabasePriorityClass', () => {
     fc.assert(fc.property(priorityClassProps(), ({ props }) => {
       checkAll((chart) => new DatabasePriorityClass(chart, 'pc', props), {});
-    }), params(100));
+    }), params(60));
   }, TIMEOUT_MS);
 });

@@ -12,6 +12,6 @@ describe('StatefulDatabase props (valid, plus one suspicious value): refused wel
   test.each(FAMILIES)('%s', (family) => {
     fc.assert(fc.property(statefulProps(family), ({ props }) => {
       checkAll((chart) => new StatefulDatabase(chart, 'db', props), { qosClass: qosOf(props) });
-    }), params(25));
+    }), params(20));
   }, TIMEOUT_MS);
 });

@@ -51,7 +51,7 @@ export const edgeSize = () => fc.constantFrom(...defined([
   built('Size.gibibytes(0.0001)', () => Size.gibibytes(0.0001)),
   built('Size.gibibytes(NaN)', () => Size.gibibytes(NaN)),
   built('Size.gibibytes(2**32)', () => Size.gibibytes(2 ** 32)),
-  built('Size.pebibytes(1e9)', () => Size.pebibytes(1e9)),
+  built('Size.pebibyte(1e9)', () => Size.pebibyte(1e9)),
   built('Size.mebibytes(2**31)', () => Size.mebibytes(2 ** 31)),
 ]));
 
@@ -73,7 +73,7 @@ export const edgeRecord = (validKey: string, validValue: string) => fc.oneof(
 
 /** An array with one element swapped for an edge, or empty, or a duplicate. */
 export function edgeArray<T>(valid: T[], edge: fc.Arbitrary<T>): fc.Arbitrary<T[]> {
-  return fc.oneof(
+  return fc.oneof<fc.Arbitrary<T[]>[]>(
     fc.constant([] as T[]),
     fc.constant(valid.length ? [valid[0], valid[0]] : []),
     edge.map((e) => [...valid.slice(1), e]),

@@ -219,9 +219,11 @@ function numberProblems(data: any, at: string, out: string[]): void {
 }
 
 /**
- * apimachinery resource.ParseQuantity grammar, in the canonical form the server writes back (Quantity.String():
- * whole number, no exponent, no '+', no decimal point). A non-canonical form is accepted then rewritten, so the
- * stored object never equals the manifest: every apply shows a diff (GitOps tools report drift forever).
+ * apimachinery resource.ParseQuantity grammar (`<signedNumber><suffix>`, suffix binarySI, decimalSI or an exponent),
+ * written as the server writes quantities back (Quantity.String(): a whole number and a suffix, never an exponent,
+ * a '+' or a decimal point). Anything else is accepted then rewritten, so the stored object never equals the manifest
+ * and every apply shows a diff. Not enforced: the server's choice of the largest suffix (`1024Mi` is stored `1Gi`,
+ * `1000m` as `1`), which only changes the spelling.
  */
 const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)([KMGTPE]i|[numkMGTPE]|[eE][+-]?\d+)?$/;
 const CANONICAL_QUANTITY = /^(0|[1-9]\d*)([KMGTPE]i|[numkMGTPE])?$/;
@@ -229,7 +231,7 @@ const CANONICAL_QUANTITY = /^(0|[1-9]\d*)([KMGTPE]i|[numkMGTPE])?$/;
 function quantityProblem(value: unknown, where: string): string | undefined {
   if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? undefined : `${where}: quantity ${value} is not a whole non-negative number`;
   if (typeof value !== 'string' || !QUANTITY.test(value)) return `${where}: "${value}" is not a quantity (resource.ParseQuantity)`;
-  if (!CANONICAL_QUANTITY.test(value)) return `${where}: quantity "${value}" is not in canonical form (the server rewrites it)`;
+  if (!CANONICAL_QUANTITY.test(value)) return `${where}: quantity "${value}" is not a whole number with a suffix (the server rewrites it: canonical form)`;
   return undefined;
 }
 
