@@ -271,8 +271,10 @@ describe('Cassandra racks', () => {
     const config = only(manifests, 'ConfigMap', 'db-config').data;
     expect(config['cassandra-rackdc-eu-west-1b.properties']).toBe('dc=eu-west\nrack=eu-west-1b\n');
     expect(config['cassandra.yaml']).toContain('- seeds: "db-eu-west-1a-0.db-headless.data.svc,db-eu-west-1b-0.db-headless.data.svc,db-eu-west-1c-0.db-headless.data.svc"');
-    const roles = only(manifests, 'Job', 'db-roles').spec.template.spec.containers[0].command[2];
-    expect(roles).toContain("ALTER KEYSPACE system_auth WITH replication = {'class': 'NetworkTopologyStrategy', 'eu-west': 3}");
+    // The first statement reaches cqlsh from an env var, never spliced into the script's text.
+    const rolesContainer = only(manifests, 'Job', 'db-roles').spec.template.spec.containers[0];
+    expect(rolesContainer.command[2]).toContain('-e "$FIRST_CQL"');
+    expect(env(rolesContainer, 'FIRST_CQL').value).toContain("ALTER KEYSPACE system_auth WITH replication = {'class': 'NetworkTopologyStrategy', 'eu-west': 3}");
     expect(budgets).toHaveLength(1);
     expect(budgets[0].spec).toMatchObject({ selector: { matchLabels: DB_SELECTOR('cassandra', 'db') }, maxUnavailable: 1 });
     expect(evaluateBudgets(views(budgets), members(sets))).toMatchObject({ overlapping: [], evictableAtOnce: 1 });
@@ -468,6 +470,6 @@ describe('ReplicatedDatabase defaults', () => {
     });
     const manifests = synthValid(chart);
     expect(manifests.filter((m) => m.kind === 'StatefulSet').map((s) => s.metadata.name)).toEqual(['ring-r1', 'ring-r2', 'ring-r3']);
-    expect(only(manifests, 'Job', 'ring-roles').spec.template.spec.containers[0].command[2]).toContain("'dc1': 3}");
+    expect(env(only(manifests, 'Job', 'ring-roles').spec.template.spec.containers[0], 'FIRST_CQL').value).toContain("'dc1': 3}");
   });
 });
