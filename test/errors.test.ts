@@ -1,8 +1,9 @@
 import { App, Chart, Cron, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  BackupMethod, BackupSchedule, BackupTarget, Credentials, DatabaseConfigError, DatabasePriorityClass, Retention, DatabaseStorageClass, Engine, MysqlVersion, NodeSelectorOperator, PortRole,
-  PostgresVersion, RedisVersion, StatefulDatabase, StatefulDatabaseProps, TolerationOperator, UpdateStrategy, VolumeMode,
+  BackupMethod, BackupSchedule, BackupTarget, Credentials, DatabaseConfigError, DatabasePriorityClass,
+  DatabaseStorageClass, Engine, MysqlVersion, NodeSelectorOperator, PortRole, PostgresVersion, RedisVersion, Retention,
+  StatefulDatabase, StatefulDatabaseProps, TolerationOperator, UpdateStrategy, VolumeMode,
 } from '../src';
 import { customEngine } from './support/engines';
 import { newChart } from './support/synth';
