@@ -106,7 +106,7 @@ describe('ApplicationUser refusals name the construct, the prop, the reason and 
     ['a name that is not an identifier', () => synth({ applicationUser: ApplicationUser.generate({ username: 'web app' }) }),
       'test/orders: `applicationUser` username "web app" must start with a letter or \'_\' and hold at most 63 letters, digits or \'_\'.'],
     ['a Secret key that is not one', () => synth({ applicationUser: ApplicationUser.fromSecretName('svc', { passwordKey: 'pass word' }) }),
-      'test/orders: `applicationUser` passwordKey "pass word" is not a valid Secret key: use letters, digits, \'-\', \'_\' and \'.\'.'],
+      'test/orders: `applicationUser` passwordKey "pass word" is not a valid Secret key: use at most 253 letters, digits, \'-\', \'_\' and \'.\' (not "." or "..").'],
   ];
   test.each(cases)('%s', (_what, make, message) => {
     expect(make).toThrow(message);

@@ -16,7 +16,7 @@ function build(props: Partial<ReplicatedDatabaseProps>): () => void {
 const cases: Array<[string, Partial<ReplicatedDatabaseProps>, string]> = [
   ['engine without a replicated topology', {
     engine: Engine.custom({ name: 'x', image: 'example.com/x', version: '1.0.0', ports: [{ name: 'c', port: 1, role: PortRole.CLIENT }], dataPath: '/d', runAsUser: 1 }),
-  }, "Engine 'x 1.0.0' has no replicated topology here. Use StatefulDatabase for one instance."],
+  }, "`engine`: Engine 'x 1.0.0' has no replicated topology here. Use StatefulDatabase for one instance."],
   ['one replica', { replicas: 1 },
     '`replicas` (1) must be a whole number of at least 2; for one instance use StatefulDatabase.'],
   ['blockEvictions', { blockEvictions: true },

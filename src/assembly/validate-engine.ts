@@ -7,11 +7,10 @@ import { EnginePort, PortRole, ReplicationMode } from '../engines/engine-port';
 import { check } from '../private/errors';
 import { isImageDigest, isImageName, isImageTag, isPinnedImage, isVersionedTag, parseImage } from '../private/images';
 import { TLS_PATH } from '../private/mount-paths';
-import { isDnsLabel, isEnvName, volumeNameFor } from '../private/names';
+import { isConfigMapKey, isDnsLabel, isEnvName, volumeNameFor } from '../private/names';
 import { checkInteger, wholeMebibytes, wholeSeconds } from '../private/numbers';
 
 const PORT_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-const CONFIG_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
 
 /**
  * How many dot-separated numbers name one release of each official image: `16` and `7.2` are lines the image
@@ -103,7 +102,7 @@ function checkCustom(scope: IConstruct, c: CustomEngineProps, props: StatefulDat
   checkCommands(scope, c);
   checkCredentialsEnv(scope, c, props);
   if (c.configFileName !== undefined) {
-    check(typeof c.configFileName === 'string' && CONFIG_KEY.test(c.configFileName), scope,
+    check(typeof c.configFileName === 'string' && isConfigMapKey(c.configFileName), scope,
       `\`engine\` configFileName "${String(c.configFileName)}" must be a file name of letters, digits, '-', '_' and '.' (a ConfigMap key).`);
   }
   checkReplication(scope, c);

@@ -2,16 +2,20 @@ import { IConstruct } from 'constructs';
 import { checkEngine } from './validate-engine';
 import type { StatefulDatabaseProps } from '../constructs/stateful-database-props';
 import { EngineDefinition } from '../engines/engine-definition';
-import { NodeSelectorOperator, TolerationOperator } from '../pod/placement';
+import { NodeSelectorOperator, TaintEffect, TolerationOperator } from '../pod/placement';
+import { QosClass } from '../pod/resources';
+import { PodManagementPolicy } from '../pod/update-strategy';
+import { checkChoice, checkFlag } from '../private/choices';
 import { check } from '../private/errors';
 import { OWN_KEY_PREFIX, RESERVED_LABEL_KEYS, isReservedKey } from '../private/labels';
 import {
-  MAX_STATEFULSET_NAME, checkAnnotationKeys, checkChartNamespace, checkLabels, checkSubdomainName, isDnsLabel, isEnvName,
+  MAX_STATEFULSET_NAME, checkAnnotationKeys, checkChartNamespace, isConfigMapKey, checkLabels, checkSubdomainName, isDnsLabel, isEnvName,
   isLabelValue, isQualifiedKey, isServiceName,
 } from '../private/names';
 import { GO_DURATION_MAX_HOURS, checkInteger, wholeHours, wholeMebibytes, wholeMillicores, wholeSeconds } from '../private/numbers';
 import { ApplicationUser } from '../security/application-user';
-import { VolumeMode } from '../storage/volume';
+import { IssuerKind } from '../security/tls';
+import { PvcRetention, StorageAccessMode, VolumeMode } from '../storage/volume';
 
 /** Values the construct uses after checking. */
 export interface CheckedProps {
@@ -20,7 +24,6 @@ export interface CheckedProps {
   readonly metrics: boolean;
 }
 
-const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
 const INT64_MAX = BigInt('9223372036854775807');
 const INT64_MIN = -INT64_MAX - BigInt(1);
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -63,6 +66,7 @@ export function validateProps(scope: IConstruct, props: StatefulDatabaseProps, n
   }
   checkInteger(scope, 'engine.terminationGracePeriod', def.terminationGracePeriodSeconds, { min: 1, unit: 'seconds' });
 
+  checkChoices(scope, props);
   checkCredentialsAndData(scope, props, def, engine);
   const metrics = checkMonitoring(scope, props, def, engine);
   checkTls(scope, props);
@@ -75,7 +79,7 @@ function checkCredentialsAndData(scope: IConstruct, props: StatefulDatabaseProps
   const credentials = props.credentials;
   if (credentials) {
     for (const [prop, key] of [['usernameKey', credentials._usernameKey], ['passwordKey', credentials._passwordKey]]) {
-      check(CONFIG_KEY.test(key), scope, `\`credentials\` ${prop} "${key}" is not a valid Secret key: use letters, digits, '-', '_' and '.'.`);
+      check(isConfigMapKey(key), scope, `\`credentials\` ${prop} "${key}" is not a valid Secret key: use at most 253 letters, digits, '-', '_' and '.' (not "." or "..").`);
     }
     const username = credentials._username;
     if (username !== undefined) {
@@ -97,7 +101,7 @@ function checkCredentialsAndData(scope: IConstruct, props: StatefulDatabaseProps
       `${engine} does not run init scripts on first start: remove \`initScripts\` and load data with a Job instead.`);
     check(Object.keys(props.initScripts).length > 0, scope, '`initScripts` is empty: give at least one file, or leave the prop out.');
     for (const file of Object.keys(props.initScripts)) {
-      check(CONFIG_KEY.test(file), scope, `\`initScripts\` file name "${file}" must use only letters, digits, '-', '_' and '.'.`);
+      check(isConfigMapKey(file), scope, `\`initScripts\` file name "${file}" must be at most 253 letters, digits, '-', '_' and '.' (not "." or "..").`);
     }
   }
 }
@@ -113,7 +117,7 @@ function checkApplicationUser(scope: IConstruct, props: StatefulDatabaseProps, d
   check(def.supportsApplicationUser === true, scope,
     `\`applicationUser\`: ${engine} has no roles the library knows how to create; use \`ApplicationUser.superuser()\` or leave the prop out, and create application accounts yourself.`);
   for (const [prop, key] of [['usernameKey', user._usernameKey], ['passwordKey', user._passwordKey]]) {
-    check(CONFIG_KEY.test(key), scope, `\`applicationUser\` ${prop} "${key}" is not a valid Secret key: use letters, digits, '-', '_' and '.'.`);
+    check(isConfigMapKey(key), scope, `\`applicationUser\` ${prop} "${key}" is not a valid Secret key: use at most 253 letters, digits, '-', '_' and '.' (not "." or "..").`);
   }
   const username = user._username;
   if (username !== undefined) {
@@ -168,7 +172,7 @@ function checkTls(scope: IConstruct, props: StatefulDatabaseProps): void {
 
 function checkExtras(scope: IConstruct, props: StatefulDatabaseProps, def: EngineDefinition): void {
   for (const [key, value] of Object.entries(props.config ?? {})) {
-    check(CONFIG_KEY.test(key), scope, `\`config\` key "${key}" must use only letters, digits, '-', '_' and '.'.`);
+    check(isConfigMapKey(key), scope, `\`config\` key "${key}" must be at most 253 letters, digits, '-', '_' and '.' (not "." or "..").`);
     check(!def.secretSettings.includes(key) && !SECRET_NAME_HINT.test(key), scope,
       `\`config\` key "${key}" would put a secret into a ConfigMap, readable by anyone who can read ConfigMaps: the library wires credentials from the Secret; remove "${key}".`);
     check(!/[\r\n]/.test(value), scope, `\`config\` value of "${key}" holds a line break, which would inject settings: give one line.`);
@@ -206,6 +210,25 @@ function checkExtras(scope: IConstruct, props: StatefulDatabaseProps, def: Engin
       `\`imageRegistry\` ("${props.imageRegistry}") must be a registry host with optional port and path, e.g. "registry.internal:5000/mirror", without scheme or trailing '/'.`);
   }
   for (const secret of props.imagePullSecrets ?? []) checkSubdomainName(scope, 'imagePullSecrets', secret);
+}
+
+/** Enum and flag props, which JavaScript callers can give any value. */
+function checkChoices(scope: IConstruct, props: StatefulDatabaseProps): void {
+  checkChoice(scope, 'storageAccessMode', props.storageAccessMode, StorageAccessMode, 'StorageAccessMode');
+  checkChoice(scope, 'volumeMode', props.volumeMode, VolumeMode, 'VolumeMode');
+  checkChoice(scope, 'pvcRetentionWhenDeleted', props.pvcRetentionWhenDeleted, PvcRetention, 'PvcRetention');
+  checkChoice(scope, 'pvcRetentionWhenScaled', props.pvcRetentionWhenScaled, PvcRetention, 'PvcRetention');
+  checkChoice(scope, 'qosClass', props.qosClass, QosClass, 'QosClass');
+  checkChoice(scope, 'podManagementPolicy', props.podManagementPolicy, PodManagementPolicy, 'PodManagementPolicy');
+  checkChoice(scope, 'tls.issuerKind', props.tls?.issuerKind, IssuerKind, 'IssuerKind');
+  for (const flag of ['metrics', 'serviceMonitor', 'blockEvictions'] as const) checkFlag(scope, flag, props[flag]);
+  for (const t of props.tolerations ?? []) {
+    checkChoice(scope, 'tolerations.operator', t.operator, TolerationOperator, 'TolerationOperator');
+    checkChoice(scope, 'tolerations.effect', t.effect, TaintEffect, 'TaintEffect');
+  }
+  for (const r of props.requiredNodeAffinity ?? []) {
+    checkChoice(scope, 'requiredNodeAffinity.operator', r.operator, NodeSelectorOperator, 'NodeSelectorOperator');
+  }
 }
 
 function checkPlacement(scope: IConstruct, props: StatefulDatabaseProps): void {

@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import type { ReplicatedDatabaseProps } from '../constructs/replicated-database-props';
 import { EngineDefinition, RackPlan } from '../engines/engine-definition';
+import { checkFlag } from '../private/choices';
 import { check } from '../private/errors';
 import { DatabaseLabels, LABEL_COMPONENT, LABEL_INSTANCE, LABEL_NAME } from '../private/labels';
 import { MAX_STATEFULSET_NAME, isDnsLabel, isLabelValue, isQualifiedKey } from '../private/names';
@@ -43,7 +44,7 @@ export interface ReplicationLayout {
 export function validateLayout(scope: IConstruct, props: ReplicatedDatabaseProps, def: EngineDefinition, name: string): ReplicationLayout {
   const engine = `Engine '${def.family} ${def.version}'`;
   check(def.replication !== undefined, scope,
-    `${engine} has no replicated topology here${def.replicationUnsupported ? `: ${def.replicationUnsupported}` : ''}. Use StatefulDatabase for one instance.`);
+    `\`engine\`: ${engine} has no replicated topology here${def.replicationUnsupported ? `: ${def.replicationUnsupported}` : ''}. Use StatefulDatabase for one instance.`);
   // Checked first: the scheduling check below builds a node and a pod per member.
   const replicas = props.replicas ?? 3;
   check(Number.isInteger(replicas) && replicas >= 2, scope,
@@ -86,6 +87,11 @@ export function validateLayout(scope: IConstruct, props: ReplicatedDatabaseProps
   const zoneSpread = props.zoneSpread ?? (everyRackPinned ? Spread.none()
     : zoneCount !== undefined ? Spread.required({ maxSkew: 1 }) : Spread.preferred());
   const hostSpread = props.hostSpread ?? Spread.preferred();
+  // Only a required zone spread (or a rack pinned to a zone) bounds the members per zone: under a preferred spread or
+  // none the scheduler may put every member in one zone, so a declared count would change nothing.
+  check(props.zoneCount === undefined || zones !== undefined || zoneSpread.isRequired || pinnedRacks > 0, scope,
+    `\`zoneCount\` (${props.zoneCount}) is set, but \`zoneSpread\` is not required, so the scheduler may still put every member in one zone and the count changes nothing: use \`zoneSpread: Spread.required()\` or remove \`zoneCount\`.`);
+  checkFlag(scope, 'roleBudgets', props.roleBudgets);
   for (const [prop, spread] of [['zoneSpread', zoneSpread], ['hostSpread', hostSpread]] as const) {
     if (spread.whenUnsatisfiable !== undefined) checkInteger(scope, `${prop}.maxSkew`, spread.maxSkew, { min: 1 });
     // minDomains sizes the modelled cluster: beyond the members there is nothing more to spread.

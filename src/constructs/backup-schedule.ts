@@ -8,6 +8,7 @@ import { timeZoneProblem } from '../backup/cron';
 import { S3_IMAGE, backupCronJob, jobIdentity } from '../backup/jobs';
 import { fetchScript } from '../backup/scripts';
 import { s3Env, targetVolume } from '../backup/target-wiring';
+import { checkFlag } from '../private/choices';
 import { check, DatabaseConfigError } from '../private/errors';
 import { imageFor, rewriteRegistry } from '../private/images';
 import { checkChartNamespace } from '../private/names';
@@ -82,6 +83,7 @@ export class BackupSchedule extends Construct {
   constructor(scope: Construct, id: string, props: BackupScheduleProps) {
     super(scope, id);
     checkChartNamespace(this);
+    checkFlag(this, 'alerts', props.alerts);
     this.database = props.database;
     const record = databaseRecord(props.database);
     if (!record) throw new DatabaseConfigError(this, '`database` is not a StatefulDatabase or ReplicatedDatabase of this library.');

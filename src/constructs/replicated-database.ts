@@ -14,6 +14,7 @@ import { Engine } from '../engines/engine';
 import { ReplicationPlan, RoleLabel } from '../engines/engine-definition';
 import { ReplicationMode } from '../engines/engine-port';
 import { DatabaseConnections } from '../network/connections';
+import { checkFlag } from '../private/choices';
 import { connectionEnv } from '../private/connection-env';
 import { check } from '../private/errors';
 import { RESERVED_LABEL_KEYS } from '../private/labels';
@@ -135,7 +136,14 @@ export class ReplicatedDatabase extends Construct implements IDatabase {
     this.disruptionBudgets = createBudgets(this, this.budgetPlans, this.assembly.labels.common);
     if (this.plan.roleLabel) checkRoleLabel(this, this.plan.roleLabel, props.labels ?? {});
 
-    if (layout.zoneCount !== undefined && !props.allowQuorumLossOnZoneFailure) {
+    checkFlag(this, 'allowQuorumLossOnZoneFailure', props.allowQuorumLossOnZoneFailure);
+    if (props.allowQuorumLossOnZoneFailure) {
+      // A permission the layout does not need is refused: left in place, it would hide a later change that does lose quorum.
+      check(layout.zoneCount !== undefined, this,
+        '`allowQuorumLossOnZoneFailure` is set, but no zones are declared, so the zone-loss check it waives does not run: declare `zones` or `zoneCount`, or remove it.');
+      check(this.tolerance().zoneFailuresTolerated < 1, this,
+        '`allowQuorumLossOnZoneFailure` is set, but this layout keeps quorum when a zone is lost: remove it, so that a later change that loses quorum is reported.');
+    } else if (layout.zoneCount !== undefined) {
       const t = this.tolerance();
       check(t.zoneFailuresTolerated >= 1, this,
         `losing one zone loses quorum: ${layout.replicas} replicas over ${layout.zoneCount} zone(s) put up to ${t.maxMembersPerZone} in one zone, and ${this.quorum} must stay up. Spread over more zones (\`zones\`, \`zoneSpread\`), change \`replicas\`, or accept it with \`allowQuorumLossOnZoneFailure: true\`.`);

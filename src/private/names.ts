@@ -8,6 +8,8 @@ const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+// A ConfigMap or Secret key (IsConfigMapKey): at most 253 of [-._a-zA-Z0-9], never "." or "..", nor starting "..".
+const CONFIG_MAP_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
 /**
@@ -40,6 +42,10 @@ export function isQualifiedKey(key: string): boolean {
   const name = slash >= 0 ? key.slice(slash + 1) : key;
   if (prefix !== undefined && !isDnsSubdomain(prefix)) return false;
   return name.length <= 63 && LABEL_NAME.test(name);
+}
+
+export function isConfigMapKey(value: string): boolean {
+  return typeof value === 'string' && CONFIG_MAP_KEY.test(value) && value !== '.' && !value.startsWith('..');
 }
 
 export function isEnvName(value: string): boolean {

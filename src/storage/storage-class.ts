@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PvcRetention } from './volume';
 import { claimObjectNames } from '../assembly/database-record';
+import { checkChoice, checkFlag } from '../private/choices';
 import { check } from '../private/errors';
 import { checkSubdomainName, isQualifiedKey } from '../private/names';
 
@@ -81,6 +82,9 @@ const MAX_PARAMETERS = 512;
 const MAX_PARAMETERS_BYTES = 256 * 1024;
 
 function checkStorageClassProps(scope: Construct, props: DatabaseStorageClassProps): void {
+  checkChoice(scope, 'reclaimPolicy', props.reclaimPolicy, PvcRetention, 'PvcRetention');
+  checkChoice(scope, 'volumeBindingMode', props.volumeBindingMode, VolumeBindingMode, 'VolumeBindingMode');
+  checkFlag(scope, 'allowVolumeExpansion', props.allowVolumeExpansion);
   const provisioner = props.provisioner;
   check(typeof provisioner === 'string' && provisioner.length > 0, scope, '`provisioner` is empty: name the CSI driver, e.g. `ebs.csi.aws.com`.');
   // The API server lower-cases it and checks a qualified name: an optional DNS prefix and '/', then at most 63 characters.
