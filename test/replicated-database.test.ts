@@ -183,7 +183,7 @@ describe('PostgreSQL on Patroni (Spilo)', () => {
 
   test('PostgreSQL 17 is refused: the pinned Spilo image carries 13 to 16', () => {
     expect(() => synth({ engine: Engine.postgres({ version: PostgresVersion.V17 }) })).toThrow(
-      "test/db: Engine 'postgresql 17.2' has no replicated topology here: replicas run on Patroni from the Spilo image zalando/spilo-16:3.3-p3, which carries PostgreSQL 13, 14, 15, 16; choose one of those majors. Use StatefulDatabase for one instance.");
+      "test/db: `engine`: Engine 'postgresql 17.2' has no replicated topology here: replicas run on Patroni from the Spilo image zalando/spilo-16:3.3-p3, which carries PostgreSQL 13, 14, 15, 16; choose one of those majors. Use StatefulDatabase for one instance.");
   });
 });
 
