@@ -611,7 +611,7 @@ interface StopCase {
   readonly decommission?: { code: number; out: string };
 }
 
-async function preStop(api: StandInApi, url: string, c: StopCase): Promise<{ nodetool: string[]; log: string; volume: string[] }> {
+async function preStop(url: string, c: StopCase): Promise<{ nodetool: string[]; log: string; volume: string[] }> {
   const { dir, env } = opsEnv(url, c.pod);
   const bin = path.join(dir, 'bin');
   fs.mkdirSync(bin);
@@ -654,7 +654,7 @@ describe('ring preStop hook', () => {
   afterEach(async () => api.close());
 
   test('a rolling restart: takes the ring lock, sees every node Up/Normal, drains, releases the lock', async () => {
-    const r = await preStop(api, url, { pod: 'db-eu-west-1a-1' });
+    const r = await preStop(url, { pod: 'db-eu-west-1a-1' });
     expect(r.nodetool).toEqual(['netstats', 'status', 'drain']);
     expect(api.requests.filter((q) => q.includes('leases'))).toEqual(expect.arrayContaining([
       'GET /apis/coordination.k8s.io/v1/namespaces/data/leases/db-ring', 'POST /apis/coordination.k8s.io/v1/namespaces/data/leases',
@@ -665,7 +665,7 @@ describe('ring preStop hook', () => {
 
   test('another rack\'s node holds the lock: it waits, then stops anyway after the gate, without taking the lock', async () => {
     api.lease('db-eu-west-1b-1', 0);
-    const r = await preStop(api, url, { pod: 'db-eu-west-1a-1' });
+    const r = await preStop(url, { pod: 'db-eu-west-1a-1' });
     expect(r.log).toContain('no ring lock after 900s: stopping anyway');
     expect(r.nodetool).toEqual(['netstats', 'status', 'drain']);
     expect(api.leases['db-ring'].spec.holderIdentity).toBe('db-eu-west-1b-1');
@@ -673,7 +673,7 @@ describe('ring preStop hook', () => {
 
   test('a node of another rack is down: it waits for it, and stops only after the gate', async () => {
     const down = status([['UN', '10.0.1.1', 'eu-west-1a'], ['UN', '10.0.1.2', 'eu-west-1a'], ['DN', '10.0.2.1', 'eu-west-1b'], ['UN', '10.0.3.1', 'eu-west-1c']]);
-    const r = await preStop(api, url, { pod: 'db-eu-west-1a-1', status: down });
+    const r = await preStop(url, { pod: 'db-eu-west-1a-1', status: down });
     expect(r.log).toContain('a node is still not Up/Normal after 900s: stopping anyway');
     expect(r.nodetool.filter((n) => n === 'status').length).toBeGreaterThan(1);
     expect(r.nodetool[r.nodetool.length - 1]).toBe('drain');
@@ -681,13 +681,13 @@ describe('ring preStop hook', () => {
 
   test('a node leaving or joining counts as not Up/Normal', async () => {
     const leaving = status([['UN', '10.0.1.1', 'eu-west-1a'], ['UL', '10.0.2.1', 'eu-west-1b'], ['UJ', '10.0.3.1', 'eu-west-1c']]);
-    const r = await preStop(api, url, { pod: 'db-eu-west-1a-1', status: leaving });
+    const r = await preStop(url, { pod: 'db-eu-west-1a-1', status: leaving });
     expect(r.log).toContain('still not Up/Normal');
   }, 20000);
 
   test('scaled away (ordinal at or beyond replicas): decommissions instead of draining and marks the volume', async () => {
     api.statefulSets['db-eu-west-1a'].spec.replicas = 1;
-    const r = await preStop(api, url, { pod: 'db-eu-west-1a-1' });
+    const r = await preStop(url, { pod: 'db-eu-west-1a-1' });
     expect(r.nodetool).toEqual(['netstats', 'status', 'decommission']);
     expect(r.volume).toEqual(['.cdk8s-decommissioned']);
     expect(r.log).toContain('ordinal 1 is at or beyond the 1 replicas of db-eu-west-1a: decommissioning');
@@ -696,7 +696,7 @@ describe('ring preStop hook', () => {
   test('a refused decommission (fewer nodes than the replication factor would remain) drains instead, unmarked', async () => {
     api.statefulSets['db-eu-west-1a'].spec.replicas = 1;
     const refused = 'nodetool: Unsupported operation: Not enough live nodes to maintain replication factor in keyspace system_distributed (RF = 3, N = 2). Perform a forceful decommission to ignore.';
-    const r = await preStop(api, url, { pod: 'db-eu-west-1a-1', decommission: { code: 1, out: refused } });
+    const r = await preStop(url, { pod: 'db-eu-west-1a-1', decommission: { code: 1, out: refused } });
     expect(r.nodetool).toEqual(['netstats', 'status', 'decommission', 'drain']);
     expect(r.volume).toEqual([]);
     expect(r.log).toContain(refused);
@@ -705,27 +705,27 @@ describe('ring preStop hook', () => {
 
   test('StatefulSet deleted or scaled to 0 (a full stop): drains at once, no lock, no waiting', async () => {
     delete api.statefulSets['db-eu-west-1a'];
-    const r = await preStop(api, url, { pod: 'db-eu-west-1a-0', status: status([['DN', '10.0.2.1', 'eu-west-1b']]) });
+    const r = await preStop(url, { pod: 'db-eu-west-1a-0', status: status([['DN', '10.0.2.1', 'eu-west-1b']]) });
     expect(r.nodetool).toEqual(['netstats', 'drain']);
     expect(api.requests.some((q) => q.includes('leases'))).toBe(false);
     api.statefulSets['db-eu-west-1a'] = { metadata: { name: 'db-eu-west-1a' }, spec: { replicas: 0 } };
-    expect((await preStop(api, url, { pod: 'db-eu-west-1a-0' })).nodetool).toEqual(['netstats', 'drain']);
+    expect((await preStop(url, { pod: 'db-eu-west-1a-0' })).nodetool).toEqual(['netstats', 'drain']);
   }, 20000);
 
   test('already decommissioned by hand: marks the volume and stops', async () => {
-    const r = await preStop(api, url, { pod: 'db-eu-west-1a-1', mode: 'DECOMMISSIONED' });
+    const r = await preStop(url, { pod: 'db-eu-west-1a-1', mode: 'DECOMMISSIONED' });
     expect(r.nodetool).toEqual(['netstats']);
     expect(r.volume).toEqual(['.cdk8s-decommissioned']);
   }, 20000);
 
   test('a node still joining drains without waiting for the ring', async () => {
-    const r = await preStop(api, url, { pod: 'db-eu-west-1a-1', mode: 'JOINING' });
+    const r = await preStop(url, { pod: 'db-eu-west-1a-1', mode: 'JOINING' });
     expect(r.nodetool).toEqual(['netstats', 'drain']);
   }, 20000);
 
   test('without rights on Leases it still waits for the ring before draining', async () => {
     api.forbidden = true;
-    const r = await preStop(api, url, { pod: 'db-eu-west-1a-1' });
+    const r = await preStop(url, { pod: 'db-eu-west-1a-1' });
     expect(r.log).toContain('the ring lock cannot be used: waiting for the ring only');
     expect(r.nodetool).toEqual(['netstats', 'status', 'drain']);
   }, 20000);

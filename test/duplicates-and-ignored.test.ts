@@ -1,9 +1,11 @@
 import { App, Chart, Cron, Testing } from 'cdk8s';
 import {
-  ApplicationUser, BackupMethod, BackupSchedule, BackupTarget, DatabaseConfigError, Engine, MongoDbVersion, PortRole,
-  PostgresVersion, ReplicatedDatabase, ReplicatedDatabaseProps, ReplicationMode, Retention, Spread, StatefulDatabase,
+  ApplicationUser, BackupMethod, BackupSchedule, BackupTarget, DatabaseConfigError, Engine, MongoDbVersion,
+  PostgresVersion, ReplicatedDatabase, ReplicatedDatabaseProps, Retention, Spread, StatefulDatabase,
   StatefulDatabaseProps,
 } from '../src';
+import { keydbEngine } from './support/engines';
+import { expectRefused } from './support/refused';
 import { newChart, only, synthValid } from './support/synth';
 import { MemberView, budgetOverlaps } from '../src/disruption/budgets';
 
@@ -14,29 +16,8 @@ const PVC = BackupTarget.pvc({ claimName: 'backups' });
 const snapshots = () => BackupMethod.volumeSnapshot({ snapshotClassName: 'csi-snap', schedule: NIGHTLY, retention: Retention.keepLast(8) });
 const dumps = () => BackupMethod.logicalDump({ schedule: NIGHTLY, target: PVC, retention: Retention.keepLast(7) });
 
-/** A custom primary/replica engine whose role label is given by the test. */
-const roleEngine = (role: { roleLabelKey?: string; primaryRoleValue?: string; replicaRoleValue?: string }) => Engine.custom({
-  name: 'keydb',
-  image: 'docker.io/eqalpha/keydb',
-  version: '6.3.4',
-  dataPath: '/data',
-  runAsUser: 999,
-  ports: [{ name: 'redis', port: 6379, role: PortRole.CLIENT }],
-  replicationMode: ReplicationMode.PRIMARY_REPLICA,
-  ...role,
-});
+const roleEngine = keydbEngine;
 
-/** Expects `build` to throw our error, with a message holding every fragment. */
-function expectRefused(build: () => unknown, ...fragments: string[]): void {
-  let error: unknown;
-  try {
-    build();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(DatabaseConfigError);
-  for (const f of fragments) expect((error as DatabaseConfigError).message).toContain(f);
-}
 
 describe('objects with the same kind, namespace and name', () => {
   test('two databases with one name in one chart: the second is refused, naming the first', () => {

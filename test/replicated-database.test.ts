@@ -3,9 +3,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Chart, Size } from 'cdk8s';
 import {
-  CassandraVersion, Engine, MongoDbVersion, MysqlVersion, PortRole, PostgresVersion, RedisVersion, ReplicatedDatabase,
-  ReplicatedDatabaseProps, ReplicationMode, Spread, ValkeyVersion,
+  CassandraVersion, Engine, MongoDbVersion, MysqlVersion, PostgresVersion, RedisVersion, ReplicatedDatabase,
+  ReplicatedDatabaseProps, Spread, ValkeyVersion,
 } from '../src';
+import { keydbEngine } from './support/engines';
 import { allContainers, newChart, only, synthValid } from './support/synth';
 import { evaluateBudgets } from '../src/disruption/budgets';
 import { computeTolerance } from '../src/report/tolerance';
@@ -317,16 +318,7 @@ describe('MySQL Group Replication', () => {
 
 describe('custom engine topology', () => {
   test('a custom engine declares its replication mode and role label and gets budgets and Services from them', () => {
-    const engine = Engine.custom({
-      name: 'keydb',
-      image: 'docker.io/eqalpha/keydb',
-      version: '6.3.4',
-      dataPath: '/data',
-      runAsUser: 999,
-      ports: [{ name: 'redis', port: 6379, role: PortRole.CLIENT }],
-      replicationMode: ReplicationMode.PRIMARY_REPLICA,
-      roleLabelKey: 'example.com/role',
-    });
+    const engine = keydbEngine({ roleLabelKey: 'example.com/role' });
     const { manifests, budgets, sets, db } = synth({ engine, roleBudgets: true });
     expect(only(manifests, 'Service', 'db').spec.selector['example.com/role']).toBe('primary');
     expect(only(manifests, 'Service', 'db-ro').spec.selector['example.com/role']).toBe('replica');

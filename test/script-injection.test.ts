@@ -3,11 +3,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { gzipSync } from 'zlib';
-import { Chart, Cron, Duration, Testing } from 'cdk8s';
+import { Chart, Cron, Duration } from 'cdk8s';
 import {
-  ApplicationUser, BackupMethod, BackupSchedule, BackupTarget, CassandraVersion, DatabaseConfigError, Engine, MongoDbVersion, MysqlVersion,
+  ApplicationUser, BackupMethod, BackupSchedule, BackupTarget, CassandraVersion, Engine, MongoDbVersion, MysqlVersion,
   PostgresVersion, RedisVersion, ReplicatedDatabase, Restore, Retention, StatefulDatabase, ValkeyVersion,
 } from '../src';
+import { expectRefused } from './support/refused';
 import { runWithStubs, writeStub } from './support/stubs';
 import { newChart, synthValid } from './support/synth';
 import { EngineBackup } from '../src/backup/engine-backup';
@@ -160,17 +161,6 @@ function expectAllParse(manifests: any[]): number {
   return scripts.length;
 }
 
-/** Expects a DatabaseConfigError whose message names `prop`. */
-function expectRefused(build: () => unknown, prop: RegExp): void {
-  let error: unknown;
-  try {
-    build();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(DatabaseConfigError);
-  expect((error as Error).message).toMatch(prop);
-}
 
 /**
  * A stand-in that logs its own name and every argument, NUL-separated, one call per \x01 (arguments may hold
@@ -376,6 +366,21 @@ describe('props that reach a script are refused when the engine or Kubernetes wo
   });
 });
 
+/** The verification container of a database with nightly dumps and `checkQuery`, from valid, parsing manifests. */
+function verifyContainer(engine: Engine, checkQuery: string): any {
+  const chart = newChart();
+  const db = new StatefulDatabase(chart, 'db', { name: 'db', engine });
+  new BackupSchedule(chart, 'b', {
+    database: db,
+    methods: [BackupMethod.logicalDump({ schedule: NIGHTLY, target: PVC(), retention: KEEP })],
+    verification: { schedule: NIGHTLY, checkQuery },
+  });
+  const manifests = synthValid(chart);
+  expectAllParse(manifests);
+  expectInert(manifests, checkQuery);
+  return manifests.find((m) => m.kind === 'CronJob' && m.metadata.name === 'db-verify').spec.jobTemplate.spec.template.spec.containers[0];
+}
+
 describe('checkQuery reaches the verification script as data', () => {
   // The query is the user's own SQL (or Redis command, or mongosh expression): it goes to the engine's client as
   // one argument from the CHECK env var, never into the script's text.
@@ -389,16 +394,7 @@ describe('checkQuery reaches the verification script as data', () => {
     const dir = tmp('check-');
     const marker = path.join(dir, 'pwned');
     const checkQuery = `SELECT 1 $(touch ${marker}) \`touch ${marker}\` '; touch ${marker}; ' "x" * -- ${'\\'}`;
-    const chart = newChart();
-    const db = new StatefulDatabase(chart, 'db', { name: 'db', engine: engine() });
-    new BackupSchedule(chart, 'b', {
-      database: db,
-      methods: [BackupMethod.logicalDump({ schedule: NIGHTLY, target: PVC(), retention: KEEP })],
-      verification: { schedule: NIGHTLY, checkQuery },
-    });
-    const manifests = synthValid(chart);
-    expectAllParse(manifests);
-    const verify = manifests.find((m) => m.kind === 'CronJob' && m.metadata.name === 'db-verify').spec.jobTemplate.spec.template.spec.containers[0];
+    const verify = verifyContainer(engine(), checkQuery);
     expect(verify.command[2]).not.toContain(checkQuery);
     expect(verify.env).toContainEqual({ name: 'CHECK', value: checkQuery });
     // Stand-ins for the engine's tools: every step succeeds, the client answers 1; the dump is a complete one.
@@ -422,16 +418,7 @@ describe('checkQuery reaches the verification script as data', () => {
     const marker = path.join(dir, 'pwned');
     fs.writeFileSync(path.join(dir, 'a-file-a-glob-would-find'), '');
     const checkQuery = `KEYS * $(touch ${marker}) \`touch ${marker}\``;
-    const chart = newChart();
-    const db = new StatefulDatabase(chart, 'db', { name: 'db', engine: engine() });
-    new BackupSchedule(chart, 'b', {
-      database: db,
-      methods: [BackupMethod.logicalDump({ schedule: NIGHTLY, target: PVC(), retention: KEEP })],
-      verification: { schedule: NIGHTLY, checkQuery },
-    });
-    const manifests = synthValid(chart);
-    expectAllParse(manifests);
-    const verify = manifests.find((m) => m.kind === 'CronJob' && m.metadata.name === 'db-verify').spec.jobTemplate.spec.template.spec.containers[0];
+    const verify = verifyContainer(engine(), checkQuery);
     const server = cli.replace('-cli', '-server');
     const r = runLogged('bash', `cd ${dir}\n${verify.command[2].replace(/\/tmp\/verify/g, `${dir}/verify`)}`, dir, ['gunzip', server, cli], {
       CHECK: checkQuery, [`STUB_OUT_${cli.replace('-', '_')}`]: 'PONG',
