@@ -145,6 +145,7 @@ describe('role labels', () => {
     new ReplicatedDatabase(newChart(), 'db', { engine: roleEngine({ roleLabelKey: 'example.com/role' }), name: 'db', ...props });
 
   test.each([
+    ['an empty key', { roleLabelKey: '' }, 'role label key "" is not a valid label key'],
     ['an invalid key', { roleLabelKey: 'bad key' }, 'role label key "bad key" is not a valid label key'],
     ['a selector key', { roleLabelKey: 'app.kubernetes.io/component' }, 'role label key "app.kubernetes.io/component" is one of the labels the library writes'],
     ['the rack key', { roleLabelKey: 'cdk8s-databases.io/rack' }, 'role label key "cdk8s-databases.io/rack" is one of the labels'],
