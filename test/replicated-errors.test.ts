@@ -58,6 +58,8 @@ const cases: Array<[string, Partial<ReplicatedDatabaseProps>, string]> = [
     '`replicas` (4) must divide evenly over the 3 racks, so that every rack holds the same share of the ring: use a multiple of 3.'],
   ['rack zone not declared', { engine: cassandra, racks: [{ name: 'r1', zone: 'x' }, { name: 'r2', zone: 'b' }, { name: 'r3', zone: 'c' }] },
     '`racks` "r1" is pinned to zone "x", which is not in `zones` (a, b, c).'],
+  ['zone without a rack', { engine: cassandra, zones: ['a', 'b', 'c', 'd'], racks: [{ name: 'r1', zone: 'a' }, { name: 'r2', zone: 'b' }, { name: 'r3', zone: 'c' }] },
+    '`zones` names "d", which no rack is pinned to: with `racks` pinned to zones, members run only in their racks\' zones. Add a rack for each zone, or remove it from `zones`.'],
   ['rack name invalid', { engine: cassandra, racks: [{ name: 'Rack_1' }, { name: 'r2' }, { name: 'r3' }] },
     '`racks` name "Rack_1" must be a DNS label, and "db-Rack_1" at most 52 characters (it names the rack\'s StatefulSet).'],
   ['duplicate rack', { engine: cassandra, racks: [{ name: 'r1' }, { name: 'r1' }, { name: 'r2' }] }, '`racks` names a rack twice.'],

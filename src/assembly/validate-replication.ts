@@ -123,6 +123,13 @@ export function validateLayout(scope: IConstruct, props: ReplicatedDatabaseProps
         `\`racks\` "${r.name}" is pinned to zone "${r.zone}", which is not in \`zones\` (${zones?.join(', ')}).`);
     }
     check(new Set(specs.map((r) => r.name)).size === specs.length, scope, '`racks` names a rack twice.');
+    if (props.racks !== undefined && everyRackPinned && zones !== undefined) {
+      // Members go only to their racks' zones: a declared zone without a rack would hold nothing and change nothing.
+      const rackZones = new Set(specs.map((r) => r.zone));
+      const idle = zones.filter((z) => !rackZones.has(z));
+      check(idle.length === 0, scope,
+        `\`zones\` names ${idle.map((z) => `"${z}"`).join(', ')}, which no rack is pinned to: with \`racks\` pinned to zones, members run only in their racks' zones. Add a rack for each zone, or remove it from \`zones\`.`);
+    }
     racks = specs.map((r) => ({ name: r.name, zone: r.zone, replicas: replicas / specs.length, statefulSetName: `${name}-${r.name}` }));
   } else {
     check(props.racks === undefined && props.replicationFactor === undefined, scope,
