@@ -60,6 +60,8 @@ const cases: Array<[string, Partial<ReplicatedDatabaseProps>, string]> = [
     '`racks` "r1" is pinned to zone "x", which is not in `zones` (a, b, c).'],
   ['zone without a rack', { engine: cassandra, zones: ['a', 'b', 'c', 'd'], racks: [{ name: 'r1', zone: 'a' }, { name: 'r2', zone: 'b' }, { name: 'r3', zone: 'c' }] },
     '`zones` names "d", which no rack is pinned to: with `racks` pinned to zones, members run only in their racks\' zones. Add a rack for each zone, or remove it from `zones`.'],
+  ['zoneCount beyond the racks\' zones', { engine: cassandra, zones: undefined, zoneCount: 4, racks: [{ name: 'r1', zone: 'a' }, { name: 'r2', zone: 'b' }, { name: 'r3', zone: 'c' }] },
+    '`zoneCount` (4) disagrees with the 3 zone(s) the `racks` are pinned to: members run only in their racks\' zones. Give the racks\' count, or leave `zoneCount` out.'],
   ['rack name invalid', { engine: cassandra, racks: [{ name: 'Rack_1' }, { name: 'r2' }, { name: 'r3' }] },
     '`racks` name "Rack_1" must be a DNS label, and "db-Rack_1" at most 52 characters (it names the rack\'s StatefulSet).'],
   ['duplicate rack', { engine: cassandra, racks: [{ name: 'r1' }, { name: 'r1' }, { name: 'r2' }] }, '`racks` names a rack twice.'],

@@ -130,6 +130,11 @@ export function validateLayout(scope: IConstruct, props: ReplicatedDatabaseProps
       check(idle.length === 0, scope,
         `\`zones\` names ${idle.map((z) => `"${z}"`).join(', ')}, which no rack is pinned to: with \`racks\` pinned to zones, members run only in their racks' zones. Add a rack for each zone, or remove it from \`zones\`.`);
     }
+    if (props.racks !== undefined && everyRackPinned && zones === undefined && props.zoneCount !== undefined) {
+      const rackZones = new Set(specs.map((r) => r.zone)).size;
+      check(props.zoneCount === rackZones, scope,
+        `\`zoneCount\` (${props.zoneCount}) disagrees with the ${rackZones} zone(s) the \`racks\` are pinned to: members run only in their racks' zones. Give the racks' count, or leave \`zoneCount\` out.`);
+    }
     racks = specs.map((r) => ({ name: r.name, zone: r.zone, replicas: replicas / specs.length, statefulSetName: `${name}-${r.name}` }));
   } else {
     check(props.racks === undefined && props.replicationFactor === undefined, scope,
