@@ -415,7 +415,11 @@ describe('BackupSchedule errors', () => {
       methods: [BackupMethod.continuousArchiving({ target: S3, archiveTimeout: Duration.seconds(10) })],
     }), 'test/b/Method0: `continuousArchiving.archiveTimeout` (10) must be a whole number from 60 to 1073741823 seconds: shorter switches fill the store with mostly empty 16 MiB segments.'],
     ['two methods of a kind', (c) => new BackupSchedule(c, 'b', { database: new StatefulDatabase(c, 'db', { engine: pg(), name: 'db' }), methods: [dumps(), dumps(PVC)] }),
-      'test/b: `methods` has two methods of the same kind: their CronJobs would share a name. Give one of each kind.'],
+      'test/b: `methods` has two methods of the same kind: their CronJobs or settings would share a name. Give one of each kind.'],
+    ['two continuous archivings on Patroni (no CronJob, one set of env)', (c) => new BackupSchedule(c, 'b', {
+      database: new ReplicatedDatabase(c, 'db', { engine: pg(), name: 'db', zones: ZONES }),
+      methods: [BackupMethod.continuousArchiving({ target: S3 }), BackupMethod.continuousArchiving({ target: S3 })],
+    }), 'test/b: `methods` has two methods of the same kind: their CronJobs or settings would share a name. Give one of each kind.'],
     ['verification without dumps', (c) => new BackupSchedule(c, 'b', {
       database: new StatefulDatabase(c, 'db', { engine: pg(), name: 'db' }), methods: [snapshots()], verification: { schedule: NIGHTLY },
     }), 'test/b: `verification` restores the newest logical dump, but `methods` has no BackupMethod.logicalDump(...): add one.'],

@@ -99,9 +99,10 @@ export class BackupSchedule extends Construct {
       const methodScope = new Construct(this, `Method${i}`);
       return m._bind(methodScope, { record, timeZone: props.timeZone, labels });
     });
-    const names = bound.map((b) => b.cronJobName).filter((n) => n !== undefined);
-    check(new Set(names).size === names.length, this,
-      '`methods` has two methods of the same kind: their CronJobs would share a name. Give one of each kind.');
+    // By kind, not by CronJob: continuous archiving on Patroni has no CronJob and would set its env twice.
+    const kinds = bound.map((b) => b.method);
+    check(new Set(kinds).size === kinds.length, this,
+      '`methods` has two methods of the same kind: their CronJobs or settings would share a name. Give one of each kind.');
     this.summaries = bound.map((b) => ({
       method: b.method, cronJobName: b.cronJobName, worstCaseRpoSeconds: b.worstCaseRpoSeconds, restorePath: b.restorePath,
     }));
