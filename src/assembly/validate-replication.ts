@@ -110,8 +110,7 @@ export function validateLayout(scope: IConstruct, props: ReplicatedDatabaseProps
   let replicationFactor: number | undefined;
   if (def.family === 'cassandra') {
     replicationFactor = props.replicationFactor ?? 3;
-    check(Number.isInteger(replicationFactor) && replicationFactor >= 1 && replicationFactor <= replicas, scope,
-      `\`replicationFactor\` (${replicationFactor}) must be a whole number from 1 to \`replicas\` (${replicas}).`);
+    checkInteger(scope, 'replicationFactor', replicationFactor, { min: 1, max: replicas, hint: 'at most `replicas`' });
     const specs = rackSpecs!;
     check(specs.length > 0, scope, '`racks` is empty: give at least one rack, or leave the prop out.');
     check(replicas % specs.length === 0, scope,
@@ -142,8 +141,7 @@ export function validateLayout(scope: IConstruct, props: ReplicatedDatabaseProps
   }
   if (props.synchronousStandbys !== undefined) {
     check(def.family === 'postgresql', scope, `\`synchronousStandbys\` is a PostgreSQL (Patroni) setting; remove it for ${engine}.`);
-    check(Number.isInteger(props.synchronousStandbys) && props.synchronousStandbys >= 0 && props.synchronousStandbys <= replicas - 1, scope,
-      `\`synchronousStandbys\` (${props.synchronousStandbys}) must be a whole number from 0 to \`replicas\` - 1 (${replicas - 1}).`);
+    checkInteger(scope, 'synchronousStandbys', props.synchronousStandbys, { max: replicas - 1, hint: 'at most `replicas` - 1' });
   }
   if (props.memberPriorities !== undefined) {
     const p = props.memberPriorities;
