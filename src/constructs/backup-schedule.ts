@@ -1,7 +1,7 @@
 import { ApiObject, Cron } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IDatabase } from './database';
-import { claimObjectNames, databaseRecord } from '../assembly/database-record';
+import { databaseRecord } from '../assembly/database-record';
 import { backupAlertRules } from '../backup/alerts';
 import { BackupMethod, BoundBackup, checkSchedule, cronJobName, engineBackup } from '../backup/backup-method';
 import { timeZoneProblem } from '../backup/cron';
@@ -12,6 +12,7 @@ import { checkFlag } from '../private/choices';
 import { check, DatabaseConfigError } from '../private/errors';
 import { imageFor, rewriteRegistry } from '../private/images';
 import { checkChartNamespace } from '../private/names';
+import { claimObjectNames } from '../private/object-names';
 import { ReportEntry, SynthReport } from '../report/synth-report';
 
 /** Options of the scheduled restore verification. */

@@ -4,7 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import { IDatabase } from './database';
 import { ReplicatedDatabaseProps } from './replicated-database-props';
 import { AssemblyGroup, DatabaseAssembly, LABEL_RACK } from '../assembly/database-assembly';
-import { claimObjectNames, databaseNameFix, registerDatabase } from '../assembly/database-record';
+import { databaseNameFix, registerDatabase } from '../assembly/database-record';
 import { checkEngine } from '../assembly/validate-engine';
 import { validateProps } from '../assembly/validate-props';
 import { layoutSpreadConstraints, validateLayout } from '../assembly/validate-replication';
@@ -19,6 +19,7 @@ import { connectionEnv } from '../private/connection-env';
 import { check } from '../private/errors';
 import { RESERVED_LABEL_KEYS } from '../private/labels';
 import { MAX_STATEFULSET_NAME, isLabelValue, isQualifiedKey } from '../private/names';
+import { claimObjectNames } from '../private/object-names';
 import { ReportEntry, SynthReport } from '../report/synth-report';
 import { Tolerance, computeTolerance } from '../report/tolerance';
 

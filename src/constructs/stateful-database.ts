@@ -5,13 +5,14 @@ import { Construct } from 'constructs';
 import { IDatabase } from './database';
 import { StatefulDatabaseProps } from './stateful-database-props';
 import { DatabaseAssembly } from '../assembly/database-assembly';
-import { claimObjectNames, databaseNameFix, registerDatabase } from '../assembly/database-record';
+import { databaseNameFix, registerDatabase } from '../assembly/database-record';
 import { validateProps } from '../assembly/validate-props';
 import { Engine } from '../engines/engine';
 import { DatabaseConnections } from '../network/connections';
 import { connectionEnv } from '../private/connection-env';
 import { ANNOTATION_DECISION } from '../private/labels';
 import { MAX_STATEFULSET_NAME } from '../private/names';
+import { claimObjectNames } from '../private/object-names';
 
 /**
  * One database instance on a StatefulSet, done the way the best operators and charts do it:

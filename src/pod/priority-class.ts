@@ -1,9 +1,9 @@
 import { Names } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { claimObjectNames } from '../assembly/database-record';
 import { checkSubdomainName } from '../private/names';
 import { INT32_MAX, checkInteger } from '../private/numbers';
+import { claimObjectNames } from '../private/object-names';
 
 /** The highest priority a user PriorityClass may have (HighestUserDefinablePriority). */
 const MAX_USER_PRIORITY = 1_000_000_000;

@@ -2,10 +2,10 @@ import { ApiObjectMetadata, Names } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PvcRetention } from './volume';
-import { claimObjectNames } from '../assembly/database-record';
 import { checkChoice, checkFlag } from '../private/choices';
 import { check } from '../private/errors';
 import { checkSubdomainName, isQualifiedKey } from '../private/names';
+import { claimObjectNames } from '../private/object-names';
 
 /** When a volume is provisioned and bound. */
 export enum VolumeBindingMode {

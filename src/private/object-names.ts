@@ -1,0 +1,35 @@
+import { ApiObject, Chart } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { check } from './errors';
+
+/** Kinds without a namespace: one name per cluster. */
+const CLUSTER_SCOPED = new Set(['PriorityClass', 'StorageClass', 'ClusterRole', 'ClusterRoleBinding', 'VolumeSnapshotClass']);
+
+/** Per app root: every object this library's constructs emitted, by `kind/namespace/name`, and the construct that emitted it. */
+const emitted = new WeakMap<IConstruct, Map<string, IConstruct>>();
+
+/**
+ * Claims the kind, namespace and name of every object under `owner` for it, across the whole app (all charts),
+ * and throws at the first one another construct (or `owner` itself) already emitted: Kubernetes would keep one
+ * of the two, and `kubectl apply` would silently replace the first with the second.
+ * Called when a construct is complete, so the second of two colliding constructs fails as it is created,
+ * with `Testing.synth` and `app.synth()` alike.
+ * @param fix what to change, naming the prop that derives the names
+ */
+export function claimObjectNames(owner: IConstruct, fix: string): void {
+  const root = owner.node.root;
+  let claimed = emitted.get(root);
+  if (!claimed) emitted.set(root, claimed = new Map());
+  for (const c of owner.node.findAll()) {
+    if (!ApiObject.isApiObject(c)) continue;
+    const obj = c as ApiObject;
+    const namespace = CLUSTER_SCOPED.has(obj.kind) ? undefined : obj.metadata.namespace ?? Chart.of(obj).namespace;
+    const key = `${obj.kind}/${namespace ?? ''}/${obj.name}`;
+    const first = claimed.get(key);
+    const where = namespace ? ` in namespace "${namespace}"` : '';
+    const what = first === owner ? `two ${obj.kind} objects named "${obj.name}"${where}` : `${obj.kind} "${obj.name}"${where}, which ${first?.node.path} emits too`;
+    check(first === undefined, owner,
+      `emits ${what}: Kubernetes keeps one object per kind, namespace and name, so one would replace the other. ${fix}`);
+    claimed.set(key, owner);
+  }
+}
