@@ -1,7 +1,8 @@
 /**
  * Synth benchmark: N databases in one chart, ours against the floor (the same manifests as plain cdk8s
  * ApiObjects from literal JSON), alternating runs in one process, medians reported.
- * Run with `npm run bench`; writes bench/results.md and bench/results.json.
+ * Run with `npm run bench`: writes results.md and results.json to bench/.build (git-ignored), so a run never
+ * changes tracked files. `BENCH_OUT=bench npm run bench` updates the committed record, bench/results.md.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -163,10 +164,13 @@ function main(): void {
     `- \`require('cdk8s-plus-28')\`: ${load.plusMs} ms; \`require('cdk8s-databases')\` on top of it: ${load.libraryMs} ms (target <= 100 ms beyond cdk8s-plus-28).`,
     `- \`cdk8s synth\` of examples/postgres with its compiled app, end to end: ${cli} ms (median of 3).`, '',
   ].join('\n');
-  fs.writeFileSync(path.join(ROOT, 'bench', 'results.md'), md);
-  fs.writeFileSync(path.join(ROOT, 'bench', 'results.json'), JSON.stringify(json, null, 2) + '\n');
+  const out = path.resolve(ROOT, process.env.BENCH_OUT ?? path.join('bench', '.build'));
+  fs.mkdirSync(out, { recursive: true });
+  fs.writeFileSync(path.join(out, 'results.md'), md);
+  fs.writeFileSync(path.join(out, 'results.json'), JSON.stringify(json, null, 2) + '\n');
   fs.rmSync(OUTDIR, { recursive: true, force: true });
   console.log(md);
+  console.log(`Written to ${path.relative(ROOT, out) || '.'}/results.{md,json}.`);
 }
 
 main();

@@ -206,7 +206,7 @@ describe('the synth-time check and the YAML agree', () => {
     ['cassandra with a zone spread', { engine: cassandra, replicas: 6, zoneSpread: Spread.required() }],
     ['cassandra, racks unpinned', { engine: cassandra, replicas: 3, racks: [{ name: 'r1' }, { name: 'r2' }, { name: 'r3' }] }],
     ['mongodb over declared zones', { engine: mongo, replicas: 5, hostSpread: Spread.required() }],
-    ['mongodb with a node pool', { engine: mongo, requiredNodeAffinity: [{ key: 'pool', operator: NodeSelectorOperator.IN, values: ['db'] }] }],
+    ['mongodb with a node pool', { engine: mongo, requiredNodeAffinity: [{ key: 'pool', matchOperator: NodeSelectorOperator.IN, values: ['db'] }] }],
   ])('%s: the model places the layout and the synthesized StatefulSets alike', (_n, props) => {
     const full = { name: 'db', zones: ZONES, ...props };
     const layout = validateLayout(new Chart(Testing.app(), 'x'), full, props.engine._definition, 'db');
@@ -220,7 +220,7 @@ describe('the synth-time check and the YAML agree', () => {
 
   test('a node affinity that narrows the zones below minDomains is refused', () => {
     const build = () => new ReplicatedDatabase(newChart(), 'db', {
-      name: 'db', engine: mongo, zones: ZONES, requiredNodeAffinity: [{ key: ZONE_KEY, operator: NodeSelectorOperator.IN, values: [ZONES[0]] }],
+      name: 'db', engine: mongo, zones: ZONES, requiredNodeAffinity: [{ key: ZONE_KEY, matchOperator: NodeSelectorOperator.IN, values: [ZONES[0]] }],
     });
     expect(build).toThrow(P + '`zoneSpread` minDomains (3) exceeds the 1 zone(s) the pods of StatefulSet "db" may use (eu-west-1a): with nodeAffinityPolicy Honor the scheduler counts '
       + 'only the zones their `requiredNodeAffinity`, `nodeSelector` and zones allow as domains, so it takes the global minimum as 0 and allows at most maxSkew (1) members per zone: '
@@ -229,7 +229,7 @@ describe('the synth-time check and the YAML agree', () => {
 
   test('a node affinity that excludes every declared zone is refused', () => {
     const build = () => new ReplicatedDatabase(newChart(), 'db', {
-      name: 'db', engine: mongo, zones: ZONES, requiredNodeAffinity: [{ key: ZONE_KEY, operator: NodeSelectorOperator.IN, values: ['us-east-1a'] }],
+      name: 'db', engine: mongo, zones: ZONES, requiredNodeAffinity: [{ key: ZONE_KEY, matchOperator: NodeSelectorOperator.IN, values: ['us-east-1a'] }],
     });
     expect(build).toThrow(P + 'no node can run the pods of StatefulSet "db": `requiredNodeAffinity`, `nodeSelector`, `dedicatedNodes` and the zone requirement '
       + '(eu-west-1a, eu-west-1b, eu-west-1c) exclude every node, so 3 of the 3 replicas would stay Pending. Make `requiredNodeAffinity` and `nodeSelector` allow the declared zones.');

@@ -118,13 +118,13 @@ const cases: Array<[string, Partial<StatefulDatabaseProps>, string]> = [
     '`nodeSelector` value "db pool" for key "pool" is not a valid label value: use at most 63 letters, digits, \'-\', \'_\' or \'.\', starting and ending with a letter or digit.'],
   ['dedicated nodes label', { dedicatedNodes: { labelKey: 'workload', labelValue: '-db' } },
     '`dedicatedNodes` value "-db" for key "workload" is not a valid label value: use at most 63 letters, digits, \'-\', \'_\' or \'.\', starting and ending with a letter or digit.'],
-  ['toleration Exists with value', { tolerations: [{ key: 'db', operator: TolerationOperator.EXISTS, value: 'yes' }] },
+  ['toleration Exists with value', { tolerations: [{ key: 'db', matchOperator: TolerationOperator.EXISTS, value: 'yes' }] },
     '`tolerations` "db" uses operator Exists with a value: Exists matches any value; drop `value` or use Equal.'],
-  ['affinity In without values', { requiredNodeAffinity: [{ key: 'zone', operator: NodeSelectorOperator.IN }] },
+  ['affinity In without values', { requiredNodeAffinity: [{ key: 'zone', matchOperator: NodeSelectorOperator.IN }] },
     '`requiredNodeAffinity` "zone" In needs at least one value.'],
-  ['affinity Exists with values', { requiredNodeAffinity: [{ key: 'zone', operator: NodeSelectorOperator.EXISTS, values: ['a'] }] },
+  ['affinity Exists with values', { requiredNodeAffinity: [{ key: 'zone', matchOperator: NodeSelectorOperator.EXISTS, values: ['a'] }] },
     '`requiredNodeAffinity` "zone" Exists takes no values: drop `values`.'],
-  ['affinity Gt not a number', { requiredNodeAffinity: [{ key: 'cores', operator: NodeSelectorOperator.GT, values: ['many'] }] },
+  ['affinity Gt not a number', { requiredNodeAffinity: [{ key: 'cores', matchOperator: NodeSelectorOperator.GT, values: ['many'] }] },
     '`requiredNodeAffinity` "cores" Gt needs exactly one whole-number value.'],
 ];
 

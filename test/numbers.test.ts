@@ -58,7 +58,7 @@ describe('StatefulDatabase sizes, durations and CPU', () => {
     ['TLS duration past a Go duration', { tls: { issuerName: 'ca', duration: Duration.hours(GO_DURATION_MAX_HOURS + 1) } }, 'tls.duration'],
     ['partition fractional', { updateStrategy: UpdateStrategy.rollingUpdate({ partition: 0.5 }) }, 'updateStrategy'],
     ['partition NaN', { updateStrategy: UpdateStrategy.rollingUpdate({ partition: NaN }) }, 'updateStrategy'],
-    ['node affinity Gt past int64', { requiredNodeAffinity: [{ key: 'cores', operator: NodeSelectorOperator.GT, values: ['9223372036854775808'] }] }, 'requiredNodeAffinity'],
+    ['node affinity Gt past int64', { requiredNodeAffinity: [{ key: 'cores', matchOperator: NodeSelectorOperator.GT, values: ['9223372036854775808'] }] }, 'requiredNodeAffinity'],
   ])('%s', (_, props, prop) => {
     expectRefused(() => single(props), prop);
   });
@@ -101,7 +101,7 @@ describe('StatefulDatabase sizes, durations and CPU', () => {
 
   test('node affinity Gt at the int64 bound is written as given', () => {
     const values = ['-9223372036854775808'];
-    const sts = only(synthValid(single({ requiredNodeAffinity: [{ key: 'cores', operator: NodeSelectorOperator.GT, values }] })), 'StatefulSet');
+    const sts = only(synthValid(single({ requiredNodeAffinity: [{ key: 'cores', matchOperator: NodeSelectorOperator.GT, values }] })), 'StatefulSet');
     expect(JSON.stringify(sts.spec.template.spec.affinity)).toContain('"values":["-9223372036854775808"]');
   });
 

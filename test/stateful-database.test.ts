@@ -288,8 +288,8 @@ describe('StatefulDatabase options', () => {
     const { pod } = synth({
       dedicatedNodes: { labelKey: 'workload', labelValue: 'database' },
       nodeSelector: { 'kubernetes.io/arch': 'amd64' },
-      tolerations: [{ key: 'spot', operator: TolerationOperator.EXISTS, effect: TaintEffect.NO_EXECUTE }],
-      requiredNodeAffinity: [{ key: 'topology.kubernetes.io/zone', operator: NodeSelectorOperator.IN, values: ['eu-west-1a'] }],
+      tolerations: [{ key: 'spot', matchOperator: TolerationOperator.EXISTS, effect: TaintEffect.NO_EXECUTE }],
+      requiredNodeAffinity: [{ key: 'topology.kubernetes.io/zone', matchOperator: NodeSelectorOperator.IN, values: ['eu-west-1a'] }],
     });
     expect(pod.nodeSelector).toEqual({ 'kubernetes.io/arch': 'amd64', 'workload': 'database' });
     expect(pod.tolerations).toEqual([

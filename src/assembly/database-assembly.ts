@@ -319,7 +319,7 @@ export class DatabaseAssembly {
       groupEnv: group.rack && this.replication?.rackEnv ? this.replication.rackEnv(group.rack) : undefined,
       requiredNodeAffinity: [
         ...(props.requiredNodeAffinity ?? []),
-        ...(zones && zones.length > 0 ? [{ key: ZONE_KEY, operator: NodeSelectorOperator.IN, values: zones }] : []),
+        ...(zones && zones.length > 0 ? [{ key: ZONE_KEY, matchOperator: NodeSelectorOperator.IN, values: zones }] : []),
       ],
     });
     const updateStrategy = props.updateStrategy ?? UpdateStrategy.rollingUpdate();
@@ -338,7 +338,7 @@ export class DatabaseAssembly {
         serviceName: this.headlessServiceName,
         selector: { matchLabels: selector },
         podManagementPolicy: props.podManagementPolicy ?? this.replication?.podManagementPolicy ?? PodManagementPolicy.ORDERED_READY,
-        updateStrategy: updateStrategy.type === 'OnDelete' ? { type: 'OnDelete' }
+        updateStrategy: updateStrategy.strategyType === 'OnDelete' ? { type: 'OnDelete' }
           : { type: 'RollingUpdate', rollingUpdate: { partition: updateStrategy.partition } },
         minReadySeconds: (props.minReady ?? Duration.seconds(0)).toSeconds(),
         persistentVolumeClaimRetentionPolicy: {

@@ -159,7 +159,7 @@ export function buildPodSpec(o: DatabasePodOptions): k8s.PodSpec {
     affinity: o.requiredNodeAffinity && o.requiredNodeAffinity.length > 0 ? {
       nodeAffinity: {
         requiredDuringSchedulingIgnoredDuringExecution: {
-          nodeSelectorTerms: [{ matchExpressions: o.requiredNodeAffinity.map((r) => ({ key: r.key, operator: r.operator, values: r.values })) }],
+          nodeSelectorTerms: [{ matchExpressions: o.requiredNodeAffinity.map((r) => ({ key: r.key, operator: r.matchOperator, values: r.values })) }],
         },
       },
     } : undefined,
@@ -201,7 +201,7 @@ function nodeSelectorOf(o: DatabasePodOptions): Record<string, string> | undefin
 
 function tolerationsOf(o: DatabasePodOptions): k8s.Toleration[] | undefined {
   const list: k8s.Toleration[] = (o.tolerations ?? []).map((t) => ({
-    key: t.key, operator: t.operator ?? TolerationOperator.EQUAL, value: t.value, effect: t.effect,
+    key: t.key, operator: t.matchOperator ?? TolerationOperator.EQUAL, value: t.value, effect: t.effect,
   }));
   if (o.dedicatedNodes) {
     list.push({

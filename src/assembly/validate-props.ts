@@ -223,11 +223,11 @@ function checkChoices(scope: IConstruct, props: StatefulDatabaseProps): void {
   checkChoice(scope, 'tls.issuerKind', props.tls?.issuerKind, IssuerKind, 'IssuerKind');
   for (const flag of ['metrics', 'serviceMonitor', 'blockEvictions'] as const) checkFlag(scope, flag, props[flag]);
   for (const t of props.tolerations ?? []) {
-    checkChoice(scope, 'tolerations.operator', t.operator, TolerationOperator, 'TolerationOperator');
+    checkChoice(scope, 'tolerations.matchOperator', t.matchOperator, TolerationOperator, 'TolerationOperator');
     checkChoice(scope, 'tolerations.effect', t.effect, TaintEffect, 'TaintEffect');
   }
   for (const r of props.requiredNodeAffinity ?? []) {
-    checkChoice(scope, 'requiredNodeAffinity.operator', r.operator, NodeSelectorOperator, 'NodeSelectorOperator');
+    checkChoice(scope, 'requiredNodeAffinity.matchOperator', r.matchOperator, NodeSelectorOperator, 'NodeSelectorOperator');
   }
 }
 
@@ -242,26 +242,26 @@ function checkPlacement(scope: IConstruct, props: StatefulDatabaseProps): void {
   }
   for (const t of props.tolerations ?? []) {
     check(isQualifiedKey(t.key), scope, `\`tolerations\` key "${t.key}" is not a valid taint key.`);
-    check(t.operator !== TolerationOperator.EXISTS || t.value === undefined, scope,
+    check(t.matchOperator !== TolerationOperator.EXISTS || t.value === undefined, scope,
       `\`tolerations\` "${t.key}" uses operator Exists with a value: Exists matches any value; drop \`value\` or use Equal.`);
     check(t.value === undefined || isLabelValue(t.value), scope, `\`tolerations\` value "${t.value}" is not a valid taint value.`);
   }
   for (const r of props.requiredNodeAffinity ?? []) {
     check(isQualifiedKey(r.key), scope, `\`requiredNodeAffinity\` key "${r.key}" is not a valid label key.`);
     const values = r.values ?? [];
-    switch (r.operator) {
+    switch (r.matchOperator) {
       case NodeSelectorOperator.IN:
       case NodeSelectorOperator.NOT_IN:
-        check(values.length > 0, scope, `\`requiredNodeAffinity\` "${r.key}" ${r.operator} needs at least one value.`);
+        check(values.length > 0, scope, `\`requiredNodeAffinity\` "${r.key}" ${r.matchOperator} needs at least one value.`);
         break;
       case NodeSelectorOperator.EXISTS:
       case NodeSelectorOperator.DOES_NOT_EXIST:
-        check(values.length === 0, scope, `\`requiredNodeAffinity\` "${r.key}" ${r.operator} takes no values: drop \`values\`.`);
+        check(values.length === 0, scope, `\`requiredNodeAffinity\` "${r.key}" ${r.matchOperator} takes no values: drop \`values\`.`);
         break;
       default:
         // The scheduler parses it as an int64.
         check(values.length === 1 && /^-?[0-9]{1,19}$/.test(values[0]) && BigInt(values[0]) >= INT64_MIN && BigInt(values[0]) <= INT64_MAX, scope,
-          `\`requiredNodeAffinity\` "${r.key}" ${r.operator} needs exactly one whole-number value.`);
+          `\`requiredNodeAffinity\` "${r.key}" ${r.matchOperator} needs exactly one whole-number value.`);
     }
   }
 }

@@ -165,7 +165,7 @@ export function validateLayout(scope: IConstruct, props: ReplicatedDatabaseProps
 export function schedulingGroups(props: ReplicatedDatabaseProps, def: EngineDefinition, name: string, layout: ReplicationLayout): SchedulingGroup[] {
   const selector = new DatabaseLabels(def.family, name, def.version, {}).selector;
   const constraints = layoutSpreadConstraints(layout, selector) as SpreadConstraintView[];
-  const user: NodeRequirementView[] = (props.requiredNodeAffinity ?? []).map((r) => ({ key: r.key, operator: r.operator, values: r.values }));
+  const user: NodeRequirementView[] = (props.requiredNodeAffinity ?? []).map((r) => ({ key: r.key, operator: r.matchOperator, values: r.values }));
   const nodeSelector = {
     ...props.nodeSelector,
     ...(props.dedicatedNodes ? { [props.dedicatedNodes.labelKey]: props.dedicatedNodes.labelValue } : {}),
@@ -205,7 +205,7 @@ function modelZones(props: ReplicatedDatabaseProps, layout: ReplicationLayout): 
   if (layout.zones) return layout.zones;
   const named = new Set<string>();
   for (const r of layout.racks ?? []) if (r.zone) named.add(r.zone);
-  for (const r of props.requiredNodeAffinity ?? []) if (r.key === ZONE_KEY && r.operator === 'In') (r.values ?? []).forEach((v) => named.add(v));
+  for (const r of props.requiredNodeAffinity ?? []) if (r.key === ZONE_KEY && r.matchOperator === 'In') (r.values ?? []).forEach((v) => named.add(v));
   if (props.nodeSelector?.[ZONE_KEY]) named.add(props.nodeSelector[ZONE_KEY]);
   const count = layout.zoneCount ?? Math.max(layout.replicas, layout.zoneMinDomains ?? 1, named.size);
   const zones = [...named];

@@ -18,7 +18,7 @@ export interface DatabaseToleration {
   /**
    * @default TolerationOperator.EQUAL
    */
-  readonly operator?: TolerationOperator;
+  readonly matchOperator?: TolerationOperator;
   /**
    * Taint value (with EQUAL).
    * @default - none
@@ -43,7 +43,7 @@ export enum NodeSelectorOperator {
 /** A requirement on node labels, for required node affinity. */
 export interface NodeRequirement {
   readonly key: string;
-  readonly operator: NodeSelectorOperator;
+  readonly matchOperator: NodeSelectorOperator;
   /**
    * @default - none (Exists, DoesNotExist)
    */

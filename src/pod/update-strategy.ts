@@ -23,7 +23,7 @@ export class UpdateStrategy {
 
   private constructor(
     /** `RollingUpdate` or `OnDelete`. */
-    public readonly type: string,
+    public readonly strategyType: string,
     /** Partition of a rolling update. */
     public readonly partition: number | undefined,
   ) {}

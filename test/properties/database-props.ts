@@ -167,21 +167,21 @@ function allStatefulFields(family: Family): Fields {
     },
     nodeSelector: { valid: fc.constant({ disktype: 'ssd' }), edge: edgeRecord('disktype', 'ssd') },
     tolerations: {
-      valid: fc.constant([{ key: 'dedicated', operator: TolerationOperator.EQUAL, value: 'db', effect: TaintEffect.NO_SCHEDULE }]),
-      edge: edgeArray([{ key: 'dedicated', operator: TolerationOperator.EXISTS }], fc.oneof(
+      valid: fc.constant([{ key: 'dedicated', matchOperator: TolerationOperator.EQUAL, value: 'db', effect: TaintEffect.NO_SCHEDULE }]),
+      edge: edgeArray([{ key: 'dedicated', matchOperator: TolerationOperator.EXISTS }], fc.oneof(
         edgeString().map((s) => ({ key: s })),
-        edgeString().map((s) => ({ key: 'k', operator: TolerationOperator.EQUAL, value: s })),
-        fc.constant({ key: 'k', operator: TolerationOperator.EXISTS, value: 'v' }),
+        edgeString().map((s) => ({ key: 'k', matchOperator: TolerationOperator.EQUAL, value: s })),
+        fc.constant({ key: 'k', matchOperator: TolerationOperator.EXISTS, value: 'v' }),
       )) as fc.Arbitrary<any>,
     },
     requiredNodeAffinity: {
-      valid: fc.constant([{ key: 'kubernetes.io/arch', operator: NodeSelectorOperator.IN, values: ['amd64'] }]),
-      edge: edgeArray([{ key: 'kubernetes.io/arch', operator: NodeSelectorOperator.IN, values: ['amd64'] }], fc.oneof(
-        edgeString().map((s) => ({ key: s, operator: NodeSelectorOperator.EXISTS })),
-        edgeString().map((s) => ({ key: 'k', operator: NodeSelectorOperator.IN, values: [s] })),
-        fc.constant({ key: 'k', operator: NodeSelectorOperator.IN, values: [] }),
-        fc.constant({ key: 'k', operator: NodeSelectorOperator.GT, values: ['x'] }),
-        fc.constant({ key: 'k', operator: NodeSelectorOperator.EXISTS, values: ['x'] }),
+      valid: fc.constant([{ key: 'kubernetes.io/arch', matchOperator: NodeSelectorOperator.IN, values: ['amd64'] }]),
+      edge: edgeArray([{ key: 'kubernetes.io/arch', matchOperator: NodeSelectorOperator.IN, values: ['amd64'] }], fc.oneof(
+        edgeString().map((s) => ({ key: s, matchOperator: NodeSelectorOperator.EXISTS })),
+        edgeString().map((s) => ({ key: 'k', matchOperator: NodeSelectorOperator.IN, values: [s] })),
+        fc.constant({ key: 'k', matchOperator: NodeSelectorOperator.IN, values: [] }),
+        fc.constant({ key: 'k', matchOperator: NodeSelectorOperator.GT, values: ['x'] }),
+        fc.constant({ key: 'k', matchOperator: NodeSelectorOperator.EXISTS, values: ['x'] }),
       )) as fc.Arbitrary<any>,
     },
     imageRegistry: string('registry.internal:5000', 'mirror.example.com'),
