@@ -1,4 +1,4 @@
-import { App, Chart, Cron, Testing } from 'cdk8s';
+import { ApiObject, App, Chart, Cron, Testing } from 'cdk8s';
 import {
   ApplicationUser, BackupMethod, BackupSchedule, BackupTarget, DatabaseConfigError, Engine, MongoDbVersion,
   PostgresVersion, ReplicatedDatabase, ReplicatedDatabaseProps, Retention, Spread, StatefulDatabase,
@@ -84,6 +84,37 @@ describe('objects with the same kind, namespace and name', () => {
     expect(new Set(keys).size).toBe(keys.length);
     expect(only(manifests.filter((m) => m.metadata.namespace === 'staging'), 'StatefulSet', 'orders')).toBeDefined();
     expect(manifests.filter((m) => m.kind === 'CronJob').map((m) => m.metadata.name).sort()).toEqual(['orders-dumps', 'orders-snapshots']);
+  });
+});
+
+describe('the app-level check: duplicates among all the app\'s objects, the user\'s own included', () => {
+  test('a Service of the user\'s named like the database, created after it: synth fails naming both paths', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'shop', { namespace: 'shop' });
+    new StatefulDatabase(chart, 'db', { engine: pg, name: 'orders' });
+    new ApiObject(chart, 'legacy', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'orders' } });
+    expect(() => app.synth()).toThrow(
+      'Service "orders" in namespace "shop" is emitted twice, by shop/db/Service and by shop/legacy: Kubernetes keeps one object per kind, namespace and name');
+    expect(() => Testing.synth(chart)).toThrow('is emitted twice');
+  });
+
+  test('two objects of the user\'s in another chart of the same namespace are caught too', () => {
+    const app = Testing.app();
+    new StatefulDatabase(new Chart(app, 'db', { namespace: 'shop' }), 'db', { engine: pg, name: 'orders' });
+    const mine = new Chart(app, 'mine', { namespace: 'shop' });
+    new ApiObject(mine, 'a', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' } });
+    new ApiObject(mine, 'b', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' } });
+    expect(() => app.synth()).toThrow('ConfigMap "settings" in namespace "shop" is emitted twice, by mine/a and by mine/b');
+  });
+
+  test('valid: the same kind and name in another API group or another namespace', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'shop', { namespace: 'shop' });
+    new StatefulDatabase(chart, 'db', { engine: pg, name: 'orders' });
+    new ApiObject(chart, 'knative', { apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: 'orders' } });
+    new ApiObject(new Chart(app, 'other', { namespace: 'staging' }), 'svc', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'orders' } });
+    const services = Testing.synth(chart).filter((m) => m.kind === 'Service' && m.metadata.name === 'orders');
+    expect(services.map((m) => m.apiVersion).sort()).toEqual(['serving.knative.dev/v1', 'v1']);
   });
 });
 

@@ -19,11 +19,14 @@ const emitted = new WeakMap<IConstruct, Map<string, IConstruct>>();
 export function claimObjectNames(owner: IConstruct, fix: string): void {
   const root = owner.node.root;
   let claimed = emitted.get(root);
-  if (!claimed) emitted.set(root, claimed = new Map());
+  if (!claimed) {
+    emitted.set(root, claimed = new Map());
+    root.node.addValidation({ validate: () => duplicateObjects(root) });
+  }
   for (const c of owner.node.findAll()) {
     if (!ApiObject.isApiObject(c)) continue;
     const obj = c as ApiObject;
-    const namespace = CLUSTER_SCOPED.has(obj.kind) ? undefined : obj.metadata.namespace ?? Chart.of(obj).namespace;
+    const namespace = namespaceOf(obj);
     const key = `${obj.kind}/${namespace ?? ''}/${obj.name}`;
     const first = claimed.get(key);
     const where = namespace ? ` in namespace "${namespace}"` : '';
@@ -32,4 +35,35 @@ export function claimObjectNames(owner: IConstruct, fix: string): void {
       `emits ${what}: Kubernetes keeps one object per kind, namespace and name, so one would replace the other. ${fix}`);
     claimed.set(key, owner);
   }
+}
+
+function namespaceOf(obj: ApiObject): string | undefined {
+  return CLUSTER_SCOPED.has(obj.kind) ? undefined : obj.metadata.namespace ?? Chart.of(obj).namespace;
+}
+
+/**
+ * The app-level check, run at synth once every construct exists: two objects of one API group, kind, namespace and
+ * name anywhere in the app — the user's own objects included (a Service \`orders\` beside a database \`orders\`),
+ * which \`claimObjectNames\` cannot see when they are created after the database.
+ */
+function duplicateObjects(root: IConstruct): string[] {
+  const seen = new Map<string, ApiObject>();
+  const errors: string[] = [];
+  for (const c of root.node.findAll()) {
+    if (!ApiObject.isApiObject(c)) continue;
+    const obj = c as ApiObject;
+    const group = obj.apiVersion.includes('/') ? obj.apiVersion.split('/')[0] : '';
+    const namespace = namespaceOf(obj);
+    const key = `${group}/${obj.kind}/${namespace ?? ''}/${obj.name}`;
+    const first = seen.get(key);
+    if (!first) {
+      seen.set(key, obj);
+      continue;
+    }
+    const where = namespace ? ` in namespace "${namespace}"` : '';
+    errors.push(`${obj.kind} "${obj.name}"${where} is emitted twice, by ${first.node.path} and by ${obj.node.path}: Kubernetes keeps one ` +
+      'object per kind, namespace and name, so `kubectl apply` would replace the first with the second. Rename one of them ' +
+      '(a database derives its objects\' names from its `name`: <name>, <name>-headless, <name>-metrics, <name>-config, <name>-creds...).');
+  }
+  return errors;
 }
