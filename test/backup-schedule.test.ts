@@ -352,14 +352,14 @@ describe('restore verification and alerts', () => {
     const pg = new ReplicatedDatabase(chart, 'pg', { engine: Engine.postgres({ version: PostgresVersion.V16 }), name: 'orders', zones: ZONES });
     new BackupSchedule(chart, 'b', { database: pg, methods: [snapshots(), dumps(), BackupMethod.continuousArchiving({ target: S3 })] });
     app.synth();
-    const report = JSON.parse(fs.readFileSync(path.join(outdir, 'cdk8s-databases.report.json'), 'utf8'));
+    const report = JSON.parse(fs.readFileSync(path.join(outdir, 'cdk8s-databases-report', 'report.json'), 'utf8'));
     expect(report.backups[0]).toMatchObject({
       name: 'orders',
       summary: 'worst-case RPO 5 min (volume snapshots 6 h, logical dumps 1 d, continuous archiving (WAL-G) 5 min)',
       worstCaseRpoSeconds: 300,
     });
     expect(report.backups[0].methods[2]).toContain('Restore.pointInTime');
-    expect(fs.readFileSync(path.join(outdir, 'cdk8s-databases.report.md'), 'utf8')).toContain('## orders backups');
+    expect(fs.readFileSync(path.join(outdir, 'cdk8s-databases-report', 'report.md'), 'utf8')).toContain('## orders backups');
     fs.rmSync(outdir, { recursive: true });
   });
 });

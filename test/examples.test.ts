@@ -28,8 +28,8 @@ function runExample(name: string): any[] {
 }
 
 describe('examples', () => {
-  test('there is one per engine, and one replicated app with every engine', () => {
-    expect(names.sort()).toEqual(['backups', 'cassandra', 'mongodb', 'mysql', 'postgres', 'redis', 'replicated']);
+  test('there is one per engine, a custom engine (ClickHouse), and one replicated app with every engine', () => {
+    expect(names.sort()).toEqual(['backups', 'cassandra', 'clickhouse', 'mongodb', 'mysql', 'postgres', 'redis', 'replicated']);
   });
 
   test.each(names)('%s synthesizes valid objects', (name) => {
@@ -38,9 +38,23 @@ describe('examples', () => {
     assertValidManifests(manifests);
   });
 
+  test.each(['replicated', 'backups'])('%s: `kubectl apply -f dist/` sees only Kubernetes objects (the report is in a subfolder)', (name) => {
+    runExample(name);
+    // kubectl reads every .json, .yaml and .yml directly in the folder (not subfolders without -R).
+    const files = fs.readdirSync(outdirOf(name), { withFileTypes: true }).filter((f) => f.isFile() && /\.(json|ya?ml)$/.test(f.name));
+    expect(files.map((f) => f.name).every((f) => f.endsWith('.k8s.yaml'))).toBe(true);
+    for (const f of files) {
+      for (const doc of parseAllDocuments(fs.readFileSync(path.join(outdirOf(name), f.name), 'utf8'))) {
+        const obj = doc.toJSON();
+        expect([typeof obj.apiVersion, typeof obj.kind, typeof obj.metadata?.name]).toEqual(['string', 'string', 'string']);
+      }
+    }
+    expect(fs.readdirSync(path.join(outdirOf(name), 'cdk8s-databases-report')).sort()).toEqual(['report.json', 'report.md']);
+  });
+
   test('the replicated example writes the synth report beside its YAML', () => {
     runExample('replicated');
-    const report = JSON.parse(fs.readFileSync(path.join(outdirOf('replicated'), 'cdk8s-databases.report.json'), 'utf8'));
+    const report = JSON.parse(fs.readFileSync(path.join(outdirOf('replicated'), 'cdk8s-databases-report', 'report.json'), 'utf8'));
     expect(report.databases.map((d: any) => [d.name, d.summary])).toEqual([
       ['orders-pg', '3 replicas over 3 zones; survives loss of 1 zone or 1 node; drains evict one pod at a time; quorum 2'],
       ['billing-mysql', '3 replicas over 3 zones; survives loss of 1 zone or 1 node; drains evict one pod at a time; quorum 2'],

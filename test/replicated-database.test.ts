@@ -387,7 +387,7 @@ describe('synth report', () => {
     const chart = new Chart(app, 'shop', { namespace: 'shop' });
     new ReplicatedDatabase(chart, 'orders', { engine: Engine.postgres({ version: PostgresVersion.V16 }), name: 'orders', zones: ZONES });
     app.synth();
-    const json = JSON.parse(fs.readFileSync(path.join(outdir, 'cdk8s-databases.report.json'), 'utf8'));
+    const json = JSON.parse(fs.readFileSync(path.join(outdir, 'cdk8s-databases-report', 'report.json'), 'utf8'));
     expect(json.databases).toHaveLength(1);
     expect(json.databases[0]).toMatchObject({
       path: 'shop/orders',
@@ -403,7 +403,7 @@ describe('synth report', () => {
       primaryHost: 'orders.shop.svc',
       readerHost: 'orders-ro.shop.svc',
     });
-    const md = fs.readFileSync(path.join(outdir, 'cdk8s-databases.report.md'), 'utf8');
+    const md = fs.readFileSync(path.join(outdir, 'cdk8s-databases-report', 'report.md'), 'utf8');
     expect(md).toContain('## orders (postgresql 16.6)');
     expect(md).toContain('**3 replicas over 3 zones; survives loss of 2 zones or 2 nodes; drains evict one pod at a time; quorum 1**');
     expect(fs.existsSync(path.join(outdir, 'shop.k8s.yaml'))).toBe(true);

@@ -20,11 +20,16 @@ export interface Reported {
 }
 
 const REPORT_ID = 'cdk8s-databases-report';
-export const REPORT_FILE = 'cdk8s-databases.report';
+/**
+ * The report's folder inside the app's outdir: a folder, so that `kubectl apply -f dist/` (which reads every
+ * .json/.yaml/.yml directly in the folder, and stops at a file that is not a Kubernetes object) sees only YAML.
+ */
+export const REPORT_DIR = 'cdk8s-databases-report';
+export const REPORT_FILE = 'report';
 
 /**
- * The synth-time report: when the app synthesizes, it writes `cdk8s-databases.report.json` and
- * `.md` beside the YAML. It hooks the App's validation pass, the last step before the YAML is written.
+ * The synth-time report: when the app synthesizes, it writes `report.json` and `report.md` into
+ * `<outdir>/cdk8s-databases-report/`. It hooks the App's validation pass, the last step before the YAML is written.
  */
 export class SynthReport extends Construct {
   public static register(scope: IConstruct, entry: Reported): void {
@@ -47,8 +52,9 @@ export class SynthReport extends Construct {
       databases: entries.filter((e) => e.kind === 'database').map(flatten),
       backups: entries.filter((e) => e.kind === 'backup').map(flatten),
     };
-    fs.mkdirSync(this.app.outdir, { recursive: true });
-    fs.writeFileSync(path.join(this.app.outdir, `${REPORT_FILE}.json`), JSON.stringify(json, null, 2) + '\n');
+    const dir = path.join(this.app.outdir, REPORT_DIR);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, `${REPORT_FILE}.json`), JSON.stringify(json, null, 2) + '\n');
     const md = ['# cdk8s-databases report', ''];
     for (const e of entries) {
       md.push(`## ${e.name}${typeof e.details.engine === 'string' ? ` (${e.details.engine})` : ''}${e.kind === 'backup' ? ' backups' : ''}`, '', `\`${e.path}\``, '', `**${e.summary}**`, '');
@@ -59,7 +65,7 @@ export class SynthReport extends Construct {
       for (const n of e.notes) md.push(`- note: ${n}`);
       md.push('');
     }
-    fs.writeFileSync(path.join(this.app.outdir, `${REPORT_FILE}.md`), md.join('\n'));
+    fs.writeFileSync(path.join(dir, `${REPORT_FILE}.md`), md.join('\n'));
     return [];
   }
 }
