@@ -9,6 +9,7 @@ export { RedisVersion, ValkeyVersion, RedisEngineProps, ValkeyEngineProps } from
 export { CassandraVersion, CassandraEngineProps } from './engines/cassandra';
 export { CustomEngineProps } from './engines/custom';
 export * from './network/connections';
+export * from './network/database-peer';
 export * from './pod/placement';
 export * from './pod/priority-class';
 export * from './pod/resources';

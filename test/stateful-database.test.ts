@@ -133,8 +133,8 @@ describe('StatefulDatabase options', () => {
     expect(client.from).toEqual([
       { podSelector: { matchLabels: { 'job-name': expect.stringMatching(/^orders-app-/) } } },
       {
+        // The database's own namespace: a podSelector alone (a NetworkPolicy's podSelector peers are its namespace's).
         podSelector: { matchLabels: { 'cdk8s.io/metadata.addr': expect.stringMatching(/^test-api-/) } },
-        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } },
       },
       { podSelector: {}, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'batch' } } },
       { ipBlock: { cidr: '10.8.0.0/16' } },

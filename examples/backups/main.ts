@@ -5,7 +5,7 @@ import {
 } from '../../src';
 
 // Backups and the way back. `cdk8s synth` also writes the worst-case RPO of each method and its
-// restore path into dist/cdk8s-databases.report.{json,md}.
+// restore path into dist/cdk8s-databases-report/report.{json,md}.
 const app = new App();
 const zones = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
 const objectStore = BackupTarget.s3({

@@ -5,7 +5,7 @@ import {
 } from '../../src';
 
 // Every engine in a three-zone layout, one chart (and one YAML file) each. `cdk8s synth` also writes
-// dist/cdk8s-databases.report.{json,md}: what each database survives, computed from these objects.
+// dist/cdk8s-databases-report/report.{json,md}: what each database survives, computed from these objects.
 const app = new App();
 const zones = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
 

@@ -2,7 +2,9 @@ import { ApiObject, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { refuseForeignSecretReferences } from './cross-namespace';
 import { DatabasePodOptions, buildPodSpec } from './database-pod';
+import { secretSharing } from './secret-sharing';
 import { checkSnapshotSource } from './snapshot-source';
 import { checkRenderedEnv } from './validate-engine';
 import { CheckedProps, applicationUserOf } from './validate-props';
@@ -73,7 +75,7 @@ export class DatabaseAssembly {
   public readonly clientCredentials: CredentialsRef;
   /** The database clients connect to, when there is one to name. */
   public readonly clientDatabase?: string;
-  public readonly connections = new DatabaseConnections();
+  public readonly connections: DatabaseConnections;
   public readonly labels: DatabaseLabels;
   public readonly statefulSets: ApiObject[] = [];
   /** The scheduling-relevant part of each StatefulSet, for the tolerance figures. */
@@ -92,6 +94,8 @@ export class DatabaseAssembly {
   public readonly configData: Record<string, string>;
   /** The TLS Secret (cert-manager's or the user's), when `tls` is set. */
   public readonly tlsSecretName?: string;
+  /** Adds a namespace to the Secret copier, made at the first `shareSecretsWith`. */
+  private shareSecrets?: (target: string) => void;
   /** The VolumeSnapshot every data claim starts from, when restoring one. */
   private readonly dataSource?: k8s.TypedLocalObjectReference;
 
@@ -145,6 +149,13 @@ export class DatabaseAssembly {
 
     const ports: EnginePort[] = [...def.ports, ...(repl?.extraPorts ?? [])];
     const clientPort = def.ports.find((p) => p.role === PortRole.CLIENT)!;
+    this.connections = DatabaseConnections._forDatabase(scope, {
+      namespace,
+      engine: `Engine '${def.family} ${def.version}'`,
+      ports: ports.map((p) => `${p.name} ${p.port} ${p.role}`).join(', '),
+      adminPorts: ports.filter((p) => p.role === PortRole.ADMIN).map((p) => p.port),
+      shareSecrets: (target) => this.shareSecretsWith(target),
+    });
     this.port = clientPort.port;
     this.host = dns(name);
     this.readerHost = repl?.roleLabel ? dns(`${name}-ro`) : undefined;
@@ -281,12 +292,30 @@ export class DatabaseAssembly {
     }
 
     this.networkPolicy(name, ports, props.monitoringNamespace ?? DEFAULT_MONITORING_NAMESPACE, exporter !== undefined);
+    refuseForeignSecretReferences(scope, namespace,
+      [this.credentialsSecretName, application?.secretName, tlsSecretName].filter((n): n is string => n !== undefined));
 
     // A replicated topology's formation Job replaces the single instance's bootstrap (e.g. Cassandra roles plus system_auth replication).
     const job = repl?.formationJob ?? def.bootstrapJob?.(ctx);
     if (job) this.job(`${name}-${job.suffix}`, repl?.formationJob ? 'Formation' : 'Bootstrap', image, job, initScriptsName);
     const appJob = application ? (repl ? repl.applicationUserJob : def.applicationUserJob?.(ctx)) : undefined;
     if (appJob) this.job(`${name}-${appJob.suffix}`, 'ApplicationUser', image, appJob);
+  }
+
+  /** The Secrets `connectionEnv()` reads, copied into `target`: the client credentials, and the CA where clients verify it. */
+  private shareSecretsWith(target: string): void {
+    this.shareSecrets ??= secretSharing(this.scope, {
+      name: this.name,
+      namespace: this.namespace,
+      labels: this.labels.forComponent('secret-sharing'),
+      secrets: [
+        { name: this.clientCredentials.secretName, keys: [this.clientCredentials.usernameKey, this.clientCredentials.passwordKey] },
+        ...(this.replication?.clientSslMode === 'verify-full' && this.tlsSecretName ? [{ name: this.tlsSecretName, keys: ['ca.crt'] }] : []),
+      ],
+      imagePullSecrets: this.props.imagePullSecrets,
+      registry: this.props.imageRegistry,
+    });
+    this.shareSecrets(target);
   }
 
   /** The application user's Secret and database, unless applications get the superuser. */

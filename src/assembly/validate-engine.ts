@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
 import type { StatefulDatabaseProps } from '../constructs/stateful-database-props';
 import type { CustomEngineProps } from '../engines/custom';
+import { Engine } from '../engines/engine';
 import { EngineDefinition } from '../engines/engine-definition';
 import { EnginePort, PortRole, ReplicationMode } from '../engines/engine-port';
 import { check } from '../private/errors';
@@ -9,6 +10,7 @@ import { isImageDigest, isImageName, isImageTag, isPinnedImage, isVersionedTag, 
 import { TLS_PATH } from '../private/mount-paths';
 import { isConfigMapKey, isDnsLabel, isEnvName, volumeNameFor } from '../private/names';
 import { checkInteger, wholeMebibytes, wholeSeconds } from '../private/numbers';
+import { checkInstance } from '../private/value-types';
 
 const PORT_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
@@ -35,8 +37,10 @@ const RESERVED_VOLUMES = ['data', 'config', 'init-scripts', 'tls', 'exporter-con
  * engine, so a bad engine is reported with the database's path before anything is rendered.
  */
 export function checkEngine(scope: IConstruct, props: StatefulDatabaseProps): EngineDefinition {
-  const def = props.engine?._definition;
-  check(def !== undefined, scope, '`engine` is missing: choose one, e.g. `Engine.postgres({ version: PostgresVersion.V16 })`.');
+  const example = '`Engine.postgres({ version: PostgresVersion.V16 })`';
+  check(props.engine !== undefined && props.engine !== null, scope, `\`engine\` is missing: choose one, e.g. ${example}.`);
+  checkInstance(scope, 'engine', props.engine, Engine, '`Engine`', example);
+  const def = props.engine._definition;
   check(def.problem === undefined, scope, def.problem ?? '');
   if (def.custom) checkCustom(scope, def.custom, props);
   checkVersion(scope, def);

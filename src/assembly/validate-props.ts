@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { checkEngine } from './validate-engine';
+import { checkPropTypes } from './validate-prop-types';
 import type { StatefulDatabaseProps } from '../constructs/stateful-database-props';
 import { EngineDefinition } from '../engines/engine-definition';
 import { NodeSelectorOperator, TaintEffect, TolerationOperator } from '../pod/placement';
@@ -8,11 +9,13 @@ import { PodManagementPolicy } from '../pod/update-strategy';
 import { checkChoice, checkFlag } from '../private/choices';
 import { check } from '../private/errors';
 import { OWN_KEY_PREFIX, RESERVED_LABEL_KEYS, isReservedKey } from '../private/labels';
+import { literalPasswordIn } from '../private/literal-passwords';
 import {
   MAX_STATEFULSET_NAME, checkAnnotationKeys, checkChartNamespace, isConfigMapKey, checkLabels, checkSubdomainName, isDnsLabel, isEnvName,
   isLabelValue, isQualifiedKey, isServiceName,
 } from '../private/names';
 import { GO_DURATION_MAX_HOURS, checkInteger, wholeHours, wholeMebibytes, wholeMillicores, wholeSeconds } from '../private/numbers';
+import { describeValue } from '../private/value-types';
 import { ApplicationUser } from '../security/application-user';
 import { IssuerKind } from '../security/tls';
 import { PvcRetention, StorageAccessMode, VolumeMode } from '../storage/volume';
@@ -29,6 +32,13 @@ const INT64_MIN = -INT64_MAX - BigInt(1);
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const USERNAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,62}$/;
 const REGISTRY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9._-]+)*$/;
+/** How an init script of each engine reads a password from its environment when it runs. */
+const READ_FROM_ENV: Record<string, string> = {
+  postgresql: "in a .sql file `\\getenv pw APP_PASSWORD`, then `PASSWORD :'pw'`, which psql quotes",
+  mysql: "`'$APP_PASSWORD'` in a statement a .sh file runs; .sql files cannot read the environment",
+  mongodb: '`pwd: process.env.APP_PASSWORD` in a .js file, which mongosh runs',
+  default: "`'$APP_PASSWORD'` in a .sh file",
+};
 const SECRET_NAME_HINT = /(pass(word|wd)?|secret|token|credential|api[-_]?key|private[-_]?key)/i;
 
 /**
@@ -37,6 +47,7 @@ const SECRET_NAME_HINT = /(pass(word|wd)?|secret|token|credential|api[-_]?key|pr
  */
 export function validateProps(scope: IConstruct, props: StatefulDatabaseProps, name: string, layout: { replicas: number }): CheckedProps {
   const def = checkEngine(scope, props);
+  checkPropTypes(scope, props);
   const engine = `Engine '${def.family} ${def.version}'`;
 
   checkChartNamespace(scope);
@@ -78,6 +89,8 @@ export function validateProps(scope: IConstruct, props: StatefulDatabaseProps, n
 function checkCredentialsAndData(scope: IConstruct, props: StatefulDatabaseProps, def: EngineDefinition, engine: string): void {
   const credentials = props.credentials;
   if (credentials) {
+    check(credentials._generated || typeof credentials._secretName === 'string', scope,
+      `\`credentials\` names no Secret${credentials._secretName === undefined ? '' : ` (${describeValue(credentials._secretName)})`}: give \`Credentials.fromSecretName()\` the name of an existing Secret or \`Credentials.fromSecret()\` a cdk8s-plus Secret, or use \`Credentials.generate()\`.`);
     for (const [prop, key] of [['usernameKey', credentials._usernameKey], ['passwordKey', credentials._passwordKey]]) {
       check(isConfigMapKey(key), scope, `\`credentials\` ${prop} "${key}" is not a valid Secret key: use at most 253 letters, digits, '-', '_' and '.' (not "." or "..").`);
     }
@@ -100,8 +113,11 @@ function checkCredentialsAndData(scope: IConstruct, props: StatefulDatabaseProps
     check(def.initScriptsPath !== undefined, scope,
       `${engine} does not run init scripts on first start: remove \`initScripts\` and load data with a Job instead.`);
     check(Object.keys(props.initScripts).length > 0, scope, '`initScripts` is empty: give at least one file, or leave the prop out.');
-    for (const file of Object.keys(props.initScripts)) {
+    for (const [file, script] of Object.entries(props.initScripts)) {
       check(isConfigMapKey(file), scope, `\`initScripts\` file name "${file}" must be at most 253 letters, digits, '-', '_' and '.' (not "." or "..").`);
+      const literal = literalPasswordIn(file, script);
+      check(literal === undefined, scope,
+        `\`initScripts\` "${file}" sets a literal password (\`${literal}\`), which would be stored in plain text in a ConfigMap, readable by anyone who can read ConfigMaps: let the library create the application's account from a Secret (\`applicationUser\`), or have the script read the password from an environment variable set from a Secret (${READ_FROM_ENV[def.family] ?? READ_FROM_ENV.default}).`);
     }
   }
 }
@@ -114,6 +130,8 @@ export function applicationUserOf(props: StatefulDatabaseProps, def: EngineDefin
 function checkApplicationUser(scope: IConstruct, props: StatefulDatabaseProps, def: EngineDefinition, engine: string): void {
   const user = applicationUserOf(props, def);
   if (user._isSuperuser) return;
+  check(user._generated || typeof user._secretName === 'string', scope,
+    `\`applicationUser\` names no Secret${user._secretName === undefined ? '' : ` (${describeValue(user._secretName)})`}: give \`ApplicationUser.fromSecretName()\` the name of an existing Secret, or use \`ApplicationUser.generate()\`.`);
   check(def.supportsApplicationUser === true, scope,
     `\`applicationUser\`: ${engine} has no roles the library knows how to create; use \`ApplicationUser.superuser()\` or leave the prop out, and create application accounts yourself.`);
   for (const [prop, key] of [['usernameKey', user._usernameKey], ['passwordKey', user._passwordKey]]) {

@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { checkPropTypes } from './validate-prop-types';
 import type { ReplicatedDatabaseProps } from '../constructs/replicated-database-props';
 import { EngineDefinition, RackPlan } from '../engines/engine-definition';
 import { checkFlag } from '../private/choices';
@@ -43,6 +44,7 @@ export interface ReplicationLayout {
 /** Checks the replication props that do not depend on the engine's plan (quorum is checked after planning). */
 export function validateLayout(scope: IConstruct, props: ReplicatedDatabaseProps, def: EngineDefinition, name: string): ReplicationLayout {
   const engine = `Engine '${def.family} ${def.version}'`;
+  checkPropTypes(scope, props);
   check(def.replication !== undefined, scope,
     `\`engine\`: ${engine} has no replicated topology here${def.replicationUnsupported ? `: ${def.replicationUnsupported}` : ''}. Use StatefulDatabase for one instance.`);
   // Checked first: the scheduling check below builds a node and a pod per member.

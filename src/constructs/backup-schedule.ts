@@ -1,6 +1,7 @@
 import { ApiObject, Cron } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IDatabase } from './database';
+import { checkSameNamespace } from '../assembly/cross-namespace';
 import { databaseRecord } from '../assembly/database-record';
 import { backupAlertRules } from '../backup/alerts';
 import { BackupMethod, BoundBackup, checkSchedule, cronJobName, engineBackup } from '../backup/backup-method';
@@ -88,6 +89,8 @@ export class BackupSchedule extends Construct {
     this.database = props.database;
     const record = databaseRecord(props.database);
     if (!record) throw new DatabaseConfigError(this, '`database` is not a StatefulDatabase or ReplicatedDatabase of this library.');
+    checkSameNamespace(this, record.assembly.namespace, props.database.node.path);
+    check(Array.isArray(props.methods), this, '`methods` is missing: give a list of at least one BackupMethod.');
     check(props.methods.length > 0, this, '`methods` is empty: give at least one BackupMethod.');
     if (props.timeZone !== undefined) {
       // The API server loads it with Go's time.LoadLocation: only names of the tz database.

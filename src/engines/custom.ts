@@ -2,6 +2,7 @@ import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import { EngineContainer, EngineContext, EngineDefinition } from './engine-definition';
 import { EnginePort, PortRole, ReplicationMode } from './engine-port';
 import { MIB, execProbe, secretEnv, tcpProbe } from './probes';
+import { isInstanceOf } from '../private/value-types';
 
 /** Options of a custom engine: any database image, described by what the construct needs to run it well. */
 export interface CustomEngineProps {
@@ -158,8 +159,11 @@ export function customDefinition(props: CustomEngineProps): EngineDefinition {
     livenessProbe: probe(props.livenessCommand, 6),
     preStop: props.preStopCommand,
   });
-  // Fractions are kept (not rounded, not thrown): the binding database refuses them with its path.
-  const minMebibytes = (props.minimumMemory ?? Size.mebibytes(128)).toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+  // Fractions are kept (not rounded, not thrown), and what is not a Size or Duration is read as NaN: the binding
+  // database refuses them with its path.
+  const minimumMemory = props.minimumMemory ?? Size.mebibytes(128);
+  const minMebibytes = isInstanceOf(minimumMemory, Size) ? minimumMemory.toMebibytes({ rounding: SizeRoundingBehavior.NONE }) : NaN;
+  const gracePeriod = props.terminationGracePeriod ?? Duration.seconds(60);
   const mode = props.replicationMode;
   return {
     family: props.name,
@@ -175,7 +179,7 @@ export function customDefinition(props: CustomEngineProps): EngineDefinition {
     writablePaths: (props.writablePaths ?? ['/tmp']).map((path) => ({ path })),
     minMemoryBytes: minMebibytes * MIB,
     defaultMemoryBytes: Math.max(1024, minMebibytes) * MIB,
-    terminationGracePeriodSeconds: (props.terminationGracePeriod ?? Duration.seconds(60)).toSeconds({ integral: false }),
+    terminationGracePeriodSeconds: isInstanceOf(gracePeriod, Duration) ? gracePeriod.toSeconds({ integral: false }) : NaN,
     defaultUsername: 'admin',
     initScriptsPath: props.initScriptsPath,
     supportsDatabaseName: false,

@@ -1,6 +1,7 @@
 import { Duration, Size } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { DatabaseConfigError, check } from './errors';
+import { checkInstance, describeValue } from './value-types';
 
 /**
  * The one place user numbers, sizes and durations are read. cdk8s' own conversions throw a plain
@@ -31,7 +32,8 @@ function rangeText(min: number, max: number, range: IntegerRange): string {
 export function checkInteger(scope: IConstruct, prop: string, value: number, range: IntegerRange = {}): number {
   const min = range.min ?? 0;
   const max = range.max ?? INT32_MAX;
-  check(typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max, scope,
+  check(typeof value === 'number', scope, `\`${prop}\` must be a number, not ${describeValue(value)}: give ${rangeText(min, max, range)}.`);
+  check(Number.isInteger(value) && value >= min && value <= max, scope,
     `\`${prop}\` (${String(value)}) must be ${rangeText(min, max, range)}.`);
   return value;
 }
@@ -50,6 +52,7 @@ function convert(scope: IConstruct, prop: string, fix: string, fn: () => number)
 
 /** A duration as whole seconds within [min, max]. */
 export function wholeSeconds(scope: IConstruct, prop: string, duration: Duration, range: IntegerRange = {}): number {
+  checkInstance(scope, prop, duration, Duration, 'cdk8s `Duration`', '`Duration.seconds(30)`');
   const fix = 'Give a whole number of seconds, e.g. `Duration.seconds(30)` or `Duration.minutes(2)`.';
   const seconds = convert(scope, prop, fix, () => duration.toSeconds());
   return checkInteger(scope, prop, seconds, { unit: 'seconds', ...range });
@@ -57,6 +60,7 @@ export function wholeSeconds(scope: IConstruct, prop: string, duration: Duration
 
 /** A duration as whole minutes within [min, max]. */
 export function wholeMinutes(scope: IConstruct, prop: string, duration: Duration, range: IntegerRange = {}): number {
+  checkInstance(scope, prop, duration, Duration, 'cdk8s `Duration`', '`Duration.minutes(30)`');
   const fix = 'Give a whole number of minutes, e.g. `Duration.minutes(30)` or `Duration.hours(2)`.';
   const minutes = convert(scope, prop, fix, () => duration.toMinutes());
   return checkInteger(scope, prop, minutes, { unit: 'minutes', ...range });
@@ -64,6 +68,7 @@ export function wholeMinutes(scope: IConstruct, prop: string, duration: Duration
 
 /** A duration as whole hours within [min, max]. */
 export function wholeHours(scope: IConstruct, prop: string, duration: Duration, range: IntegerRange = {}): number {
+  checkInstance(scope, prop, duration, Duration, 'cdk8s `Duration`', '`Duration.hours(24)`');
   const fix = 'Give a whole number of hours, e.g. `Duration.hours(24)` or `Duration.days(90)`.';
   const hours = convert(scope, prop, fix, () => duration.toHours());
   return checkInteger(scope, prop, hours, { unit: 'hours', ...range });
@@ -80,6 +85,7 @@ export const MAX_MEBIBYTES = Math.floor(Number.MAX_SAFE_INTEGER / 1024 / 1024);
  * never in exponent form (`1e+24`), so the maximum keeps it a plain integer.
  */
 export function wholeMebibytes(scope: IConstruct, prop: string, size: Size, range: IntegerRange = {}): number {
+  checkInstance(scope, prop, size, Size, 'cdk8s `Size`', '`Size.gibibytes(20)`');
   const fix = 'Give a whole number of MiB, e.g. `Size.mebibytes(512)` or `Size.gibibytes(20)`.';
   const kib = convert(scope, prop, fix, () => size.toKibibytes());
   check(kib % 1024 === 0, scope, `\`${prop}\` (${kib} KiB) must be a whole number of MiB. ${fix}`);

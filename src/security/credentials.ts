@@ -40,7 +40,8 @@ export class Credentials {
 
   /** Credentials from an existing cdk8s-plus Secret. */
   public static fromSecret(secret: kplus.ISecret, options: ExistingCredentialsOptions = {}): Credentials {
-    return Credentials.fromSecretName(secret.name, options);
+    // A factory has no construct path: what is not a Secret is refused by the database that uses the credentials.
+    return Credentials.fromSecretName((secret as Partial<kplus.ISecret> | undefined)?.name as string, options);
   }
 
   /**

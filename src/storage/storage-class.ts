@@ -3,9 +3,11 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PvcRetention } from './volume';
 import { checkChoice, checkFlag } from '../private/choices';
+import { withoutNamespace } from '../private/cluster-scoped';
 import { check } from '../private/errors';
 import { checkSubdomainName, isQualifiedKey } from '../private/names';
 import { claimObjectNames } from '../private/object-names';
+import { checkStringList, checkStringMap, checkStruct } from '../private/value-types';
 
 /** When a volume is provisioned and bound. */
 export enum VolumeBindingMode {
@@ -60,11 +62,12 @@ export class DatabaseStorageClass extends Construct {
 
   constructor(scope: Construct, id: string, props: DatabaseStorageClassProps) {
     super(scope, id);
+    checkStruct(this, 'props', props, "{ provisioner: 'ebs.csi.aws.com' }");
     this.name = props.name ?? Names.toDnsLabel(this);
     checkSubdomainName(this, 'name', this.name);
     checkStorageClassProps(this, props);
     const metadata: ApiObjectMetadata = { name: this.name, labels: { 'app.kubernetes.io/managed-by': 'cdk8s-databases' } };
-    new k8s.KubeStorageClass(this, 'Resource', {
+    withoutNamespace(new k8s.KubeStorageClass(this, 'Resource', {
       metadata,
       provisioner: props.provisioner,
       parameters: props.parameters,
@@ -72,7 +75,7 @@ export class DatabaseStorageClass extends Construct {
       volumeBindingMode: props.volumeBindingMode ?? VolumeBindingMode.WAIT_FOR_FIRST_CONSUMER,
       allowVolumeExpansion: props.allowVolumeExpansion ?? true,
       mountOptions: props.mountOptions,
-    });
+    }));
     claimObjectNames(this, 'Give each DatabaseStorageClass of the app its own `name`: StorageClasses are cluster-wide.');
   }
 }
@@ -90,17 +93,18 @@ function checkStorageClassProps(scope: Construct, props: DatabaseStorageClassPro
   // The API server lower-cases it and checks a qualified name: an optional DNS prefix and '/', then at most 63 characters.
   check(isQualifiedKey(provisioner.toLowerCase()), scope,
     `\`provisioner\` ("${provisioner}") is not a valid provisioner name: give the CSI driver's name, e.g. \`ebs.csi.aws.com\` or \`kubernetes.io/aws-ebs\` (at most 63 letters, digits, '-', '_' or '.' after an optional DNS prefix and '/').`);
+  if (props.parameters !== undefined) checkStringMap(scope, 'parameters', props.parameters, "{ type: 'gp3', encrypted: 'true' }");
+  if (props.mountOptions !== undefined) checkStringList(scope, 'mountOptions', props.mountOptions, "['noatime']");
   const parameters = Object.entries(props.parameters ?? {});
   check(parameters.length <= MAX_PARAMETERS, scope, `\`parameters\` has ${parameters.length} entries; a StorageClass takes at most ${MAX_PARAMETERS}.`);
   let bytes = 0;
   for (const [key, value] of parameters) {
     check(key.length > 0, scope, '`parameters` has an empty key: name every parameter.');
-    check(typeof value === 'string', scope, `\`parameters\` "${key}" must be a string (write numbers and booleans as text, e.g. '3000', 'true').`);
     bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
   }
   check(bytes <= MAX_PARAMETERS_BYTES, scope, `\`parameters\` hold ${bytes} bytes; a StorageClass takes at most ${MAX_PARAMETERS_BYTES} (256 KiB).`);
   for (const option of props.mountOptions ?? []) {
-    check(typeof option === 'string' && option.length > 0 && !/\s/.test(option), scope,
+    check(option.length > 0 && !/\s/.test(option), scope,
       `\`mountOptions\` entry "${option}" must be a non-empty option without spaces, e.g. 'noatime'.`);
   }
 }

@@ -103,6 +103,7 @@ export function manifestProblems(m: Manifest, options: ValidationOptions = {}): 
     }
   }
   problems.push(...nameProblems(m, id));
+  problems.push(...clusterScopedProblems(m, id));
   if (builtin) problems.push(...apiServerProblems(m, id, options));
   return problems;
 }
@@ -148,6 +149,21 @@ function nameProblems(m: Manifest, id: string): string[] {
   }
   for (const t of m.spec?.volumeClaimTemplates ?? []) checkLabels(t.metadata?.labels, `${id} claim template`, problems);
   return problems;
+}
+
+/** Kinds that live outside namespaces (`kubectl api-resources --namespaced=false`), built-in and from the CRDs used here. */
+const CLUSTER_SCOPED = new Set([
+  'Namespace', 'Node', 'PersistentVolume', 'StorageClass', 'CSIDriver', 'CSINode', 'VolumeAttachment', 'PriorityClass',
+  'RuntimeClass', 'IngressClass', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'APIService',
+  'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding', 'FlowSchema', 'PriorityLevelConfiguration', 'CertificateSigningRequest',
+  'VolumeSnapshotClass', 'VolumeSnapshotContent', 'ClusterIssuer',
+]);
+
+/** A cluster-scoped object with a namespace reads as namespaced, and GitOps tools diff or refuse it. */
+function clusterScopedProblems(m: Manifest, id: string): string[] {
+  return CLUSTER_SCOPED.has(m.kind) && m.metadata?.namespace !== undefined
+    ? [`${id}: cluster-scoped kind with metadata.namespace "${m.metadata.namespace}"`] : [];
 }
 
 /** Throws with every problem of every manifest. */

@@ -1,0 +1,92 @@
+import * as http from 'http';
+import { AddressInfo } from 'net';
+
+/** A resource the stand-in serves: its kind, plural and scope, as `kubectl api-resources` lists them. */
+interface Served {
+  readonly groupVersion: string;
+  readonly kind: string;
+  readonly plural: string;
+  readonly namespaced: boolean;
+}
+
+const ns = (groupVersion: string, kind: string, plural: string): Served => ({ groupVersion, kind, plural, namespaced: true });
+const cluster = (groupVersion: string, kind: string, plural: string): Served => ({ groupVersion, kind, plural, namespaced: false });
+
+/**
+ * The resources of a Kubernetes 1.28 cluster with the library's prerequisites installed (external-snapshotter's
+ * CRDs, prometheus-operator's, cert-manager's), as their API groups publish them. An object of any other kind
+ * is a "no matches for kind" error in kubectl, as on such a cluster.
+ */
+const SERVED: Served[] = [
+  ns('v1', 'ConfigMap', 'configmaps'), ns('v1', 'Secret', 'secrets'), ns('v1', 'Service', 'services'),
+  ns('v1', 'ServiceAccount', 'serviceaccounts'), ns('v1', 'PersistentVolumeClaim', 'persistentvolumeclaims'),
+  ns('v1', 'Pod', 'pods'), cluster('v1', 'Namespace', 'namespaces'), cluster('v1', 'PersistentVolume', 'persistentvolumes'),
+  ns('apps/v1', 'StatefulSet', 'statefulsets'), ns('apps/v1', 'Deployment', 'deployments'),
+  ns('batch/v1', 'Job', 'jobs'), ns('batch/v1', 'CronJob', 'cronjobs'),
+  ns('policy/v1', 'PodDisruptionBudget', 'poddisruptionbudgets'),
+  ns('networking.k8s.io/v1', 'NetworkPolicy', 'networkpolicies'),
+  ns('rbac.authorization.k8s.io/v1', 'Role', 'roles'), ns('rbac.authorization.k8s.io/v1', 'RoleBinding', 'rolebindings'),
+  cluster('rbac.authorization.k8s.io/v1', 'ClusterRole', 'clusterroles'),
+  cluster('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', 'clusterrolebindings'),
+  cluster('scheduling.k8s.io/v1', 'PriorityClass', 'priorityclasses'),
+  cluster('storage.k8s.io/v1', 'StorageClass', 'storageclasses'),
+  ns('snapshot.storage.k8s.io/v1', 'VolumeSnapshot', 'volumesnapshots'),
+  cluster('snapshot.storage.k8s.io/v1', 'VolumeSnapshotClass', 'volumesnapshotclasses'),
+  ns('monitoring.coreos.com/v1', 'ServiceMonitor', 'servicemonitors'),
+  ns('monitoring.coreos.com/v1', 'PrometheusRule', 'prometheusrules'),
+  ns('cert-manager.io/v1', 'Certificate', 'certificates'),
+];
+
+const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+
+/**
+ * A stand-in for the discovery endpoints of an API server (legacy discovery: `/api`, `/apis`, `/api/v1`,
+ * `/apis/<group>/<version>`), so that `kubectl apply --dry-run=client` can map each file's kinds to resources and
+ * run as against a cluster: every GET of an object is answered 404 (nothing exists yet), so kubectl reports each
+ * object "created (dry run)". Every request is recorded in `requests`.
+ * @see https://kubernetes.io/docs/concepts/overview/kubernetes-api/#discovery-api
+ */
+export class DiscoveryStandin {
+  public static async start(): Promise<DiscoveryStandin> {
+    const standin = new DiscoveryStandin();
+    await new Promise<void>((resolve) => standin.server.listen(0, '127.0.0.1', resolve));
+    return standin;
+  }
+
+  public readonly requests: string[] = [];
+  private readonly server = http.createServer((req, res) => {
+    this.requests.push(`${req.method} ${req.url}`);
+    const [status, body] = this.answer(new URL(req.url ?? '/', 'http://x').pathname);
+    res.writeHead(status, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(body));
+  });
+
+  public get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  public async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private answer(path: string): [number, unknown] {
+    if (path === '/version') return [200, { major: '1', minor: '28', gitVersion: 'v1.28.0' }];
+    if (path === '/api') return [200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] }];
+    if (path === '/apis') {
+      const groups = [...new Set(SERVED.map((s) => s.groupVersion).filter((gv) => gv.includes('/')))].map((gv) => {
+        const [name, version] = gv.split('/');
+        return { name, versions: [{ groupVersion: gv, version }], preferredVersion: { groupVersion: gv, version } };
+      });
+      return [200, { kind: 'APIGroupList', apiVersion: 'v1', groups }];
+    }
+    const list = /^\/(?:api\/(v1)|apis\/([^/]+\/[^/]+))$/.exec(path);
+    if (list) {
+      const groupVersion = list[1] ?? list[2];
+      const resources = SERVED.filter((s) => s.groupVersion === groupVersion).map((s) => ({
+        name: s.plural, singularName: s.kind.toLowerCase(), namespaced: s.namespaced, kind: s.kind, verbs: VERBS,
+      }));
+      if (resources.length > 0) return [200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources }];
+    }
+    return [404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: `${path} not found` }];
+  }
+}
