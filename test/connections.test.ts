@@ -65,7 +65,7 @@ describe('allowFrom accepts workloads of every cdk8s-plus version', () => {
       "db.connections.allowFrom(new k33.Deployment(chart, 'api33', { containers: [{ image: 'nginx:1.27.2', envVariables: db.connectionEnv() }] }));",
       "db.connections.allowFrom(new k28.Deployment(chart, 'api28', { containers: [{ image: 'nginx:1.27.2' }] }));",
       "db.connections.allowFrom(k33.Pods.select(chart, 'workers', { labels: { app: 'worker' } }));",
-      "db.connections.allowFrom(DatabasePeer.pods({ labels: { app: 'api' }, namespace: 'apps' }));",
+      "db.connections.allowFrom(DatabasePeer.pods({ labels: { app: 'api' }, namespaceName: 'apps' }));",
       "db.connections.allowFrom('api');",
       'export {};',
     ].join('\n'));
@@ -121,9 +121,9 @@ describe('DatabasePeer', () => {
   test('pods by labels, in the database namespace or another; namespaces; IP blocks', () => {
     const { dataChart, db } = setup();
     db.connections.allowFrom(DatabasePeer.pods({ labels: { app: 'api' } }));
-    db.connections.allowFrom(DatabasePeer.pods({ labels: { app: 'billing' }, namespace: 'billing' }));
-    db.connections.allowFrom(DatabasePeer.pods({ labels: { app: 'same' }, namespace: 'data' }));
-    db.connections.allowFrom(DatabasePeer.namespace('ci'));
+    db.connections.allowFrom(DatabasePeer.pods({ labels: { app: 'billing' }, namespaceName: 'billing' }));
+    db.connections.allowFrom(DatabasePeer.pods({ labels: { app: 'same' }, namespaceName: 'data' }));
+    db.connections.allowFrom(DatabasePeer.wholeNamespace('ci'));
     db.connections.allowFrom(DatabasePeer.ipBlock('10.8.0.0/16'));
     db.connections.allowFrom(DatabasePeer.ipBlock('fd00::/64', ['fd00::/96']));
     expect(clientPeers(dataChart)).toEqual([
@@ -138,13 +138,13 @@ describe('DatabasePeer', () => {
 
   test.each([
     ['no labels', () => DatabasePeer.pods({ labels: {} }),
-      '`connections.allowFrom(DatabasePeer.pods(...))`: `labels` is empty or missing, which would admit every pod of the namespace. Give the labels of the client\'s pods, or use `DatabasePeer.namespace(name)` to admit a whole namespace.'],
+      '`connections.allowFrom(DatabasePeer.pods(...))`: `labels` is empty or missing, which would admit every pod of the namespace. Give the labels of the client\'s pods, or use `DatabasePeer.wholeNamespace(name)` to admit a whole namespace.'],
     ['a bad label value', () => DatabasePeer.pods({ labels: { app: 'a b' } }),
       '`connections.allowFrom(DatabasePeer.pods(...))`: label app=a b is not a valid label'],
-    ['a bad namespace', () => DatabasePeer.pods({ labels: { app: 'api' }, namespace: 'Apps' }),
+    ['a bad namespace', () => DatabasePeer.pods({ labels: { app: 'api' }, namespaceName: 'Apps' }),
       '`connections.allowFrom(DatabasePeer.pods(...))`: namespace "Apps" is not a valid namespace name'],
-    ['an empty namespace', () => DatabasePeer.namespace(''),
-      '`connections.allowFrom(DatabasePeer.namespace(...))`: namespace "" is not a valid namespace name'],
+    ['an empty namespace', () => DatabasePeer.wholeNamespace(''),
+      '`connections.allowFrom(DatabasePeer.wholeNamespace(...))`: namespace "" is not a valid namespace name'],
     ['a CIDR without mask', () => DatabasePeer.ipBlock('10.8.0.1'),
       '`connections.allowFrom(DatabasePeer.ipBlock(...))`: "10.8.0.1" is not a CIDR block: give an address and its mask, such as "10.8.0.0/16" or "fd00::/64".'],
     ['a mask too long', () => DatabasePeer.ipBlock('10.8.0.0/33'),
@@ -158,7 +158,7 @@ describe('DatabasePeer', () => {
 });
 
 describe('what is not a peer is refused at the call, naming the database', () => {
-  const accepted = 'give a cdk8s-plus workload or selector of any cdk8s-plus version (`Deployment`, `Pods.select(...)`, `Namespaces.select(...)`, `NetworkPolicyIpBlock.ipv4(...)`) or a `DatabasePeer` (`DatabasePeer.pods({ labels })`, `DatabasePeer.namespace(name)`, `DatabasePeer.ipBlock(cidr)`).';
+  const accepted = 'give a cdk8s-plus workload or selector of any cdk8s-plus version (`Deployment`, `Pods.select(...)`, `Namespaces.select(...)`, `NetworkPolicyIpBlock.ipv4(...)`) or a `DatabasePeer` (`DatabasePeer.pods({ labels })`, `DatabasePeer.wholeNamespace(name)`, `DatabasePeer.ipBlock(cidr)`).';
   test.each([
     ['undefined', () => undefined, 'undefined'],
     ['a string', () => 'api', 'the string "api"'],
@@ -191,7 +191,7 @@ describe('allowAdminFrom', () => {
     const app = Testing.app();
     const chart = new Chart(app, 'data', { namespace: 'data' });
     const db = make(chart);
-    expectRefused(() => db.connections.allowAdminFrom(DatabasePeer.namespace('ops')),
+    expectRefused(() => db.connections.allowAdminFrom(DatabasePeer.wholeNamespace('ops')),
       `data/orders: \`connections.allowAdminFrom\`: ${engine}, so the peer would be admitted nowhere. Use \`connections.allowFrom(...)\` for clients of the database; an admin port exists only on a custom engine that declares one with \`PortRole.ADMIN\` (\`Engine.custom({ ports: [..., { name, port, role: PortRole.ADMIN }] })\`).`);
   });
 
@@ -202,7 +202,7 @@ describe('allowAdminFrom', () => {
       name: 'events',
       engine: customEngine({ ports: [{ name: 'http', port: 8123, role: PortRole.CLIENT }, { name: 'admin', port: 9999, role: PortRole.ADMIN }] }),
     });
-    db.connections.allowAdminFrom(DatabasePeer.namespace('ops'));
+    db.connections.allowAdminFrom(DatabasePeer.wholeNamespace('ops'));
     db.connections.allowFrom(DatabasePeer.pods({ labels: { app: 'api' } }));
     const rules = only(synthValid(chart), 'NetworkPolicy').spec.ingress;
     expect(rules).toContainEqual({ from: [{ podSelector: {}, namespaceSelector: { matchLabels: { [NAME_LABEL]: 'ops' } } }], ports: [{ protocol: 'TCP', port: 9999 }] });

@@ -2,7 +2,7 @@ import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as kplus33 from 'cdk8s-plus-33';
 import {
-  ApplicationUser, CassandraVersion, Credentials, DatabaseConfigError, DatabasePriorityClass, DatabaseStorageClass, Engine,
+  ApplicationUser, BackupSchedule, CassandraVersion, Credentials, DatabaseConfigError, DatabasePriorityClass, DatabaseStorageClass, Engine,
   MongoDbVersion, MysqlVersion, PostgresVersion, ReplicatedDatabase, ReplicatedDatabaseProps, StatefulDatabase,
   StatefulDatabaseProps,
 } from '../src';
@@ -113,6 +113,20 @@ describe('props typed as a cdk8s or library class refuse anything else, naming w
   test('Size.gibibytes(-5) throws inside cdk8s at the caller\'s own line, before any construct exists', () => {
     expect(() => Size.gibibytes(-5)).toThrow('Storage amounts cannot be negative. Received: -5');
     expect(() => Duration.seconds(-5)).toThrow('Duration amounts cannot be negative. Received: -5');
+  });
+});
+
+describe('a construct called without its props, or with something else', () => {
+  test.each<[string, () => unknown, string]>([
+    ['StatefulDatabase without props', () => new (StatefulDatabase as any)(newChart(), 'orders'),
+      'test/orders: the props (third argument) must be an object such as `{ engine: Engine.postgres({ version: PostgresVersion.V16 }) }`, not nothing.'],
+    ['ReplicatedDatabase with a string', () => new (ReplicatedDatabase as any)(newChart(), 'orders', 'postgres'),
+      'test/orders: the props (third argument) must be an object such as `{ engine: Engine.postgres({ version: PostgresVersion.V16 }), zones: [\'a\', \'b\', \'c\'] }`, not a string ("postgres").'],
+    ['BackupSchedule without props', () => new (BackupSchedule as any)(newChart(), 'backups'),
+      'test/backups: the props (third argument) must be an object such as `{ database: db, methods: [BackupMethod.logicalDump({ ... })] }`, not nothing.'],
+  ])('%s', (_, make, message) => {
+    expect(make).toThrow(DatabaseConfigError);
+    expect(make).toThrow(message);
   });
 });
 

@@ -14,6 +14,7 @@ import { check, DatabaseConfigError } from '../private/errors';
 import { imageFor, rewriteRegistry } from '../private/images';
 import { checkChartNamespace } from '../private/names';
 import { claimObjectNames } from '../private/object-names';
+import { checkProps } from '../private/value-types';
 import { ReportEntry, SynthReport } from '../report/synth-report';
 
 /** Options of the scheduled restore verification. */
@@ -84,6 +85,7 @@ export class BackupSchedule extends Construct {
 
   constructor(scope: Construct, id: string, props: BackupScheduleProps) {
     super(scope, id);
+    checkProps(this, props, '{ database: db, methods: [BackupMethod.logicalDump({ ... })] }');
     checkChartNamespace(this);
     checkFlag(this, 'alerts', props.alerts);
     this.database = props.database;

@@ -20,6 +20,7 @@ import { check } from '../private/errors';
 import { RESERVED_LABEL_KEYS } from '../private/labels';
 import { MAX_STATEFULSET_NAME, isLabelValue, isQualifiedKey } from '../private/names';
 import { claimObjectNames } from '../private/object-names';
+import { checkProps } from '../private/value-types';
 import { ReportEntry, SynthReport } from '../report/synth-report';
 import { Tolerance, computeTolerance } from '../report/tolerance';
 
@@ -72,6 +73,7 @@ export class ReplicatedDatabase extends Construct implements IDatabase {
 
   constructor(scope: Construct, id: string, props: ReplicatedDatabaseProps) {
     super(scope, id);
+    checkProps(this, props, "{ engine: Engine.postgres({ version: PostgresVersion.V16 }), zones: ['a', 'b', 'c'] }");
     const def = checkEngine(this, props);
     this.engine = props.engine;
     this.name = props.name ?? Names.toDnsLabel(this, { maxLen: MAX_STATEFULSET_NAME });

@@ -13,6 +13,7 @@ import { connectionEnv } from '../private/connection-env';
 import { ANNOTATION_DECISION } from '../private/labels';
 import { MAX_STATEFULSET_NAME } from '../private/names';
 import { claimObjectNames } from '../private/object-names';
+import { checkProps } from '../private/value-types';
 
 /**
  * One database instance on a StatefulSet, done the way the best operators and charts do it:
@@ -52,6 +53,7 @@ export class StatefulDatabase extends Construct implements IDatabase {
 
   constructor(scope: Construct, id: string, props: StatefulDatabaseProps) {
     super(scope, id);
+    checkProps(this, props, '{ engine: Engine.postgres({ version: PostgresVersion.V16 }) }');
     this.engine = props.engine;
     this.name = props.name ?? Names.toDnsLabel(this, { maxLen: MAX_STATEFULSET_NAME });
     const checked = validateProps(this, props, this.name, { replicas: 1 });

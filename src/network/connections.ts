@@ -7,7 +7,7 @@ import { ConnectionsContext, PeerJson, PeerSpec, cdk8sPlusPeerSpec, peerJson } f
 
 const ACCEPTED = 'give a cdk8s-plus workload or selector of any cdk8s-plus version (`Deployment`, `Pods.select(...)`, '
   + '`Namespaces.select(...)`, `NetworkPolicyIpBlock.ipv4(...)`) or a `DatabasePeer` (`DatabasePeer.pods({ labels })`, '
-  + '`DatabasePeer.namespace(name)`, `DatabasePeer.ipBlock(cidr)`)';
+  + '`DatabasePeer.wholeNamespace(name)`, `DatabasePeer.ipBlock(cidr)`)';
 
 /**
  * Who may reach a database. The database's NetworkPolicy denies all ingress but what is allowed
@@ -52,16 +52,16 @@ export class DatabaseConnections {
   }
 
   /**
-   * Copies the Secrets `connectionEnv()` reads into `namespace`, so applications there can use `connectionEnv()`
+   * Copies the Secrets `connectionEnv()` reads into `targetNamespace`, so applications there can use `connectionEnv()`
    * (Kubernetes resolves a pod's Secret references in the pod's namespace only): the client credentials and, where
    * clients verify the server (replicated PostgreSQL with `tls`), the CA certificate (`ca.crt` only, never the
    * private key). A CronJob `<name>-share` in the database's namespace refreshes the copies every ten minutes, so
-   * rotated credentials follow; a Role in `namespace` lets it create Secrets there and update only the copies.
+   * rotated credentials follow; a Role in `targetNamespace` lets it create Secrets there and update only the copies.
    * Admitting the application on the network is still `allowFrom(...)`.
-   * @param namespace the application's namespace
+   * @param targetNamespace the application's namespace
    */
-  public shareSecretsWith(namespace: string): void {
-    this.context.shareSecrets(namespace);
+  public shareSecretsWith(targetNamespace: string): void {
+    this.context.shareSecrets(targetNamespace);
   }
 
   /** @internal */
@@ -92,13 +92,13 @@ export class DatabaseConnections {
     if (peer._factory === 'DatabasePeer.pods') {
       const labels = given.labels;
       check(typeof labels === 'object' && labels !== null && Object.keys(labels).length > 0, this.database,
-        `${at}: \`labels\` is empty or missing, which would admit every pod of the namespace. Give the labels of the client's pods, or use \`DatabasePeer.namespace(name)\` to admit a whole namespace.`);
+        `${at}: \`labels\` is empty or missing, which would admit every pod of the namespace. Give the labels of the client's pods, or use \`DatabasePeer.wholeNamespace(name)\` to admit a whole namespace.`);
       for (const [key, value] of Object.entries(labels as Record<string, unknown>)) {
         check(isQualifiedKey(key) && typeof value === 'string' && isLabelValue(value), this.database,
           `${at}: label ${key}=${String(value)} is not a valid label: keys are an optional DNS prefix and '/' then at most 63 letters, digits, '-', '_' or '.'; values at most 63 of them.`);
       }
     }
-    if (peer._factory !== 'DatabasePeer.ipBlock' && (peer._factory === 'DatabasePeer.namespace' || given.namespace !== undefined)) {
+    if (peer._factory !== 'DatabasePeer.ipBlock' && (peer._factory === 'DatabasePeer.wholeNamespace' || given.namespace !== undefined)) {
       check(typeof given.namespace === 'string' && isDnsLabel(given.namespace), this.database,
         `${at}: namespace "${String(given.namespace)}" is not a valid namespace name: use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit.`);
     }
@@ -108,7 +108,7 @@ export class DatabaseConnections {
         check(isCidr(block), this.database,
           `${at}: "${String(block)}" is not a CIDR block: give an address and its mask, such as "10.8.0.0/16" or "fd00::/64".`);
       }
-      check(given.except === undefined || Array.isArray(given.except), this.database, `${at}: \`except\` must be a list of CIDR blocks.`);
+      check(given.except === undefined || Array.isArray(given.except), this.database, `${at}: \`exceptBlocks\` must be a list of CIDR blocks.`);
     }
     return peer._spec;
   }

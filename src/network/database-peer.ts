@@ -10,7 +10,7 @@ export interface DatabasePeerPodsOptions {
    * @default - the database's namespace
    * @see https://kubernetes.io/docs/concepts/services-networking/network-policies/#targeting-a-namespace-by-its-name
    */
-  readonly namespace?: string;
+  readonly namespaceName?: string;
 }
 
 /**
@@ -24,30 +24,30 @@ export interface DatabasePeerPodsOptions {
  */
 export class DatabasePeer {
   /**
-   * Pods carrying every one of `labels`, in the database's namespace or in `namespace`.
+   * Pods carrying every one of `labels`, in the database's namespace or in `namespaceName`.
    *
-   * Example: `DatabasePeer.pods({ labels: { app: 'billing' }, namespace: 'billing' })`.
+   * Example: `DatabasePeer.pods({ labels: { app: 'billing' }, namespaceName: 'billing' })`.
    */
   public static pods(options: DatabasePeerPodsOptions): DatabasePeer {
     return new DatabasePeer('DatabasePeer.pods', {
       podSelector: { matchLabels: { ...options?.labels } },
-      namespaceNames: options?.namespace !== undefined ? [options.namespace] : undefined,
-    }, { labels: options?.labels, namespace: options?.namespace });
+      namespaceNames: options?.namespaceName !== undefined ? [options.namespaceName] : undefined,
+    }, { labels: options?.labels, namespace: options?.namespaceName });
   }
 
   /** Every pod of the namespace `name` (e.g. a CI namespace running migrations). */
-  public static namespace(name: string): DatabasePeer {
-    return new DatabasePeer('DatabasePeer.namespace', { podSelector: {}, namespaceNames: [name] }, { namespace: name });
+  public static wholeNamespace(name: string): DatabasePeer {
+    return new DatabasePeer('DatabasePeer.wholeNamespace', { podSelector: {}, namespaceNames: [name] }, { namespace: name });
   }
 
   /**
-   * Addresses in a CIDR block (IPv4 `10.8.0.0/16` or IPv6 `fd00::/64`), less the `except` blocks inside it: clients
+   * Addresses in a CIDR block (IPv4 `10.8.0.0/16` or IPv6 `fd00::/64`), less the `exceptBlocks` inside it: clients
    * outside the cluster (a VPN, a peered network). Pod IPs change; select pods with `pods(...)` instead.
    * @param cidr the block, with its mask
-   * @param except blocks inside `cidr` that stay denied
+   * @param exceptBlocks blocks inside `cidr` that stay denied (the NetworkPolicy's `except`)
    */
-  public static ipBlock(cidr: string, except?: string[]): DatabasePeer {
-    return new DatabasePeer('DatabasePeer.ipBlock', { ipBlock: { cidr, except } }, { cidr, except });
+  public static ipBlock(cidr: string, exceptBlocks?: string[]): DatabasePeer {
+    return new DatabasePeer('DatabasePeer.ipBlock', { ipBlock: { cidr, except: exceptBlocks } }, { cidr, except: exceptBlocks });
   }
 
   /** @internal the factory that made the peer, for error messages */

@@ -105,3 +105,8 @@ export function checkStringList(scope: IConstruct, prop: string, value: unknown,
   check(Array.isArray(value) && value.every((v) => typeof v === 'string'), scope,
     `\`${prop}\` must be a list of strings such as \`${example}\`, not ${describeValue(value)}.`);
 }
+
+/** Checks a construct's props argument itself: JavaScript callers can leave it out or pass something else. */
+export function checkProps(scope: IConstruct, props: unknown, example: string): void {
+  check(isPlainObject(props), scope, `the props (third argument) must be an object such as \`${example}\`, not ${describeValue(props)}.`);
+}
