@@ -135,6 +135,7 @@ export class LocalCluster {
       manifests: this.manifests,
       podLabels: (name) => this.pods.get(name)?.labels,
     }, this.network.hostAddress);
+    for (const name of ['kubernetes.default.svc', 'kubernetes.default.svc.cluster.local']) this.network.setName(name, this.api.host);
     return this.api;
   }
 

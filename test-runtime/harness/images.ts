@@ -98,6 +98,14 @@ function kubeTools(): LocalImage {
 }
 
 /**
+ * curlimages/curl (https://github.com/curl/curl-container: Alpine with curl, `USER curl_user` (uid 100), an
+ * entrypoint that runs curl when the first argument is an option): the machine's sh, curl and coreutils stand in.
+ */
+function curlImage(): LocalImage {
+  return { path: BASE_PATH, user: 'curl_user', workdir: '/home/curl_user', entrypoint: (args) => (args[0]?.startsWith('-') ? ['curl', ...args] : args) };
+}
+
+/**
  * amazon/aws-cli: amazonlinux:2 with the AWS CLI v2 in /usr/local/bin, `WORKDIR /aws`, `ENTRYPOINT ["/usr/local/bin/aws"]`
  * (https://github.com/aws/aws-cli/blob/v2/docker/Dockerfile). Debian's awscli stands in (bookworm-backports:
  * 2.17.3 for the image's 2.18.0; neither sends the CRC checksum headers that 2.23 made the default). The image has
@@ -114,6 +122,7 @@ export function localImage(image: string): LocalImage | undefined {
   if (/(^|\/)(library\/)?redis$/.test(repo)) return keyValue('redis-server');
   if (/(^|\/)amazon\/aws-cli$/.test(repo) && fs.existsSync('/usr/bin/aws')) return awsCli();
   if (/(^|\/)alpine\/k8s$/.test(repo)) return kubeTools();
+  if (/(^|\/)curlimages\/curl$/.test(repo)) return curlImage();
   // MySQL cannot run here: MariaDB 10.11 stands in, with every difference listed in mysql-image.ts.
   if (/(^|\/)(library\/)?mysql$/.test(repo) && fs.existsSync('/usr/sbin/mariadbd')) return mysqlImage();
   if (/(^|\/)(library\/)?postgres$/.test(repo)) {

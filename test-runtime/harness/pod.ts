@@ -364,6 +364,18 @@ export class LocalPod {
       if (m.subPath) source = makeSubPath(source, m.subPath);
       out.push({ source, target: m.mountPath, readOnly: m.readOnly === true });
     }
+    // The kubelet's ServiceAccount token volume: a pod that asks for it (our pods say true or false explicitly) gets
+    // token, ca.crt and namespace here in every container that mounts nothing at that path itself.
+    const tokenPath = '/var/run/secrets/kubernetes.io/serviceaccount';
+    if (this.spec.automountServiceAccountToken === true && !out.some((m) => m.target === tokenPath)) {
+      const dir = path.join(this.ctx.podDir, 'volumes', 'kube-api-access');
+      fs.mkdirSync(dir, { recursive: true });
+      const api = this.ctx.kubernetes?.();
+      fs.writeFileSync(path.join(dir, 'token'), api ? api.tokenFor(this.spec.serviceAccountName ?? 'default') : 'no-api-server-stands-in');
+      fs.writeFileSync(path.join(dir, 'ca.crt'), this.ctx.configMap('kube-root-ca.crt')?.['ca.crt'] ?? '');
+      fs.writeFileSync(path.join(dir, 'namespace'), this.ctx.namespace);
+      out.push({ source: dir, target: tokenPath, readOnly: true });
+    }
     return out.sort((a, b) => a.target.length - b.target.length);
   }
 
