@@ -27,6 +27,9 @@ export function checkSameNamespace(schedule: IConstruct, databaseNamespace: stri
     + `Create the BackupSchedule in a chart with ${databaseNamespace === undefined ? 'no `namespace`' : `\`namespace: '${databaseNamespace}'\``} (the database's chart, for one).`);
 }
 
+/** Per app root: the databases whose Secrets pods elsewhere must not read, checked by one validation of the app. */
+const readers = new WeakMap<IConstruct, Array<{ database: IConstruct; namespace: string | undefined; names: Set<string> }>>();
+
 /**
  * At synth, once every workload exists: refuses pods of another namespace that read one of `secretNames` (the
  * database's credentials, application-user and TLS Secrets, e.g. through `connectionEnv()`). A pod resolves Secret
@@ -34,35 +37,47 @@ export function checkSameNamespace(schedule: IConstruct, databaseNamespace: stri
  * Accepted: a copy the database makes there (`connections.shareSecretsWith`), a same-named database's own Secret
  * there, and a Secret (or SealedSecret, ExternalSecret) of that name the app puts in the pod's namespace.
  *
- * Only pod-bearing objects outside the database's namespace are rendered, so an app in one namespace costs nothing.
+ * One validation of the app checks every database in one pass over its objects (not one pass per database, which
+ * made synth quadratic in the number of databases), and renders only pod-bearing objects outside some database's
+ * namespace, so an app in one namespace renders nothing.
  */
 export function refuseForeignSecretReferences(database: IConstruct, namespace: string | undefined, secretNames: string[]): void {
   secretNames.forEach((n) => addSecret(database, namespace, n));
-  const known = knownSecrets(database);
-  database.node.addValidation({
-    validate: () => {
-      const names = new Set(secretNames);
-      const objects = database.node.root.node.findAll().filter(ApiObject.isApiObject) as ApiObject[];
-      const namespaceOf = (o: ApiObject) => o.metadata.namespace ?? Chart.of(o).namespace;
-      const foreign = objects.filter((o) => POD_BEARING_KINDS.has(o.kind) && namespaceOf(o) !== namespace);
-      if (foreign.length === 0) return [];
-      // Secrets the pod's namespace has: its databases' (a same-named database there) and the app's own copies.
-      const copies = new Set([...known.keys(), ...objects.filter((o) => SECRET_KINDS.has(o.kind)).map((o) => `${namespaceOf(o) ?? ''}/${secretNameOf(o)}`)]);
-      const findings: string[] = [];
-      for (const o of foreign) {
-        const ns = namespaceOf(o);
-        const read = [...secretReferences(o.toJson())].filter((n) => names.has(n) && !copies.has(`${ns ?? ''}/${n}`));
-        if (read.length === 0) continue;
-        const secrets = `Secret${read.length > 1 ? 's' : ''} ${read.map((n) => `"${n}"`).join(', ')}`;
-        findings.push(`${o.kind} "${o.name}" (${o.node.path}) in ${where(ns)} reads ${secrets} of this database, which ${read.length > 1 ? 'exist' : 'exists'} only in ${where(namespace)}: `
-          + `its pods would stay in CreateContainerConfigError. Run it in ${where(namespace)} (a chart with ${namespace === undefined ? 'no `namespace`' : `\`namespace: '${namespace}'\``}), `
-          + `${ns !== undefined && namespace !== undefined ? `call \`connections.shareSecretsWith('${ns}')\` on the database to copy them there, ` : ''}`
-          + `or give ${where(ns)} its own copy of ${secrets} (a Secret, SealedSecret or ExternalSecret of that name in this app: the Kubernetes provider of the External Secrets Operator copies Secrets across namespaces).`);
-      }
-      if (findings.length > 0) throw new DatabaseConfigError(database, findings.join(' '));
-      return [];
-    },
-  });
+  const root = database.node.root;
+  let databases = readers.get(root);
+  if (!databases) {
+    readers.set(root, databases = []);
+    const registered = databases;
+    root.node.addValidation({ validate: () => checkSecretReaders(root, registered) });
+  }
+  databases.push({ database, namespace, names: new Set(secretNames) });
+}
+
+function checkSecretReaders(root: IConstruct, databases: Array<{ database: IConstruct; namespace: string | undefined; names: Set<string> }>): string[] {
+  const objects = root.node.findAll().filter(ApiObject.isApiObject) as ApiObject[];
+  const namespaceOf = (o: ApiObject) => o.metadata.namespace ?? Chart.of(o).namespace;
+  const databaseNamespaces = new Set(databases.map((d) => d.namespace));
+  const foreign = objects.filter((o) => POD_BEARING_KINDS.has(o.kind)).map((o) => ({ o, ns: namespaceOf(o) }))
+    .filter(({ ns }) => [...databaseNamespaces].some((d) => d !== ns));
+  if (foreign.length === 0) return [];
+  // Secrets each namespace has: its databases' (a same-named database there) and the app's own copies.
+  const copies = new Set([...knownSecrets(root).keys(), ...objects.filter((o) => SECRET_KINDS.has(o.kind)).map((o) => `${namespaceOf(o) ?? ''}/${secretNameOf(o)}`)]);
+  const rendered = foreign.map(({ o, ns }) => ({ o, ns, refs: secretReferences(o.toJson()) })).filter(({ refs }) => refs.size > 0);
+  for (const { database, namespace, names } of databases) {
+    const findings: string[] = [];
+    for (const { o, ns, refs } of rendered) {
+      if (ns === namespace) continue;
+      const read = [...refs].filter((n) => names.has(n) && !copies.has(`${ns ?? ''}/${n}`));
+      if (read.length === 0) continue;
+      const secrets = `Secret${read.length > 1 ? 's' : ''} ${read.map((n) => `"${n}"`).join(', ')}`;
+      findings.push(`${o.kind} "${o.name}" (${o.node.path}) in ${where(ns)} reads ${secrets} of this database, which ${read.length > 1 ? 'exist' : 'exists'} only in ${where(namespace)}: `
+        + `its pods would stay in CreateContainerConfigError. Run it in ${where(namespace)} (a chart with ${namespace === undefined ? 'no `namespace`' : `\`namespace: '${namespace}'\``}), `
+        + `${ns !== undefined && namespace !== undefined ? `call \`connections.shareSecretsWith('${ns}')\` on the database to copy them there, ` : ''}`
+        + `or give ${where(ns)} its own copy of ${secrets} (a Secret, SealedSecret or ExternalSecret of that name in this app: the Kubernetes provider of the External Secrets Operator copies Secrets across namespaces).`);
+    }
+    if (findings.length > 0) throw new DatabaseConfigError(database, findings.join(' '));
+  }
+  return [];
 }
 
 /**
