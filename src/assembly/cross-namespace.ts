@@ -27,8 +27,11 @@ export function checkSameNamespace(schedule: IConstruct, databaseNamespace: stri
     + `Create the BackupSchedule in a chart with ${databaseNamespace === undefined ? 'no `namespace`' : `\`namespace: '${databaseNamespace}'\``} (the database's chart, for one).`);
 }
 
-/** Per app root: the databases whose Secrets pods elsewhere must not read, checked by one validation of the app. */
-const readers = new WeakMap<IConstruct, Array<{ database: IConstruct; namespace: string | undefined; names: Set<string> }>>();
+/** A database whose Secrets pods of other namespaces must not read. */
+interface SecretReader { readonly database: IConstruct; readonly namespace: string | undefined; readonly names: Set<string> }
+
+/** Per app root: the databases, checked by one validation of the app. */
+const readers = new WeakMap<IConstruct, SecretReader[]>();
 
 /**
  * At synth, once every workload exists: refuses pods of another namespace that read one of `secretNames` (the
@@ -53,7 +56,7 @@ export function refuseForeignSecretReferences(database: IConstruct, namespace: s
   databases.push({ database, namespace, names: new Set(secretNames) });
 }
 
-function checkSecretReaders(root: IConstruct, databases: Array<{ database: IConstruct; namespace: string | undefined; names: Set<string> }>): string[] {
+function checkSecretReaders(root: IConstruct, databases: SecretReader[]): string[] {
   const objects = root.node.findAll().filter(ApiObject.isApiObject) as ApiObject[];
   const namespaceOf = (o: ApiObject) => o.metadata.namespace ?? Chart.of(o).namespace;
   const databaseNamespaces = new Set(databases.map((d) => d.namespace));
