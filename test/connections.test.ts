@@ -8,6 +8,7 @@ import { DatabasePeer, Engine, PortRole, PostgresVersion, ReplicatedDatabase, St
 import { customEngine } from './support/engines';
 import { expectRefused } from './support/refused';
 import { only, synthValid } from './support/synth';
+import { typeCheckModules } from './support/typecheck';
 
 const IMAGE = 'docker.io/library/nginx:1.27.2';
 const NAME_LABEL = 'kubernetes.io/metadata.name';
@@ -33,23 +34,7 @@ function clientPeers(chart: Chart): any[] {
 /** Type errors of a snippet importing the library as `cdk8s-databases` (ts-jest transpiles tests without checking types). */
 function typeErrors(code: string): string[] {
   const file = path.join(__dirname, '__typecheck__', 'snippet.ts');
-  const options: ts.CompilerOptions = {
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.Node16,
-    moduleResolution: ts.ModuleResolutionKind.Node16,
-    lib: ['lib.es2022.d.ts'],
-    types: ['node'],
-    strict: true,
-    skipLibCheck: true,
-    noEmit: true,
-    paths: { 'cdk8s-databases': [path.join(__dirname, '..', 'src', 'index.ts')] },
-  };
-  const host = ts.createCompilerHost(options);
-  const { fileExists, readFile, getSourceFile } = host;
-  host.fileExists = (f) => f === file || fileExists(f);
-  host.readFile = (f) => (f === file ? code : readFile(f));
-  host.getSourceFile = (f, language, onError) => (f === file ? ts.createSourceFile(f, code, language) : getSourceFile(f, language, onError));
-  const program = ts.createProgram([file], options, host);
+  const program = typeCheckModules(new Map([[file, code]]));
   return program.getSemanticDiagnostics(program.getSourceFile(file)).map((d) => ts.flattenDiagnosticMessageText(d.messageText, ' '));
 }
 

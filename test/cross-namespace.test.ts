@@ -30,6 +30,18 @@ function synthApp(app: App): void {
   app.synthYaml();
 }
 
+/** A replicated PostgreSQL with TLS in `data` (its clients verify the server with the CA Secret) and a client in `apps`. */
+function replicatedWithTlsAndClient() {
+  const app = Testing.app();
+  const dataChart = new Chart(app, 'data', { namespace: 'data' });
+  const appChart = new Chart(app, 'apps', { namespace: 'apps' });
+  const db = new ReplicatedDatabase(dataChart, 'orders', {
+    engine: postgres(), name: 'orders', replicas: 3, zones: ['a', 'b', 'c'], tls: { issuerName: 'ca', issuerKind: IssuerKind.CLUSTER_ISSUER },
+  });
+  new kplus.Deployment(appChart, 'api', { containers: [{ image: IMAGE, envVariables: db.connectionEnv() }] });
+  return { app, appChart, dataChart, db };
+}
+
 const refusal = (kind: string, name: string, constructPath: string, appNamespace: string, secrets: string) =>
   `data/orders: ${kind} "${name}" (${constructPath}) in ${appNamespace} reads Secret ${secrets} of this database, which exists only in namespace "data": `
   + 'its pods would stay in CreateContainerConfigError. Run it in namespace "data" (a chart with `namespace: \'data\'`), '
@@ -88,13 +100,7 @@ describe('credentials read from another namespace are refused at synth', () => {
   });
 
   test('the CA Secret of a replicated PostgreSQL with TLS (verify-full) is refused too', () => {
-    const app = Testing.app();
-    const dataChart = new Chart(app, 'data', { namespace: 'data' });
-    const appChart = new Chart(app, 'apps', { namespace: 'apps' });
-    const db = new ReplicatedDatabase(dataChart, 'orders', {
-      engine: postgres(), name: 'orders', replicas: 3, zones: ['a', 'b', 'c'], tls: { issuerName: 'ca', issuerKind: IssuerKind.CLUSTER_ISSUER },
-    });
-    new kplus.Deployment(appChart, 'api', { containers: [{ image: IMAGE, envVariables: db.connectionEnv() }] });
+    const { app } = replicatedWithTlsAndClient();
     expectRefused(() => synthApp(app), 'in namespace "apps" reads Secrets "orders-app", "orders-tls" of this database, which exist only in namespace "data": '
       + 'its pods would stay in CreateContainerConfigError. Run it in namespace "data" (a chart with `namespace: \'data\'`), '
       + 'call `connections.shareSecretsWith(\'apps\')` on the database to copy them there, '
@@ -123,13 +129,7 @@ describe('what works is left alone', () => {
   });
 
   test('a copy of the Secret in the application namespace (Secret, SealedSecret, ExternalSecret target)', () => {
-    const app = Testing.app();
-    const dataChart = new Chart(app, 'data', { namespace: 'data' });
-    const appChart = new Chart(app, 'apps', { namespace: 'apps' });
-    const db = new ReplicatedDatabase(dataChart, 'orders', {
-      engine: postgres(), name: 'orders', replicas: 3, zones: ['a', 'b', 'c'], tls: { issuerName: 'ca', issuerKind: IssuerKind.CLUSTER_ISSUER },
-    });
-    new kplus.Deployment(appChart, 'api', { containers: [{ image: IMAGE, envVariables: db.connectionEnv() }] });
+    const { app, appChart, dataChart } = replicatedWithTlsAndClient();
     new kplus.Secret(appChart, 'app-copy', { metadata: { name: 'orders-app' } });
     new ApiObject(appChart, 'ca-copy', {
       apiVersion: 'external-secrets.io/v1beta1', kind: 'ExternalSecret', metadata: { name: 'ca-sync' }, spec: { target: { name: 'orders-tls' } },

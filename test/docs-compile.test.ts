@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as ts from 'typescript';
 import { parseAllDocuments } from 'yaml';
+import { typeCheckModules } from './support/typecheck';
 import { assertValidManifests } from './support/validate';
 
 /*
@@ -48,29 +49,9 @@ function docBlocks(): DocBlock[] {
  * line in the Markdown file. The library's own sources are compiled too but only the blocks' errors are reported.
  */
 function compileErrors(blocks: DocBlock[]): string[] {
-  const options: ts.CompilerOptions = {
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.Node16,
-    moduleResolution: ts.ModuleResolutionKind.Node16,
-    lib: ['lib.es2022.d.ts'],
-    types: ['node'],
-    strict: true,
-    esModuleInterop: true,
-    skipLibCheck: true,
-    noEmit: true,
-    paths: { 'cdk8s-databases': [path.join(ROOT, 'src', 'index.ts')] },
-  };
   // `export {}` makes a block without imports a module too, so blocks never share a scope.
   const sources = new Map(blocks.map((b, i) => [path.join(BLOCKS_DIR, `block-${i}.ts`), { block: b, text: `${b.code}\nexport {};\n` }]));
-  const host = ts.createCompilerHost(options);
-  const { fileExists, readFile, getSourceFile } = host;
-  host.fileExists = (f) => sources.has(f) || fileExists(f);
-  host.readFile = (f) => sources.get(f)?.text ?? readFile(f);
-  host.getSourceFile = (f, language, onError) => {
-    const source = sources.get(f);
-    return source ? ts.createSourceFile(f, source.text, language) : getSourceFile(f, language, onError);
-  };
-  const program = ts.createProgram([...sources.keys()], options, host);
+  const program = typeCheckModules(new Map([...sources].map(([f, v]) => [f, v.text])));
   const errors = [...program.getGlobalDiagnostics(), ...program.getOptionsDiagnostics()].map((d) =>
     `compiler: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
   for (const [file, { block }] of sources) {
