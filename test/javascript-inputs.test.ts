@@ -151,8 +151,8 @@ describe('struct, map and list props refuse other shapes instead of misreading t
       "`tolerations` must be a list such as `[{ key: 'dedicated', value: 'db' }]`, not a plain object ({\"key\":\"dedicated\"})."],
     ['a toleration as a string', { tolerations: ['dedicated'] }, "`tolerations[0]` must be an object such as `{ key: 'dedicated', value: 'db' }`, not a string (\"dedicated\")."],
     ['a node requirement as a string', { requiredNodeAffinity: ['disktype'] },
-      "`requiredNodeAffinity[0]` must be an object such as `{ key: 'disktype', operator: NodeSelectorOperator.IN, values: ['ssd'] }`, not a string (\"disktype\")."],
-    ['node requirement values as one string', { requiredNodeAffinity: [{ key: 'disktype', operator: 'In', values: 'ssd' }] },
+      "`requiredNodeAffinity[0]` must be an object such as `{ key: 'disktype', matchOperator: NodeSelectorOperator.IN, values: ['ssd'] }`, not a string (\"disktype\")."],
+    ['node requirement values as one string', { requiredNodeAffinity: [{ key: 'disktype', matchOperator: 'In', values: 'ssd' }] },
       "`requiredNodeAffinity[0].values` must be a list of strings such as `['ssd']`, not a string (\"ssd\")."],
   ])('%s', (_, props, message) => {
     expect(single(props)).toThrow(`test/orders: ${message}`);

@@ -38,7 +38,7 @@ export function checkPropTypes(scope: IConstruct, props: ReplicatedDatabaseProps
   }
   if (props.tolerations !== undefined) checkStructList(scope, 'tolerations', props.tolerations, "[{ key: 'dedicated', value: 'db' }]");
   if (props.requiredNodeAffinity !== undefined) {
-    checkStructList(scope, 'requiredNodeAffinity', props.requiredNodeAffinity, "[{ key: 'disktype', operator: NodeSelectorOperator.IN, values: ['ssd'] }]");
+    checkStructList(scope, 'requiredNodeAffinity', props.requiredNodeAffinity, "[{ key: 'disktype', matchOperator: NodeSelectorOperator.IN, values: ['ssd'] }]");
     for (const [index, requirement] of props.requiredNodeAffinity.entries()) {
       if (requirement.values !== undefined) checkStringList(scope, `requiredNodeAffinity[${index}].values`, requirement.values, "['ssd']");
     }
