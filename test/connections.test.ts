@@ -145,10 +145,10 @@ describe('DatabasePeer', () => {
 describe('what is not a peer is refused at the call, naming the database', () => {
   const accepted = 'give a cdk8s-plus workload or selector of any cdk8s-plus version (`Deployment`, `Pods.select(...)`, `Namespaces.select(...)`, `NetworkPolicyIpBlock.ipv4(...)`) or a `DatabasePeer` (`DatabasePeer.pods({ labels })`, `DatabasePeer.wholeNamespace(name)`, `DatabasePeer.ipBlock(cidr)`).';
   test.each([
-    ['undefined', () => undefined, 'undefined'],
-    ['a string', () => 'api', 'the string "api"'],
-    ['a plain construct', (c: Construct) => new Construct(c, 'thing'), 'construct data/thing (Construct)'],
-    ['a number', () => 5432, 'a number'],
+    ['undefined', () => undefined, 'nothing'],
+    ['a string', () => 'api', 'a string ("api")'],
+    ['a plain construct', (c: Construct) => new Construct(c, 'thing'), 'the Construct construct "data/thing"'],
+    ['a number', () => 5432, 'a number (5432)'],
   ])('%s', (_what, make, described) => {
     const { dataChart, db } = setup();
     const notAPeer = make(dataChart) as any;
@@ -162,7 +162,7 @@ describe('what is not a peer is refused at the call, naming the database', () =>
     const empty = new Construct(dataChart, 'empty');
     Object.assign(empty, { toNetworkPolicyPeerConfig: () => ({}) });
     expectRefused(() => db.connections.allowFrom(empty),
-      `data/orders: \`connections.allowFrom\` got construct data/empty (Construct), but it selects neither pods nor an IP block: ${accepted}`);
+      `data/orders: \`connections.allowFrom\` got the Construct construct "data/empty", but it selects neither pods nor an IP block: ${accepted}`);
   });
 });
 

@@ -1,9 +1,10 @@
 import { isIP } from 'net';
-import { Construct, IConstruct } from 'constructs';
+import { IConstruct } from 'constructs';
 import { DatabasePeer } from './database-peer';
 import { DatabaseConfigError, check } from '../private/errors';
 import { isDnsLabel, isLabelValue, isQualifiedKey } from '../private/names';
 import { ConnectionsContext, PeerJson, PeerSpec, cdk8sPlusPeerSpec, peerJson } from '../private/peers';
+import { describeValue } from '../private/value-types';
 
 const ACCEPTED = 'give a cdk8s-plus workload or selector of any cdk8s-plus version (`Deployment`, `Pods.select(...)`, '
   + '`Namespaces.select(...)`, `NetworkPolicyIpBlock.ipv4(...)`) or a `DatabasePeer` (`DatabasePeer.pods({ labels })`, '
@@ -77,10 +78,10 @@ export class DatabaseConnections {
   private render(method: string, peer: unknown): PeerJson[] {
     const spec = peer instanceof DatabasePeer ? this.checkDatabasePeer(method, peer) : cdk8sPlusPeerSpec(peer);
     if (typeof spec === 'string') {
-      throw new DatabaseConfigError(this.database, `\`connections.${method}\` got ${describe(peer)}, but ${spec}: ${ACCEPTED}.`);
+      throw new DatabaseConfigError(this.database, `\`connections.${method}\` got ${describeValue(peer)}, but ${spec}: ${ACCEPTED}.`);
     }
     if (spec === undefined) {
-      throw new DatabaseConfigError(this.database, `\`connections.${method}\` got ${describe(peer)}, which is not a network peer: ${ACCEPTED}.`);
+      throw new DatabaseConfigError(this.database, `\`connections.${method}\` got ${describeValue(peer)}, which is not a network peer: ${ACCEPTED}.`);
     }
     return peerJson(spec, this.context.namespace);
   }
@@ -120,13 +121,4 @@ function isCidr(value: unknown): boolean {
   const version = isIP(address);
   if (rest.length > 0 || version === 0 || mask === undefined || !/^\d{1,3}$/.test(mask)) return false;
   return Number(mask) <= (version === 4 ? 32 : 128);
-}
-
-/** What a wrong argument is, for the message: "undefined", "the string \"api\"", "construct c/x (Construct)". */
-function describe(value: unknown): string {
-  if (value === undefined || value === null) return String(value);
-  if (typeof value === 'string') return `the string "${value}"`;
-  if (Construct.isConstruct(value)) return `construct ${value.node.path || '(root)'} (${value.constructor?.name ?? 'construct'})`;
-  if (typeof value === 'object') return `an object (${(value as object).constructor?.name ?? 'Object'})`;
-  return `a ${typeof value}`;
 }
