@@ -1,5 +1,6 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { namespaceOf } from '../private/cluster-scoped';
 import { DatabaseConfigError, check } from '../private/errors';
 
 /** Kinds whose JSON can hold a pod template, and so Secret references a pod resolves in its own namespace. */
@@ -58,7 +59,6 @@ export function refuseForeignSecretReferences(database: IConstruct, namespace: s
 
 function checkSecretReaders(root: IConstruct, databases: SecretReader[]): string[] {
   const objects = root.node.findAll().filter(ApiObject.isApiObject) as ApiObject[];
-  const namespaceOf = (o: ApiObject) => o.metadata.namespace ?? Chart.of(o).namespace;
   const databaseNamespaces = new Set(databases.map((d) => d.namespace));
   const foreign = objects.filter((o) => POD_BEARING_KINDS.has(o.kind)).map((o) => ({ o, ns: namespaceOf(o) }))
     .filter(({ ns }) => [...databaseNamespaces].some((d) => d !== ns));

@@ -1,4 +1,12 @@
-import { ApiObject, JsonPatch } from 'cdk8s';
+import { ApiObject, Chart, JsonPatch } from 'cdk8s';
+
+/** Kinds without a namespace: one name per cluster. */
+export const CLUSTER_SCOPED = new Set(['PriorityClass', 'StorageClass', 'ClusterRole', 'ClusterRoleBinding', 'VolumeSnapshotClass']);
+
+/** The namespace an object lands in: its own, else its chart's; none for a cluster-scoped kind. */
+export function namespaceOf(obj: ApiObject): string | undefined {
+  return CLUSTER_SCOPED.has(obj.kind) ? undefined : obj.metadata.namespace ?? Chart.of(obj).namespace;
+}
 
 /**
  * Keeps a cluster-scoped object (StorageClass, PriorityClass) free of a namespace. cdk8s writes the chart's

@@ -1,9 +1,7 @@
-import { ApiObject, Chart } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { namespaceOf } from './cluster-scoped';
 import { check } from './errors';
-
-/** Kinds without a namespace: one name per cluster. */
-const CLUSTER_SCOPED = new Set(['PriorityClass', 'StorageClass', 'ClusterRole', 'ClusterRoleBinding', 'VolumeSnapshotClass']);
 
 /** Per app root: every object this library's constructs emitted, by `kind/namespace/name`, and the construct that emitted it. */
 const emitted = new WeakMap<IConstruct, Map<string, IConstruct>>();
@@ -35,10 +33,6 @@ export function claimObjectNames(owner: IConstruct, fix: string): void {
       `emits ${what}: Kubernetes keeps one object per kind, namespace and name, so one would replace the other. ${fix}`);
     claimed.set(key, owner);
   }
-}
-
-function namespaceOf(obj: ApiObject): string | undefined {
-  return CLUSTER_SCOPED.has(obj.kind) ? undefined : obj.metadata.namespace ?? Chart.of(obj).namespace;
 }
 
 /**
