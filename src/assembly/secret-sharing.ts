@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { addSecret, secretOwners } from './cross-namespace';
 import { backupCronJob, jobIdentity } from '../backup/jobs';
 import { check } from '../private/errors';
+import { KUBE_API_SHELL } from '../private/kube-api-shell';
 import { isDnsLabel } from '../private/names';
 import { shellQuote } from '../private/shell';
 import { GENERATOR_IMAGE } from '../security/credentials-generator';
@@ -26,7 +27,6 @@ export interface SecretSharingOptions {
 
 /** How often the copies are refreshed: a rotated password or CA reaches applications within this. */
 const SCHEDULE = '*/10 * * * *';
-const API = 'https://kubernetes.default.svc/api/v1/namespaces';
 
 /**
  * Copies a database's client Secrets into other namespaces, for `connections.shareSecretsWith(namespace)`.
@@ -118,23 +118,21 @@ function copier(scope: Construct, name: string, options: SecretSharingOptions, t
 function copyScript(secrets: SharedSecret[], labels: Record<string, string>): string {
   const lines = [
     'set -eu',
-    'SA=/var/run/secrets/kubernetes.io/serviceaccount',
-    'NS=$(cat "$SA/namespace")',
-    'api() { curl -sS -o /tmp/response -w "%{http_code}" --cacert "$SA/ca.crt" -H "Authorization: Bearer $(cat "$SA/token")" -H "Content-Type: application/json" "$@"; }',
+    ...KUBE_API_SHELL,
     // The value of one key of a Secret read from the API (one line of JSON): the last "key":"<base64>" pair.
     'value() { tr -d "\\n" < /tmp/source | sed -n "s/.*\\"$1\\": *\\"\\([A-Za-z0-9+\\/=]*\\)\\".*/\\1/p"; }',
   ];
   for (const secret of secrets) {
     const keyRegex = (key: string) => key.replace(/\./g, '\\.');
     lines.push(
-      `CODE=$(api "${API}/$NS/secrets/${secret.name}"); cp /tmp/response /tmp/source`,
+      `CODE=$(api "$API/$NS/secrets/${secret.name}"); cp /tmp/response /tmp/source`,
       `[ "$CODE" = 200 ] || { echo "Secret ${secret.name} is not readable yet (HTTP $CODE); next run"; exit 1; }`,
       'DATA=""',
       ...secret.keys.map((key) => `V=$(value ${shellQuote(keyRegex(key))}); [ -n "$V" ] || { echo "Secret ${secret.name} has no key ${key}"; exit 1; }; DATA="$DATA\${DATA:+,}\\"${key}\\":\\"$V\\""`),
       `BODY=$(printf '{"apiVersion":"v1","kind":"Secret","type":"Opaque","metadata":{"name":"${secret.name}","labels":%s},"data":{%s}}' ${shellQuote(JSON.stringify(labels))} "$DATA")`,
       'for T in $TARGETS; do',
-      `  CODE=$(api -X POST --data "$BODY" "${API}/$T/secrets")`,
-      `  [ "$CODE" = 409 ] && CODE=$(api -X PUT --data "$BODY" "${API}/$T/secrets/${secret.name}")`,
+      '  CODE=$(api -X POST --data "$BODY" "$API/$T/secrets")',
+      `  [ "$CODE" = 409 ] && CODE=$(api -X PUT --data "$BODY" "$API/$T/secrets/${secret.name}")`,
       `  case "$CODE" in 200|201) echo "copied Secret ${secret.name} to $T" ;; *) echo "copying Secret ${secret.name} to $T failed with HTTP $CODE"; cat /tmp/response; exit 1 ;; esac`,
       'done',
     );

@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { oneOffJob } from '../pod/one-off-job';
+import { KUBE_API_SHELL } from '../private/kube-api-shell';
 import { inDoubleQuotes as dq, shellQuote } from '../private/shell';
 
 /** Image of the generator Job: curl and a POSIX shell, nothing else. */
@@ -49,8 +50,7 @@ export function credentialsGenerator(scope: Construct, options: CredentialsGener
   });
   const script = [
     'set -eu',
-    'SA=/var/run/secrets/kubernetes.io/serviceaccount',
-    'NS=$(cat "$SA/namespace")',
+    ...KUBE_API_SHELL,
     ...options.secrets.flatMap((secret) => createSecret(secret, options.secretLabels)),
   ].join('\n');
   oneOffJob(scope, 'GeneratorJob', {
@@ -91,9 +91,7 @@ function createSecret(secret: GeneratedSecret, labels: Record<string, string>): 
     ...extraLines,
     // The body is one quoted literal: a name or username holding a quote, `$(...)` or a line break stays data.
     `BODY=$(printf '%s' ${shellQuote(JSON.stringify(body))} | sed -e "s/__PASSWORD__/$PASSWORD/"${extraSeds})`,
-    'CODE=$(curl -sS -o /tmp/response -w "%{http_code}" --cacert "$SA/ca.crt" \\',
-    '  -H "Authorization: Bearer $(cat "$SA/token")" -H "Content-Type: application/json" \\',
-    '  -X POST --data "$BODY" "https://kubernetes.default.svc/api/v1/namespaces/$NS/secrets")',
+    'CODE=$(api -X POST --data "$BODY" "$API/$NS/secrets")',
     'case "$CODE" in',
     `  201) echo "created Secret ${dq(secret.secretName)}" ;;`,
     `  409) echo "Secret ${dq(secret.secretName)} exists; left unchanged" ;;`,

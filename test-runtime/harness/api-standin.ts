@@ -163,10 +163,14 @@ export class ApiStandin {
     for (const v of Object.values(obj.data ?? {})) {
       if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) return status(400, 'BadRequest: data values must be base64');
     }
+    for (const v of Object.values(obj.stringData ?? {})) if (typeof v !== 'string') return status(400, 'BadRequest: stringData values must be strings');
+    // As the API server stores it: stringData merged into data, base64 encoded, and not kept.
+    const data = { ...obj.data, ...Object.fromEntries(Object.entries(obj.stringData ?? {}).map(([k, v]) => [k, Buffer.from(String(v)).toString('base64')])) };
     const key = `${namespace}/${objName}`;
     if (verb === 'create' && this.secrets.has(key)) return status(409, `AlreadyExists: secrets ${objName}`);
     if (verb === 'update' && !this.secrets.has(key)) return status(404, `NotFound: secrets ${objName}`);
-    const stored = { ...obj, metadata: { ...obj.metadata, namespace } };
+    const { stringData: _merged, ...rest } = obj;
+    const stored = { ...rest, data, metadata: { ...obj.metadata, namespace } };
     this.secrets.set(key, stored);
     return status(verb === 'create' ? 201 : 200, 'OK', stored);
   }
