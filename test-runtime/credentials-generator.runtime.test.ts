@@ -5,11 +5,11 @@
  * the database and `connectionEnv()` read must appear with fresh random passwords, and a second run must leave them
  * as they are (409: re-applying never rotates a password by surprise).
  */
-import * as https from 'https';
 import { Chart, Testing } from 'cdk8s';
 import { Engine, PostgresVersion, StatefulDatabase } from '../src';
 import { ApiStandin } from './harness/api-standin';
 import { LocalCluster } from './harness/cluster';
+import { requestAs, secretKeyRefs } from './support/api-requests';
 import { assertValidManifests } from '../test/support/validate';
 
 const NAME = 'orders';
@@ -21,26 +21,6 @@ function synthesize(): any[] {
   const manifests = Testing.synth(chart);
   assertValidManifests(manifests);
   return manifests;
-}
-
-/** The Secret keys the database's pods read, as `<secret>/<key>`. */
-function referencedKeys(manifests: any[]): string[] {
-  const refs = new Set<string>();
-  const walk = (v: any): void => {
-    if (Array.isArray(v)) {v.forEach(walk);} else if (v && typeof v === 'object') {
-      if (v.secretKeyRef) refs.add(`${v.secretKeyRef.name}/${v.secretKeyRef.key}`);
-      Object.values(v).forEach(walk);
-    }
-  };
-  walk(manifests.filter((m) => m.kind === 'StatefulSet'));
-  return [...refs].sort();
-}
-
-function get(api: ApiStandin, token: string, path: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    https.get({ host: api.host, port: api.port, path, ca: api.caPem, servername: 'kubernetes.default.svc', headers: { Authorization: `Bearer ${token}` } },
-      (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)); }).on('error', reject);
-  });
 }
 
 describe('the credentials Job against an API server stand-in', () => {
@@ -58,7 +38,7 @@ describe('the credentials Job against an API server stand-in', () => {
     const run = await cluster.runJob(JOB, 'Job', 60);
     expect(run.logs).toContain(`created Secret ${NAME}-credentials`);
     expect(run.code).toBe(0);
-    for (const ref of referencedKeys(manifests)) {
+    for (const ref of secretKeyRefs(manifests.filter((m) => m.kind === 'StatefulSet'))) {
       const [secret, key] = ref.split('/');
       expect(api.secretData('data', secret)?.[key]).toBeDefined();
     }
@@ -81,6 +61,6 @@ describe('the credentials Job against an API server stand-in', () => {
   });
 
   test('its token may create Secrets and nothing else (it cannot read the ones it made)', async () => {
-    expect(await get(api, api.tokenFor(JOB), `/api/v1/namespaces/data/secrets/${NAME}-credentials`)).toBe(403);
+    expect(await requestAs(api, api.tokenFor(JOB), 'GET', `/api/v1/namespaces/data/secrets/${NAME}-credentials`)).toBe(403);
   });
 });

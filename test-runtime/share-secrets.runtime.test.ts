@@ -5,12 +5,12 @@
  * with resourceNames never allows `create`). What the application in `web` references must then exist there, with
  * the source's values, and follow a rotation; nothing else may be readable or writable with that token.
  */
-import * as https from 'https';
 import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-33';
 import { Engine, PostgresVersion, StatefulDatabase } from '../src';
 import { ApiStandin } from './harness/api-standin';
 import { LocalCluster } from './harness/cluster';
+import { requestAs, secretKeyRefs } from './support/api-requests';
 import { assertValidManifests } from '../test/support/validate';
 
 const NAME = 'orders';
@@ -29,39 +29,9 @@ function synthesize(): { data: any[]; web: any[] } {
   return { data, web };
 }
 
-/** The Secret keys the application's pods read, as `<secret>/<key>`. */
-function referencedKeys(manifests: any[]): string[] {
-  const refs = new Set<string>();
-  const walk = (v: any): void => {
-    if (Array.isArray(v)) {v.forEach(walk);} else if (v && typeof v === 'object') {
-      if (v.secretKeyRef) refs.add(`${v.secretKeyRef.name}/${v.secretKeyRef.key}`);
-      Object.values(v).forEach(walk);
-    }
-  };
-  walk(manifests);
-  return [...refs].sort();
-}
-
-/** A request with a ServiceAccount's token, as a pod would make it. */
-function request(api: ApiStandin, token: string, method: string, path: string, body?: unknown): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = https.request({
-      host: api.host,
-      port: api.port,
-      method,
-      path,
-      ca: api.caPem,
-      servername: 'kubernetes.default.svc',
-      headers: { 'Authorization': `Bearer ${token}`, 'Content-Type': 'application/json' },
-    }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)); });
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
-
 describe('shareSecretsWith: the copier CronJob against an API server stand-in', () => {
   const { data, web } = synthesize();
-  const wanted = referencedKeys(web);
+  const wanted = secretKeyRefs(web);
   let cluster: LocalCluster;
   let api: ApiStandin;
 
@@ -103,11 +73,11 @@ describe('shareSecretsWith: the copier CronJob against an API server stand-in', 
     api.putSecret('data', `${NAME}-credentials`, { username: 'postgres', password: 'superuser' });
     api.putSecret('web', 'payments', { key: 'x' });
     const token = api.tokenFor(COPIER);
-    expect(await request(api, token, 'GET', `/api/v1/namespaces/data/secrets/${NAME}-credentials`)).toBe(403);
-    expect(await request(api, token, 'GET', '/api/v1/namespaces/web/secrets/payments')).toBe(403);
-    expect(await request(api, token, 'PUT', '/api/v1/namespaces/web/secrets/payments',
+    expect(await requestAs(api, token, 'GET', `/api/v1/namespaces/data/secrets/${NAME}-credentials`)).toBe(403);
+    expect(await requestAs(api, token, 'GET', '/api/v1/namespaces/web/secrets/payments')).toBe(403);
+    expect(await requestAs(api, token, 'PUT', '/api/v1/namespaces/web/secrets/payments',
       { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'payments' }, data: {} })).toBe(403);
-    expect(await request(api, token, 'POST', '/api/v1/namespaces/other/secrets',
+    expect(await requestAs(api, token, 'POST', '/api/v1/namespaces/other/secrets',
       { apiVersion: 'v1', kind: 'Secret', metadata: { name: `${NAME}-app` }, data: {} })).toBe(403);
     expect(api.secretData('web', 'payments')).toEqual({ key: 'x' });
   });
