@@ -43,6 +43,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   publishToNuget: { dotNetNamespace: 'Cdk8sDatabases', packageId: 'Cdk8sDatabases' },
   publishToGo: { moduleName: 'github.com/cdk8s-databases/cdk8s-databases-go' },
 
+  // The apply-safety check against the previous synth output (src/day2/apply-check-cli.ts).
+  bin: { 'cdk8s-databases-apply-check': 'bin/cdk8s-databases-apply-check' },
+
   // CI is `.ci/run`; no hosted workflows.
   github: false,
   release: false,

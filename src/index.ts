@@ -30,3 +30,5 @@ export * from './backup/retention';
 export * from './backup/target';
 export * from './backup/restore';
 export { DatabaseConfigError } from './private/errors';
+export * from './day2/apply-safety';
+export { DatabaseMigrations } from './day2/migrations';

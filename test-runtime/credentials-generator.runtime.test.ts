@@ -13,6 +13,7 @@ import { requestAs, secretKeyRefs } from './support/api-requests';
 import { assertValidManifests } from '../test/support/validate';
 
 const NAME = 'orders';
+/** The generator's ServiceAccount; its Job is `<this>-<hash of the Job's content>`. */
 const JOB = `${NAME}-creds`;
 
 function synthesize(): any[] {
@@ -25,6 +26,7 @@ function synthesize(): any[] {
 
 describe('the credentials Job against an API server stand-in', () => {
   const manifests = synthesize();
+  const jobName = manifests.find((m) => m.kind === 'Job' && new RegExp(`^${JOB}-[0-9a-f]{6}$`).test(m.metadata.name)).metadata.name;
   let cluster: LocalCluster;
   let api: ApiStandin;
 
@@ -35,7 +37,7 @@ describe('the credentials Job against an API server stand-in', () => {
   afterAll(async () => cluster?.destroy());
 
   test('creates every Secret the database reads, each password 32 random alphanumerics', async () => {
-    const run = await cluster.runJob(JOB, 'Job', 60);
+    const run = await cluster.runJob(jobName, 'Job', 60);
     expect(run.logs).toContain(`created Secret ${NAME}-credentials`);
     expect(run.code).toBe(0);
     for (const ref of secretKeyRefs(manifests.filter((m) => m.kind === 'StatefulSet'))) {
@@ -53,7 +55,7 @@ describe('the credentials Job against an API server stand-in', () => {
   test('a second run leaves the Secrets as they are', async () => {
     const before = [api.secretData('data', `${NAME}-credentials`), api.secretData('data', `${NAME}-app`)];
     const calls = api.calls.length;
-    const run = await cluster.runJob(JOB, 'Job', 60);
+    const run = await cluster.runJob(jobName, 'Job', 60);
     expect(run.code).toBe(0);
     expect(run.logs).toContain(`Secret ${NAME}-credentials exists; left unchanged`);
     expect([api.secretData('data', `${NAME}-credentials`), api.secretData('data', `${NAME}-app`)]).toEqual(before);

@@ -32,7 +32,7 @@ async function psql(pod: LocalPod, user: { username: string; password: string },
 
 describe('PostgreSQL: the application user the synthesized Job creates', () => {
   const { manifests, env } = synth();
-  const jobName = manifests.find((m) => m.kind === 'Job' && /^orders-db-app-[0-9a-f]{5}$/.test(m.metadata.name)).metadata.name;
+  const jobName = manifests.find((m) => m.kind === 'Job' && /^orders-db-app-[0-9a-f]{6}$/.test(m.metadata.name)).metadata.name;
   let cluster: LocalCluster;
   let pod: LocalPod;
 

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { ApplicationUser, CassandraVersion, Engine, MongoDbVersion, ReplicatedDatabase, StatefulDatabase } from '../src';
 import { StubRun, runWithStubs, writeStub } from './support/stubs';
-import { newChart, only, synthValid } from './support/synth';
+import { jobNamed, newChart, synthValid } from './support/synth';
 
 // The MongoDB and Cassandra application-user Jobs, as synthesized, run with sh against stand-ins of mongosh and cqlsh
 // (neither engine runs here), like backup-stubs.test.ts. The stand-ins are small Node programs that answer as the
@@ -43,7 +43,7 @@ function setState(dir: string, s: any): void {
 
 /** The application-user Job of a synthesized chart, and its container. */
 function appJob(manifests: any[]): { job: any; container: any } {
-  const jobs = manifests.filter((m) => m.kind === 'Job' && /-app-[0-9a-f]{5}$/.test(m.metadata.name));
+  const jobs = manifests.filter((m) => m.kind === 'Job' && /-app-[0-9a-f]{6}$/.test(m.metadata.name));
   if (jobs.length !== 1) throw new Error(`expected one application-user Job, found ${jobs.length}`);
   return { job: jobs[0], container: jobs[0].spec.template.spec.containers[0] };
 }
@@ -510,7 +510,7 @@ describe('application-user Jobs as synthesized', () => {
       : new StatefulDatabase(chart, 'db', { name: 'db', engine: engine() });
     const manifests = synthValid(chart);
     const { job, container } = appJob(manifests);
-    expect(job.metadata.name).toMatch(/^db-app-[0-9a-f]{5}$/);
+    expect(job.metadata.name).toMatch(/^db-app-[0-9a-f]{6}$/);
     const sts = manifests.find((m) => m.kind === 'StatefulSet');
     expect(container.image).toBe(sts.spec.template.spec.containers[0].image);
     expect(job.spec.template.spec.securityContext.runAsUser).toBe(999);
@@ -560,6 +560,6 @@ describe('application-user Jobs as synthesized', () => {
   test('the roles Job still runs first for a single Cassandra node', () => {
     const chart = newChart('shop');
     new StatefulDatabase(chart, 'db', { name: 'db', engine: CASSANDRA() });
-    expect(only(synthValid(chart), 'Job', 'db-roles')).toBeDefined();
+    expect(jobNamed(synthValid(chart), 'db-roles')).toBeDefined();
   });
 });

@@ -3,7 +3,7 @@ import {
   CassandraVersion, Engine, MongoDbVersion, MysqlVersion, PortRole, PostgresVersion, RedisVersion,
   StatefulDatabase, ValkeyVersion,
 } from '../src';
-import { allContainers, newChart, only, synthValid } from './support/synth';
+import { allContainers, newChart, jobNamed, only, synthValid } from './support/synth';
 
 interface EngineCase {
   readonly engine: Engine;
@@ -284,7 +284,7 @@ describe('engine specifics', () => {
       ports: [{ protocol: 'TCP', port: 7000 }],
     });
     // The default superuser cassandra/cassandra is replaced by the Secret's role.
-    const job = only(manifests, 'Job', 'ring-roles');
+    const job = jobNamed(manifests, 'ring-roles');
     const script = job.spec.template.spec.containers[0].command[2];
     expect(script).toContain('CREATE ROLE IF NOT EXISTS');
     expect(script).toContain('ALTER ROLE cassandra WITH PASSWORD');

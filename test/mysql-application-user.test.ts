@@ -29,7 +29,7 @@ function group(props: Record<string, any> = {}) {
   return synthValid(chart);
 }
 
-const appJobs = (manifests: any[]) => manifests.filter((m) => m.kind === 'Job' && /^db-app-[0-9a-f]{5}$/.test(m.metadata.name));
+const appJobs = (manifests: any[]) => manifests.filter((m) => m.kind === 'Job' && /^db-app-[0-9a-f]{6}$/.test(m.metadata.name));
 const container = (job: any) => job.spec.template.spec.containers[0];
 const envOf = (job: any) => Object.fromEntries(container(job).env.map((e: any) => [e.name, e.value ?? e.valueFrom.secretKeyRef]));
 

@@ -7,7 +7,7 @@ import {
   ReplicatedDatabaseProps, Spread, ValkeyVersion,
 } from '../src';
 import { keydbEngine } from './support/engines';
-import { allContainers, newChart, only, synthValid } from './support/synth';
+import { allContainers, newChart, jobNamed, only, synthValid } from './support/synth';
 import { evaluateBudgets } from '../src/disruption/budgets';
 import { computeTolerance } from '../src/report/tolerance';
 
@@ -151,7 +151,7 @@ describe('PostgreSQL on Patroni (Spilo)', () => {
     expect(db.primaryHost).toBe('db.data.svc');
     expect(db.readerHost).toBe('db-ro.data.svc');
     expect(db.memberHosts).toEqual(['db-0.db-headless.data.svc', 'db-1.db-headless.data.svc', 'db-2.db-headless.data.svc']);
-    const script = only(manifests, 'Job', 'db-creds').spec.template.spec.containers[0].command[2];
+    const script = jobNamed(manifests, 'db-creds').spec.template.spec.containers[0].command[2];
     expect(script).toContain('"replication-password":"__EXTRA_0__"');
     expect(script).toContain('EXTRA_0=$(head -c 24 /dev/urandom | base64 | tr -d');
   });
@@ -198,7 +198,7 @@ describe('MongoDB replica set', () => {
     for (const c of allContainers(pod)) expect(c.resources.limits).toEqual(c.resources.requests);
     expect(pod.volumes).toContainEqual({ name: 'keyfile-secret', secret: { secretName: 'db-credentials', items: [{ key: 'keyfile', path: 'keyfile' }] } });
     // The membership Job is named after its script: a changed Job is a new object (Job templates are immutable).
-    const jobs = manifests.filter((m) => m.kind === 'Job' && /^db-rs-[0-9a-f]{7}$/.test(m.metadata.name));
+    const jobs = manifests.filter((m) => m.kind === 'Job' && /^db-rs-[0-9a-f]{6}$/.test(m.metadata.name));
     expect(jobs).toHaveLength(1);
     const job = jobs[0].spec.template.spec.containers[0].command[2];
     expect(job).toContain('const MEMBERS = [{"host":"db-0.db-headless.data.svc:27017","priority":2,"votes":1},{"host":"db-1.db-headless.data.svc:27017","priority":1,"votes":1}');
@@ -273,7 +273,7 @@ describe('Cassandra racks', () => {
     expect(config['cassandra-rackdc-eu-west-1b.properties']).toBe('dc=eu-west\nrack=eu-west-1b\n');
     expect(config['cassandra.yaml']).toContain('- seeds: "db-eu-west-1a-0.db-headless.data.svc,db-eu-west-1b-0.db-headless.data.svc,db-eu-west-1c-0.db-headless.data.svc"');
     // The first statement reaches cqlsh from an env var, never spliced into the script's text.
-    const rolesContainer = only(manifests, 'Job', 'db-roles').spec.template.spec.containers[0];
+    const rolesContainer = jobNamed(manifests, 'db-roles').spec.template.spec.containers[0];
     expect(rolesContainer.command[2]).toContain('-e "$FIRST_CQL"');
     expect(env(rolesContainer, 'FIRST_CQL').value).toContain("ALTER KEYSPACE system_auth WITH replication = {'class': 'NetworkTopologyStrategy', 'eu-west': 3}");
     expect(budgets).toHaveLength(1);
@@ -462,6 +462,6 @@ describe('ReplicatedDatabase defaults', () => {
     });
     const manifests = synthValid(chart);
     expect(manifests.filter((m) => m.kind === 'StatefulSet').map((s) => s.metadata.name)).toEqual(['ring-r1', 'ring-r2', 'ring-r3']);
-    expect(env(only(manifests, 'Job', 'ring-roles').spec.template.spec.containers[0], 'FIRST_CQL').value).toContain("'dc1': 3}");
+    expect(env(jobNamed(manifests, 'ring-roles').spec.template.spec.containers[0], 'FIRST_CQL').value).toContain("'dc1': 3}");
   });
 });

@@ -10,6 +10,7 @@ import { checkRenderedEnv } from './validate-engine';
 import { CheckedProps, applicationUserOf } from './validate-props';
 import { restoreParts } from '../backup/restore-wiring';
 import type { StatefulDatabaseProps } from '../constructs/stateful-database-props';
+import { migrationsJob } from '../day2/migrations';
 import { ApplicationRef, CredentialsRef, EngineContext, EngineDefinition, EngineJob, RackPlan, ReplicationContext, ReplicationPlan } from '../engines/engine-definition';
 import { EnginePort, PortRole } from '../engines/engine-port';
 import { DatabaseConnections } from '../network/connections';
@@ -19,7 +20,7 @@ import { QosClass } from '../pod/resources';
 import { PodManagementPolicy, UpdateStrategy } from '../pod/update-strategy';
 import { checksum } from '../private/checksum';
 import { imageFor, rewriteRegistry } from '../private/images';
-import { ANNOTATION_CONFIG_CHECKSUM, DatabaseLabels } from '../private/labels';
+import { ANNOTATION_CONFIG_CHECKSUM, ANNOTATION_ENGINE, DatabaseLabels } from '../private/labels';
 import { TLS_PATH } from '../private/mount-paths';
 import { checkSubdomainName, versionLabel } from '../private/names';
 import { namespacePeer } from '../private/peers';
@@ -28,6 +29,7 @@ import type { ApplicationUser } from '../security/application-user';
 import { Credentials } from '../security/credentials';
 import { credentialsGenerator } from '../security/credentials-generator';
 import { PvcRetention, StorageAccessMode, VolumeMode } from '../storage/volume';
+import { ANNOTATION_ORIGINAL_STORAGE_SIZE, StorageSizes, emitGrownClaims, planVolumeSizes, quantityOf } from '../storage/volume-expansion';
 import { ZONE_KEY } from '../topology/spread';
 
 const DEFAULT_STORAGE = Size.gibibytes(10);
@@ -94,10 +96,14 @@ export class DatabaseAssembly {
   public readonly configData: Record<string, string>;
   /** The TLS Secret (cert-manager's or the user's), when `tls` is set. */
   public readonly tlsSecretName?: string;
+  /** The Job that runs the user's schema migrations, when `migrations` is set. */
+  public readonly migrationsJob?: ApiObject;
   /** Adds a namespace to the Secret copier, made at the first `shareSecretsWith`. */
   private shareSecrets?: (target: string) => void;
   /** The VolumeSnapshot every data claim starts from, when restoring one. */
   private readonly dataSource?: k8s.TypedLocalObjectReference;
+  /** The claim template's size, and the size the members' claims are grown to (`originalStorageSize`). */
+  private readonly storageSizes: StorageSizes;
 
   constructor(private readonly scope: Construct, public readonly props: StatefulDatabaseProps, private readonly options: AssemblyOptions) {
     const def = props.engine._definition;
@@ -106,6 +112,7 @@ export class DatabaseAssembly {
     this.name = name;
     const namespace = Chart.of(scope).namespace;
     this.namespace = namespace;
+    this.storageSizes = planVolumeSizes(scope, props, DEFAULT_STORAGE);
 
     const credentials = props.credentials ?? Credentials.generate();
     this.credentialsSecretName = credentials._secretName ?? `${name}-credentials`;
@@ -300,6 +307,20 @@ export class DatabaseAssembly {
     if (job) this.job(`${name}-${job.suffix}`, repl?.formationJob ? 'Formation' : 'Bootstrap', image, job, initScriptsName);
     const appJob = application ? (repl ? repl.applicationUserJob : def.applicationUserJob?.(ctx)) : undefined;
     if (appJob) this.job(`${name}-${appJob.suffix}`, 'ApplicationUser', image, appJob);
+    if (props.migrations) {
+      this.migrationsJob = migrationsJob(scope, props.migrations, {
+        name,
+        labels,
+        host: this.host,
+        port: this.port,
+        database: this.clientDatabase,
+        client: this.clientCredentials,
+        sslMode: repl?.clientSslMode,
+        caSecretName: repl?.clientSslMode === 'verify-full' ? tlsSecretName : undefined,
+        imagePullSecrets: props.imagePullSecrets,
+        connections: this.connections,
+      });
+    }
   }
 
   /** The Secrets `connectionEnv()` reads, copied into `target`: the client credentials, and the CA where clients verify it. */
@@ -360,8 +381,27 @@ export class DatabaseAssembly {
         template: { metadata: { labels: podLabels }, spec: { topologySpreadConstraints, affinity: podSpec.affinity } },
       },
     });
+    // On the StatefulSet, not its template: an annotation there changes nothing in the pods.
+    const annotations: Record<string, string> = { [ANNOTATION_ENGINE]: `${this.def.family} ${this.def.version}` };
+    // The template keeps the size the volumes were created with (it cannot change); grown claims come first, so a fresh
+    // install creates them at the new size before the controller would.
+    const claimTemplate: k8s.KubePersistentVolumeClaimProps = {
+      metadata: { name: 'data', labels: selector },
+      spec: {
+        accessModes: [props.storageAccessMode ?? StorageAccessMode.READ_WRITE_ONCE],
+        volumeMode: props.volumeMode ?? VolumeMode.FILESYSTEM,
+        storageClassName: props.storageClassName,
+        resources: { requests: { storage: k8s.Quantity.fromString(quantityOf(this.storageSizes.template)) } },
+        dataSource: this.dataSource,
+      },
+    };
+    const grown = this.storageSizes.grown;
+    if (grown) {
+      annotations[ANNOTATION_ORIGINAL_STORAGE_SIZE] = quantityOf(this.storageSizes.template);
+      emitGrownClaims(this.scope, { statefulSetName: group.name, replicas: group.replicas, template: claimTemplate, size: grown });
+    }
     return new k8s.KubeStatefulSet(this.scope, index === 0 ? 'StatefulSet' : `StatefulSet${index}`, {
-      metadata: { name: group.name, labels: podLabels },
+      metadata: { name: group.name, labels: podLabels, annotations },
       spec: {
         replicas: group.replicas,
         serviceName: this.headlessServiceName,
@@ -390,16 +430,7 @@ export class DatabaseAssembly {
             topologySpreadConstraints,
           },
         },
-        volumeClaimTemplates: [{
-          metadata: { name: 'data', labels: selector },
-          spec: {
-            accessModes: [props.storageAccessMode ?? StorageAccessMode.READ_WRITE_ONCE],
-            volumeMode: props.volumeMode ?? VolumeMode.FILESYSTEM,
-            storageClassName: props.storageClassName,
-            resources: { requests: { storage: k8s.Quantity.fromString(quantityOf(props.storageSize ?? DEFAULT_STORAGE)) } },
-            dataSource: this.dataSource,
-          },
-        }],
+        volumeClaimTemplates: [claimTemplate],
       },
     });
   }
@@ -452,9 +483,7 @@ export class DatabaseAssembly {
       metadata: { name: jobName, labels: this.labels.common },
       automountServiceAccountToken: false,
     });
-    // The Job reaches the database on its client port, like any application: admit it.
-    this.connections.allowFrom(kplus.Pods.select(this.scope, `${id}Pods`, { labels: { 'job-name': jobName } }));
-    oneOffJob(this.scope, `${id}Job`, {
+    const created = oneOffJob(this.scope, `${id}Job`, {
       name: jobName,
       labels: this.labels.forComponent(id.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()),
       image,
@@ -467,7 +496,10 @@ export class DatabaseAssembly {
       cpuMillis: 250,
       memoryMebibytes: 256,
       configMapMount: job.initScriptsPath && initScriptsConfigMap ? { configMap: initScriptsConfigMap, mountPath: job.initScriptsPath } : undefined,
+      mountedContent: job.initScriptsPath && initScriptsConfigMap ? this.props.initScripts : undefined,
     });
+    // The Job reaches the database on its client port, like any application: admit it.
+    this.connections.allowFrom(kplus.Pods.select(this.scope, `${id}Pods`, { labels: { 'job-name': created.name } }));
   }
 
   private certificate(name: string, secretName: string, namespace?: string): void {
@@ -507,11 +539,4 @@ export class DatabaseAssembly {
       },
     });
   }
-}
-
-
-/** A Size as a Kubernetes quantity: whole GiB where it is one, else MiB. */
-function quantityOf(size: Size): string {
-  const mib = size.toMebibytes();
-  return mib % 1024 === 0 ? `${mib / 1024}Gi` : `${mib}Mi`;
 }

@@ -2,6 +2,7 @@ import { IConstruct } from 'constructs';
 import { checkEngine } from './validate-engine';
 import { checkPropTypes } from './validate-prop-types';
 import type { StatefulDatabaseProps } from '../constructs/stateful-database-props';
+import { checkMigrations } from '../day2/migrations';
 import { EngineDefinition } from '../engines/engine-definition';
 import { NodeSelectorOperator, TaintEffect, TolerationOperator } from '../pod/placement';
 import { QosClass } from '../pod/resources';
@@ -9,7 +10,7 @@ import { PodManagementPolicy } from '../pod/update-strategy';
 import { checkChoice, checkFlag } from '../private/choices';
 import { check } from '../private/errors';
 import { OWN_KEY_PREFIX, RESERVED_LABEL_KEYS, isReservedKey } from '../private/labels';
-import { literalPasswordIn } from '../private/literal-passwords';
+import { SECRET_NAME_HINT, literalPasswordIn } from '../private/literal-passwords';
 import {
   MAX_STATEFULSET_NAME, checkAnnotationKeys, checkChartNamespace, isConfigMapKey, checkLabels, checkSubdomainName, isDnsLabel, isEnvName,
   isLabelValue, isQualifiedKey, isServiceName,
@@ -39,7 +40,6 @@ const READ_FROM_ENV: Record<string, string> = {
   mongodb: '`pwd: process.env.APP_PASSWORD` in a .js file, which mongosh runs',
   default: "`'$APP_PASSWORD'` in a .sh file",
 };
-const SECRET_NAME_HINT = /(pass(word|wd)?|secret|token|credential|api[-_]?key|private[-_]?key)/i;
 
 /**
  * Checks every prop of a database against the engine and Kubernetes' own rules. Throws at the
@@ -83,6 +83,7 @@ export function validateProps(scope: IConstruct, props: StatefulDatabaseProps, n
   checkTls(scope, props);
   checkExtras(scope, props, def);
   checkPlacement(scope, props);
+  if (props.migrations !== undefined) checkMigrations(scope, props.migrations);
   return { cpuMillis, memoryMebibytes, metrics };
 }
 

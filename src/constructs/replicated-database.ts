@@ -21,6 +21,7 @@ import { RESERVED_LABEL_KEYS } from '../private/labels';
 import { MAX_STATEFULSET_NAME, isLabelValue, isQualifiedKey } from '../private/names';
 import { claimObjectNames } from '../private/object-names';
 import { checkProps } from '../private/value-types';
+import { planRollout, rolloutStatefulSet } from '../report/rollout-plan';
 import { ReportEntry, SynthReport } from '../report/synth-report';
 import { Tolerance, computeTolerance } from '../report/tolerance';
 
@@ -59,6 +60,12 @@ export class ReplicatedDatabase extends Construct implements IDatabase {
   public readonly quorum: number;
   /** The StatefulSets (one, or one per rack). */
   public readonly statefulSets: ApiObject[];
+  /**
+   * The Job that runs `migrations`, once per version; undefined without `migrations`. Its name changes with what it
+   * runs: refer to it through this object (e.g. a GitOps tool's health check), or to all its versions through the
+   * label `cdk8s-databases.io/migrations-version`.
+   */
+  public readonly migrationsJob?: ApiObject;
   /** The PodDisruptionBudgets. */
   public readonly disruptionBudgets: ApiObject[];
   /** What fails over by itself and what does not. */
@@ -115,6 +122,7 @@ export class ReplicatedDatabase extends Construct implements IDatabase {
       ? kplus.Secret.fromSecretName(this, 'ApplicationSecret', this.applicationSecretName) : this.credentialsSecret;
     this.connections = this.assembly.connections;
     this.statefulSets = this.assembly.statefulSets;
+    this.migrationsJob = this.assembly.migrationsJob;
 
     // Quorum against zones: a layout that loses quorum with one zone is refused unless accepted.
     const engine = `Engine '${def.family} ${def.version}'`;
@@ -233,6 +241,13 @@ export class ReplicatedDatabase extends Construct implements IDatabase {
         budgets: this.disruptionBudgets.map((b) => b.name).join(', '),
         primaryHost: this.primaryHost,
         readerHost: this.readerHost,
+        // From the StatefulSets as synthesized, so that a user's patch of the update strategy shows.
+        rollout: planRollout({
+          statefulSets: this.statefulSets.map((s) => rolloutStatefulSet(s.toJson())),
+          replicated: true,
+          member: this.plan.rollout,
+          budgets: this.disruptionBudgets.map((b) => b.name),
+        }),
       },
       notes: t.notes,
     };

@@ -1,6 +1,7 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Restore } from '../backup/restore';
+import { DatabaseMigrations } from '../day2/migrations';
 import { Engine } from '../engines/engine';
 import { DatabaseToleration, DedicatedNodes, NodeRequirement } from '../pod/placement';
 import { QosClass } from '../pod/resources';
@@ -27,6 +28,15 @@ export interface StatefulDatabaseProps {
    * @default Size.gibibytes(10)
    */
   readonly storageSize?: Size;
+  /**
+   * The size the data volumes were created with. When raising `storageSize` on an existing database, set this to the
+   * size it was created with (its previous `storageSize`) and keep it for the life of the database: a StatefulSet's
+   * claim template cannot change, so it keeps this size, and each member's claim is emitted at `storageSize`, which
+   * `kubectl apply` grows in place (the StorageClass must allow volume expansion). Volumes never shrink.
+   * @default - storageSize: the claim template asks for `storageSize` and no claim is emitted
+   * @see https://kubernetes.io/docs/concepts/storage/persistent-volumes/#expanding-persistent-volumes-claims
+   */
+  readonly originalStorageSize?: Size;
   /**
    * StorageClass of the data volume (see `DatabaseStorageClass`).
    * @default - the cluster's default StorageClass
@@ -206,4 +216,14 @@ export interface StatefulDatabaseProps {
    * @default - none
    */
   readonly env?: Record<string, string>;
+
+  /**
+   * Schema migrations: the user's migration image, run as a Job `<name>-migrate-<hash>` with the application user's
+   * connection (what `connectionEnv()` gives applications), once per version (a new image tag is a new Job), restricted
+   * and Guaranteed like every pod of the library. Order the application after it with `kubectl wait` on the Job's
+   * `cdk8s-databases.io/migrations-version` label, or with `migrationsJob` (see docs/migrations.md).
+   * @default - no migrations Job
+   * @see https://kubernetes.io/docs/concepts/workloads/controllers/job/
+   */
+  readonly migrations?: DatabaseMigrations;
 }

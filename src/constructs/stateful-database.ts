@@ -14,6 +14,8 @@ import { ANNOTATION_DECISION } from '../private/labels';
 import { MAX_STATEFULSET_NAME } from '../private/names';
 import { claimObjectNames } from '../private/object-names';
 import { checkProps } from '../private/value-types';
+import { planRollout, rolloutStatefulSet } from '../report/rollout-plan';
+import { ReportEntry, SynthReport } from '../report/synth-report';
 
 /**
  * One database instance on a StatefulSet, done the way the best operators and charts do it:
@@ -48,8 +50,16 @@ export class StatefulDatabase extends Construct implements IDatabase {
   public readonly engine: Engine;
   /** The StatefulSet. */
   public readonly statefulSet: ApiObject;
+  /**
+   * The Job that runs `migrations`, once per version; undefined without `migrations`. Its name changes with what it
+   * runs: refer to it through this object (e.g. a GitOps tool's health check), or to all its versions through the
+   * label `cdk8s-databases.io/migrations-version`.
+   */
+  public readonly migrationsJob?: ApiObject;
 
   private readonly assembly: DatabaseAssembly;
+  /** The budget `blockEvictions` adds. */
+  private readonly disruptionBudget?: ApiObject;
 
   constructor(scope: Construct, id: string, props: StatefulDatabaseProps) {
     super(scope, id);
@@ -69,9 +79,11 @@ export class StatefulDatabase extends Construct implements IDatabase {
       ? kplus.Secret.fromSecretName(this, 'ApplicationSecret', this.applicationSecretName) : this.credentialsSecret;
     this.connections = this.assembly.connections;
     this.statefulSet = this.assembly.statefulSets[0];
-    if (props.blockEvictions) this.blockingBudget();
+    this.migrationsJob = this.assembly.migrationsJob;
+    if (props.blockEvictions) this.disruptionBudget = this.blockingBudget();
     registerDatabase(this, { assembly: this.assembly, members: [`${this.name}-0`], replicated: false });
     claimObjectNames(this, databaseNameFix(this.name));
+    SynthReport.register(this, this);
   }
 
   /**
@@ -86,9 +98,31 @@ export class StatefulDatabase extends Construct implements IDatabase {
       undefined, this.assembly.clientDatabase);
   }
 
-  private blockingBudget(): void {
+  /** @internal */
+  public _reportEntry(): ReportEntry {
+    return {
+      kind: 'database',
+      path: this.node.path,
+      name: this.name,
+      summary: 'a single instance: the database is unavailable while its only member restarts',
+      details: {
+        engine: `${this.engine.family} ${this.engine.version}`,
+        replicas: 1,
+        host: this.host,
+        // From the StatefulSet as synthesized, so that a user's patch of the update strategy shows.
+        rollout: planRollout({
+          statefulSets: [rolloutStatefulSet(this.statefulSet.toJson())],
+          replicated: false,
+          budgets: this.disruptionBudget ? [this.disruptionBudget.name] : [],
+        }),
+      },
+      notes: [],
+    };
+  }
+
+  private blockingBudget(): ApiObject {
     const labels = this.assembly.labels;
-    new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+    return new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
       metadata: {
         name: this.name,
         labels: labels.common,

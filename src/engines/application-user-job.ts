@@ -1,7 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { ApplicationRef, EngineJob } from './engine-definition';
 import { plainEnv, secretEnv } from './probes';
-import { checksum } from '../private/checksum';
 
 /**
  * The env every application-user Job gets: the application user's name and password from its Secret
@@ -17,14 +16,11 @@ export function applicationEnv(app: ApplicationRef): k8s.EnvVar[] {
   ];
 }
 
-/**
- * An application-user Job named after what it runs: a Job's pod template is immutable, so a changed script is a
- * new Job (`<name>-app-<hash>`: at most 52 + 10 characters, within the 63 of the job-name label).
- */
+/** The application-user Job: `<name>-app-<hash of its content>` (see `oneOffJob`), so a changed script is a new Job. */
 export function applicationUserJob(app: ApplicationRef, script: string, env: k8s.EnvVar[], runAsUser: number): EngineJob {
   const allEnv = [...env, ...applicationEnv(app)];
   return {
-    suffix: `app-${checksum(JSON.stringify([script, allEnv])).slice(0, 5)}`,
+    suffix: 'app',
     script,
     env: allEnv,
     runAsUser,

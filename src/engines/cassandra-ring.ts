@@ -124,6 +124,16 @@ export function ringPlan(ctx: ReplicationContext, parts: RingParts): Replication
       + `Drains evict at most ${rf - quorum} node(s) of the datacenter at a time (the budget), and every stopping node first takes the ring lock (Lease ${lock}) and waits until all nodes are Up/Normal, so rolling updates restart one node of the datacenter at a time. `
       + 'Lowering `replicas` decommissions the nodes scaled away from their preStop hook (bounded by the grace period); a node that comes back with an empty volume replaces its previous identity. '
       + 'A replaced node keeps its identity through its PersistentVolumeClaim.',
+    rollout: {
+      // ringPreStopScript(), below.
+      beforeStop: `Every stopping node's preStop (${RING_PRESTOP}) takes the ring lock (Lease ${lock}) and waits until every node is `
+        + `Up/Normal in \`nodetool status\` (both bounded at ${RING_GATE_SECONDS} s, then it stops anyway), runs \`nodetool drain\` `
+        + '(`nodetool decommission` when its ordinal is at or beyond its rack\'s replicas) and releases the lock; the next node waits '
+        + 'until this one is Up/Normal again. So the racks, which Kubernetes rolls at the same time, stop one node of the datacenter at '
+        + 'a time, in whichever order their nodes take the lock (the others show Terminating while they wait). A node not serving '
+        + 'yet, and a full stop (StatefulSet deleted or scaled to 0), drain without waiting.',
+      readyWhen: `the node accepts CQL connections on port ${parts.cqlPort}`,
+    },
   };
 }
 

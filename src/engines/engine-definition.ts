@@ -262,4 +262,18 @@ export interface ReplicationPlan {
   readonly switchoverCommand?: (primaryPod: string) => string;
   /** What fails over by itself and what does not, for the report. */
   readonly failoverNotes: string;
+  /**
+   * What a member does when a rolling update stops it, and when it counts as Ready again, for the rollout plan in
+   * the report (src/report/rollout-plan.ts).
+   * @default - the plan says only what Kubernetes does: the member's preStop hook, if any, then SIGTERM
+   */
+  readonly rollout?: MemberRollout;
+}
+
+/** How one member of a replicated topology goes through a rolling update, as the engine's own hooks and probes run it. */
+export interface MemberRollout {
+  /** What the member's preStop does before the engine stops (the handover), one or two sentences. */
+  readonly beforeStop: string;
+  /** What its readiness probes require, so what the StatefulSet waits for before it stops the next member. */
+  readonly readyWhen: string;
 }

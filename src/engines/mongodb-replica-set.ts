@@ -2,7 +2,6 @@ import { ReplicationContext, ReplicationPlan } from './engine-definition';
 import { ReplicationMode } from './engine-port';
 import { mongoApplicationUserJob } from './mongodb-application-user';
 import { secretEnv, shellProbe } from './probes';
-import { checksum } from '../private/checksum';
 import { shellWord } from '../private/shell';
 
 export const KEYFILE_KEY = 'keyfile';
@@ -127,9 +126,8 @@ export function replicaSetPlan(ctx: ReplicationContext, base: ReplicaSetBase): R
     // Every member and the set's name, as drivers connect: the driver finds the primary and follows it.
     applicationUserJob: mongoApplicationUserJob(ctx, { hosts: ctx.members.map((h) => `${h}:${PORT}`), replicaSet: ctx.name }),
     formationJob: {
-      // A Job's pod template is immutable: a new member list is a new Job. 3 + 7 characters keep
-      // `<name>-rs-xxxxxxx` within 63 for the longest name (52).
-      suffix: `rs-${checksum(jobScript).slice(0, 7)}`,
+      // Named after its content (`oneOffJob`): a new member list is a new Job.
+      suffix: 'rs',
       runAsUser: 999,
       env: [
         secretEnv('DB_USER', ctx.credentials.secretName, ctx.credentials.usernameKey),
@@ -142,6 +140,15 @@ export function replicaSetPlan(ctx: ReplicationContext, base: ReplicaSetBase): R
       + 'A stopping primary steps down first. Drivers follow the primary through the replica set '
       + `(connection string \`replicaSet=${ctx.name}\`); there is no role Service. Scaling runs a new membership Job `
       + '(rs.add for new members, rs.remove for members whose pod is gone).',
+    rollout: {
+      // memberStopJs(), below.
+      beforeStop: `The preStop runs ${MEMBER_STOP_SCRIPT}: while stopping this voting member would leave fewer than a majority of the `
+        + `voting members up, it waits (at most ${QUORUM_WAIT_SECONDS} s); a primary then runs \`replSetStepDown\` (60 s, `
+        + `secondaryCatchUpPeriodSecs ${CATCH_UP_SECONDS}: it steps down once an electable secondary has caught up) and waits up to `
+        + '15 s until it is no longer primary; then `mongod --shutdown`. Secondaries stop without a handover. With equal priorities the '
+        + 'new primary may be a member not updated yet, so one rollout can move the primary more than once.',
+      readyWhen: '`hello` reports PRIMARY or SECONDARY (initial sync and recovery are not Ready)',
+    },
   };
 }
 

@@ -194,6 +194,13 @@ export function groupReplicationPlan(ctx: ReplicationContext, base: GroupReplica
       + 'follows the member that is ONLINE and PRIMARY with a majority of its view reachable (a role-labelling sidecar), the -ro '
       + `Service the ONLINE secondaries; a member that stops being the primary loses the label within ${labelBound} s `
       + `(a keeper that stops reporting: ${ROLE_STALE_SECONDS + labelling.labelDelaySeconds} s).`,
+    rollout: {
+      beforeStop: 'The preStop shuts mysqld down cleanly (`mysqladmin shutdown`), so the member leaves the group (a view change) '
+        + 'instead of being expelled. There is no planned handover: when the primary\'s turn comes, the group elects another primary '
+        + 'as it leaves, the client Service follows the new primary by its role label, and connections open on the old primary fail '
+        + 'and must reconnect. On start, the group-keeper sidecar joins the member to the group again.',
+      readyWhen: 'the member is ONLINE in the group (`performance_schema.replication_group_members`; RECOVERING is not Ready)',
+    },
   };
 }
 

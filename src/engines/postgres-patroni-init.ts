@@ -1,7 +1,6 @@
 import { EngineContext, EngineJob } from './engine-definition';
 import { WAIT_FOR_WRITABLE_PRIMARY } from './postgres-wait-primary';
 import { plainEnv, secretEnv } from './probes';
-import { checksum } from '../private/checksum';
 import { shellAssign } from '../private/shell';
 
 /** Where the init Job mounts the `initScripts` ConfigMap (the postgres image's folder, for familiarity). */
@@ -27,8 +26,8 @@ export function patroniInitJob(ctx: EngineContext, initScripts: Record<string, s
   const db = ctx.databaseName ?? 'postgres';
   const script = initScript(db, initScripts !== undefined);
   return {
-    // A Job's pod template is immutable: new scripts or a new database name make a new Job.
-    suffix: `init-${checksum(JSON.stringify([script, initScripts ?? {}])).slice(0, 7)}`,
+    // Named after its content and the mounted scripts (`oneOffJob`): new scripts or a new database make a new Job.
+    suffix: 'init',
     runAsUser: 101,
     env: [
       plainEnv('PGHOST', ctx.name),

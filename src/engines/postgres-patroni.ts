@@ -204,6 +204,16 @@ export function patroniPlan(ctx: ReplicationContext, major: string): Replication
       + 'member by ordinal that the rollout already updated; if no replica can take over, Patroni stops it and releases '
       + 'the lock once a replica has its shutdown checkpoint. '
       + 'The read-write Service follows the `spilo-role: master` label, the read-only Service `spilo-role: replica`.',
+    rollout: {
+      // switchoverScript(), below.
+      beforeStop: 'The preStop acts only on the member that holds the leader lock (`GET /leader` answers 200): it asks its Patroni '
+        + 'for `POST /switchover` to the lowest ordinal above its own (already updated, as the rollout goes from the top down; the top '
+        + 'member hands to the lowest ordinal), and if that fails, for a switchover without a candidate (Patroni picks the healthiest '
+        + 'member), each call bounded at 30 s; if no switchover succeeds, Patroni\'s own shutdown releases the leader lock once a '
+        + 'replica has the shutdown checkpoint. Replicas stop without a handover.',
+      readyWhen: 'Patroni\'s `/readiness` answers 200 (PostgreSQL runs as the leader or as a streaming replica) and the '
+        + '`patroni-config` sidecar has applied the dynamic configuration (or given up after 5 minutes of failed attempts)',
+    },
   };
 }
 

@@ -224,5 +224,15 @@ export function sentinelPlan(ctx: ReplicationContext, flavour: SentinelFlavour, 
       + `${staleAfter + labelling.labelDelaySeconds} s). Sentinel-aware clients may also ask any Sentinel on port ${SENTINEL_PORT} `
       + `for the primary of "${MASTER_SET}". A restarted member follows the newest view of `
       + 'a majority of Sentinels, and each Sentinel keeps its view on its member\'s volume across restarts.',
+    rollout: {
+      // `preStop` above, and the Sentinel container's own preStop.
+      beforeStop: 'The preStop acts on the primary only, when a replica is connected: it pauses writes (`CLIENT PAUSE 30000 WRITE`), '
+        + 'waits up to 10 s until a replica has the primary\'s replication offset, asks its own Sentinel for `SENTINEL FAILOVER` '
+        + '(every second for up to 20 s while it answers NOGOODSLAVE) and waits up to 30 s until the Sentinels name another primary; '
+        + 'then `SHUTDOWN`. The Sentinel container stays up (at most 50 s) while its server still answers, so that the failover can '
+        + 'be asked. Replicas shut down without a handover.',
+      readyWhen: `the server answers PING with PONG and its Sentinel has met at least ${quorum - 1} other Sentinel(s), enough for a `
+        + `quorum of ${quorum}`,
+    },
   };
 }

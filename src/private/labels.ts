@@ -7,6 +7,8 @@ export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'cdk8s-databases';
 export const ANNOTATION_CONFIG_CHECKSUM = 'cdk8s-databases.io/config-checksum';
 export const ANNOTATION_DECISION = 'cdk8s-databases.io/decision';
+/** On each StatefulSet: `<family> <version>` of the engine it runs, for the apply-safety check's upgrade rules. */
+export const ANNOTATION_ENGINE = 'cdk8s-databases.io/engine';
 /** Prefix of the library's own label and annotation keys (config checksum, decisions, racks). */
 export const OWN_KEY_PREFIX = 'cdk8s-databases.io/';
 /** Label keys the library writes on every object: a user label with one of them would be overwritten. */

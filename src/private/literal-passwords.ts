@@ -5,6 +5,9 @@
  * expands; in JavaScript, a template literal starting with `${`. An empty string sets no password.
  */
 
+/** Names of settings and env vars that hold a secret: their values must come from a Secret, never the YAML. */
+export const SECRET_NAME_HINT = /(pass(word|wd)?|secret|token|credential|api[-_]?key|private[-_]?key)/i;
+
 /** A quoted literal: SQL `'...'` (with `''` inside) and `E'...'`, `"..."`, JavaScript's `` `...` ``. */
 const QUOTED = "(E?'(?:[^']|'')*'|\"[^\"]*\"|`[^`]*`)";
 const QUOTED_OR_WORD = `(${QUOTED.slice(1, -1)}|[^\\s'"\`;]+)`;

@@ -39,11 +39,24 @@ const SERVED: Served[] = [
 
 const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 
+/** A write kubectl sent: a PATCH of an object the stand-in holds, or a POST that created one. */
+export interface RecordedWrite {
+  readonly method: string;
+  readonly path: string;
+  readonly contentType: string;
+  readonly body: any;
+}
+
 /**
  * A stand-in for the discovery endpoints of an API server (legacy discovery: `/api`, `/apis`, `/api/v1`,
  * `/apis/<group>/<version>`), so that `kubectl apply --dry-run=client` can map each file's kinds to resources and
  * run as against a cluster: every GET of an object is answered 404 (nothing exists yet), so kubectl reports each
  * object "created (dry run)". Every request is recorded in `requests`.
+ *
+ * For a real (not dry-run) apply, objects put with `putObject` exist: GET answers them, a PATCH (merged into maps, as
+ * a strategic merge patch of maps is) or a POST to their collection is recorded in `writes`. PersistentVolumeClaims are
+ * held to the API server's update rule (core validation ValidatePersistentVolumeClaimUpdate): a bound claim's spec is
+ * immutable except `resources.requests`, and the storage request never shrinks.
  * @see https://kubernetes.io/docs/concepts/overview/kubernetes-api/#discovery-api
  */
 export class DiscoveryStandin {
@@ -54,19 +67,66 @@ export class DiscoveryStandin {
   }
 
   public readonly requests: string[] = [];
+  public readonly writes: RecordedWrite[] = [];
+  /** Objects that exist, by API path (`/api/v1/namespaces/<ns>/<plural>/<name>`). */
+  private readonly objects = new Map<string, any>();
   private readonly server = http.createServer((req, res) => {
     this.requests.push(`${req.method} ${req.url}`);
-    const [status, body] = this.answer(new URL(req.url ?? '/', 'http://x').pathname);
-    res.writeHead(status, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify(body));
+    let text = '';
+    req.on('data', (d) => { text += d; });
+    req.on('end', () => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      const [status, body] = req.method === 'GET' ? (this.objects.has(path) ? [200, this.objects.get(path)] : this.answer(path))
+        : this.write(req.method ?? '', path, String(req.headers['content-type'] ?? ''), text);
+      res.writeHead(status, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(body));
+    });
   });
 
   public get url(): string {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
+  /** Makes `obj` exist at `path`, as another writer (a controller) left it. */
+  public putObject(path: string, obj: unknown): void {
+    this.objects.set(path, structuredClone(obj));
+  }
+
+  /** The object at `path`, or undefined. */
+  public object(path: string): any {
+    return this.objects.get(path);
+  }
+
   public async stop(): Promise<void> {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private write(method: string, path: string, contentType: string, text: string): [number, unknown] {
+    let body: any;
+    try { body = JSON.parse(text); } catch { return failure(400, 'BadRequest', 'body is not JSON'); }
+    if (method === 'POST') {
+      const at = `${path}/${body?.metadata?.name}`;
+      if (this.objects.has(at)) return failure(409, 'AlreadyExists', `${body?.metadata?.name} already exists`);
+      this.writes.push({ method, path, contentType, body });
+      this.objects.set(at, body);
+      return [201, body];
+    }
+    const live = this.objects.get(path);
+    if (method !== 'PATCH' || !live) return failure(404, 'NotFound', `${method} ${path}: the stand-in patches objects it holds and creates by POST only`);
+    const patched = mergeMaps(live, body);
+    if (live.kind === 'PersistentVolumeClaim') {
+      const { resources: _old, ...oldSpec } = live.spec;
+      const { resources: _new, ...newSpec } = patched.spec;
+      if (JSON.stringify(oldSpec) !== JSON.stringify(newSpec) || Object.keys(patched.spec.resources ?? {}).some((k) => k !== 'requests')) {
+        return failure(422, 'Invalid', 'spec: Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims');
+      }
+      if (bytes(patched.spec.resources.requests.storage) < bytes(live.spec.resources.requests.storage)) {
+        return failure(422, 'Invalid', 'spec.resources.requests.storage: Forbidden: field can not be less than previous value');
+      }
+    }
+    this.writes.push({ method, path, contentType, body });
+    this.objects.set(path, patched);
+    return [200, patched];
   }
 
   private answer(path: string): [number, unknown] {
@@ -89,4 +149,26 @@ export class DiscoveryStandin {
     }
     return [404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: `${path} not found` }];
   }
+}
+
+function failure(code: number, reason: string, message: string): [number, unknown] {
+  return [code, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason, code, message }];
+}
+
+/** A patch merged into an object: maps merge key by key, `null` removes a key, anything else replaces. */
+function mergeMaps(target: any, patch: any): any {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const out = { ...(target !== null && typeof target === 'object' && !Array.isArray(target) ? target : {}) };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergeMaps(out[k], v);
+  }
+  return out;
+}
+
+/** A binary-suffixed quantity (`10Gi`, `512Mi`) in bytes. */
+function bytes(quantity: string): number {
+  const m = /^(\d+)(Ki|Mi|Gi|Ti)?$/.exec(quantity);
+  if (!m) throw new Error(`quantity ${quantity} is not <n>[Ki|Mi|Gi|Ti]`);
+  return Number(m[1]) * 1024 ** ['', 'Ki', 'Mi', 'Gi', 'Ti'].indexOf(m[2] ?? '');
 }

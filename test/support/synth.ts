@@ -25,3 +25,10 @@ export function only(manifests: any[], kind: string, name?: string): any {
 export function allContainers(podSpec: any): any[] {
   return [...(podSpec.initContainers ?? []), ...podSpec.containers];
 }
+
+/** The one-off Job `<base>-<6 hex>`: one-off Jobs are named after a hash of their content. */
+export function jobNamed(manifests: any[], base: string): any {
+  const found = manifests.filter((m) => m.kind === 'Job' && new RegExp(`^${base}-[0-9a-f]{6}$`).test(m.metadata.name));
+  if (found.length !== 1) throw new Error(`expected one Job ${base}-<hash>, found ${found.length}`);
+  return found[0];
+}

@@ -1,0 +1,152 @@
+import { ANNOTATION_ENGINE } from '../../private/labels';
+import { ApplyVerdict } from '../apply-finding';
+import { ApplyRule, finding } from './manifests';
+
+const FIELD = `metadata.annotations[${ANNOTATION_ENGINE}]`;
+const UPGRADES_DOC = 'docs/upgrades.md';
+
+/** One engine release, as the annotation `<family> <version>` gives it. */
+interface Release {
+  readonly family: string;
+  readonly version: string;
+  readonly major: number;
+  readonly minor: number;
+}
+
+function parseRelease(annotation: unknown): Release | undefined {
+  if (typeof annotation !== 'string') return undefined;
+  const [family, version] = annotation.trim().split(/\s+/);
+  const match = /^(\d+)(?:\.(\d+))?/.exec(version ?? '');
+  return match ? { family, version, major: Number(match[1]), minor: Number(match[2] ?? 0) } : undefined;
+}
+
+/** The series an upgrade path counts in: PostgreSQL's first number (since 10); the first two for the other engines. */
+const series = (r: Release) => (r.family === 'postgresql' ? r.major * 1000 : r.major * 1000 + r.minor);
+const seriesName = (r: Release) => (r.family === 'postgresql' ? `${r.major}` : `${r.major}.${r.minor}`);
+
+/** A refusal: what the engine does with the data it finds, and the way through. */
+interface Refusal {
+  readonly finding: string;
+  readonly fix: string;
+}
+
+/**
+ * MySQL LTS (and bugfix) series. An upgrade may not pass over the next one: 8.0 goes to 8.4 before any 9.x.
+ * @see https://dev.mysql.com/doc/refman/8.4/en/upgrade-paths.html
+ */
+const MYSQL_LTS = ['5.7', '8.0', '8.4', '9.7'].map((v) => series(parseRelease(`mysql ${v}`)!));
+
+/**
+ * MongoDB major releases in order: each upgrade goes to the next, with featureCompatibilityVersion set to the old
+ * release first ("to upgrade from a version earlier than the 7.0-series, you must successively upgrade major releases").
+ * @see https://www.mongodb.com/docs/manual/release-notes/8.0-upgrade-replica-set/
+ */
+const MONGODB_MAJORS = ['3.6', '4.0', '4.2', '4.4', '5.0', '6.0', '7.0', '8.0'];
+
+function upgradeRefusal(from: Release, to: Release): Refusal | undefined {
+  switch (from.family) {
+    case 'postgresql':
+      // "The data directory was initialized by PostgreSQL version 16, which is not compatible with this version 17".
+      return {
+        finding: `PostgreSQL ${from.major} → ${to.major} in place: a data directory of one major version cannot be started by another, so the new pods crash-loop`,
+        fix: `keep the version at ${from.version}; upgrade with a new database of the new major that restores this one's newest dump `
+          + `(\`restoreFrom: Restore.fromDump(...)\`) (${UPGRADES_DOC}; https://www.postgresql.org/docs/current/upgrading.html)`,
+      };
+    case 'mysql': {
+      const nextLts = MYSQL_LTS.find((lts) => lts > series(from));
+      if (nextLts === undefined || series(to) <= nextLts) return undefined;
+      const lts = `${Math.floor(nextLts / 1000)}.${nextLts % 1000}`;
+      return {
+        finding: `MySQL ${seriesName(from)} → ${seriesName(to)} skips the ${lts} LTS series, which every upgrade must pass (MySQL upgrade paths)`,
+        fix: `upgrade to ${lts} first, apply and wait until every member runs it, then to ${seriesName(to)} (${UPGRADES_DOC}; https://dev.mysql.com/doc/refman/8.4/en/upgrade-paths.html)`,
+      };
+    }
+    case 'mongodb': {
+      const [a, b] = [MONGODB_MAJORS.indexOf(seriesName(from)), MONGODB_MAJORS.indexOf(seriesName(to))];
+      const skips = a >= 0 && b >= 0 ? b - a > 1 : to.major > from.major + 1;
+      if (!skips) return undefined;
+      return {
+        finding: `MongoDB ${seriesName(from)} → ${seriesName(to)} skips a major release: mongod refuses data whose featureCompatibilityVersion is more than one release older`,
+        fix: `go one major release at a time, each after \`db.adminCommand({ setFeatureCompatibilityVersion: "<running release>" })\`: ${seriesName(from)} → `
+          + `${MONGODB_MAJORS.slice(a + 1, b + 1).join(' → ') || seriesName(to)} (${UPGRADES_DOC}; https://www.mongodb.com/docs/manual/release-notes/8.0-upgrade-replica-set/)`,
+      };
+    }
+    case 'cassandra':
+      // NEWS.txt of 5.0: upgrades are supported from 4.0 and 4.1; from 3.x the SSTables must be upgraded on 4.x first.
+      if (to.major <= from.major + 1) return undefined;
+      return {
+        finding: `Cassandra ${seriesName(from)} → ${seriesName(to)} skips a major version: ${to.major}.x reads SSTables and joins rings of ${to.major - 1}.x only`,
+        fix: `upgrade to ${from.major + 1}.x first, run \`nodetool upgradesstables\` on every node, then to ${seriesName(to)} (${UPGRADES_DOC}; https://cassandra.apache.org/doc/latest/cassandra/managing/operating/upgrading.html)`,
+      };
+    default:
+      return undefined;
+  }
+}
+
+/** Going back a series: no engine here reads files a newer release wrote. */
+function downgradeRefusal(from: Release, to: Release): Refusal {
+  const what: Record<string, string> = {
+    postgresql: 'a data directory of a newer major version cannot be started by an older one',
+    mysql: 'MySQL does not downgrade a data directory in place across series (its data dictionary was upgraded)',
+    mongodb: 'mongod refuses data whose featureCompatibilityVersion is newer than it knows',
+    // rdb.c refuses a newer format ("Can't handle RDB format version"); older RDB files always load in newer servers.
+    redis: 'an older server cannot load the RDB/AOF files a newer one wrote (RDB is read backwards only)',
+    valkey: 'an older server cannot load the RDB/AOF files a newer one wrote (RDB is read backwards only)',
+    cassandra: 'an older version cannot read SSTables or system tables a newer one wrote',
+  };
+  return {
+    finding: `${from.family} ${from.version} → ${to.version} is a downgrade: ${what[from.family] ?? 'an engine does not start on data a newer major version wrote'}`,
+    fix: `keep ${from.version}; to go back, create a new database of the older version restored from a logical dump taken on this one (${UPGRADES_DOC})`,
+  };
+}
+
+/**
+ * A family change on the same StatefulSet: only Valkey starts on Redis data, up to Redis 7.2 (Valkey forked from 7.2.4;
+ * Redis 7.4 writes RDB 12, which Valkey does not load: https://github.com/valkey-io/valkey/issues/645).
+ */
+function familyRefusal(from: Release, to: Release): Refusal | undefined {
+  if (from.family === 'redis' && to.family === 'valkey' && series(from) <= 7002) return undefined;
+  return {
+    finding: `the engine changes from ${from.family} ${from.version} to ${to.family} ${to.version} on the same volumes: ${to.family} cannot start on ${from.family}'s files`,
+    fix: `create a new database with the new engine under another \`name\` and move the data with the engines' own export and import (${UPGRADES_DOC})`,
+  };
+}
+
+/**
+ * Patroni members run Spilo, which carries its own PostgreSQL releases: a new minor of `PostgresVersion` changes no
+ * binary, and a new major changes PGVERSION, which Spilo ignores once a data directory exists (configure_spilo.py:
+ * "if PG_VERSION file exists stick to it"). The way to a new major is a clone: clone_with_wale.py calls
+ * maybe_pg_upgrade.py, which runs pg_upgrade after the point-in-time recovery when its binaries are newer.
+ */
+function spiloNoEffect(from: Release, to: Release): Refusal | undefined {
+  if (from.family !== 'postgresql' || to.family !== 'postgresql' || from.version === to.version) return undefined;
+  if (from.major === to.major) {
+    return {
+      finding: `PostgreSQL ${from.version} → ${to.version} on Patroni changes nothing running: the Spilo image carries its own PostgreSQL ${to.major} minor release`,
+      fix: 'a newer Spilo image is the minor upgrade; leave the version as it is, or accept that only the annotation changes',
+    };
+  }
+  return {
+    finding: `PostgreSQL ${from.major} → ${to.major} on Patroni: the members restart and keep running PostgreSQL ${from.major} (Spilo keeps the major of an existing data directory)`,
+    fix: `keep the version at ${from.version}; create a new ReplicatedDatabase on PostgreSQL ${to.major} cloned from this one with \`Restore.pointInTime(...)\`: `
+      + `Spilo runs pg_upgrade after the clone (${UPGRADES_DOC})`,
+  };
+}
+
+const runsSpilo = (statefulSet: any): boolean => (statefulSet.spec?.template?.spec?.containers ?? [])
+  .some((c: any) => typeof c.image === 'string' && /\/zalando\/spilo-/.test(c.image));
+
+/** Engine version changes the engine will not perform in place (annotation `cdk8s-databases.io/engine` on StatefulSets). */
+export const engineVersion: ApplyRule = (previous, current) => {
+  if (previous?.kind !== 'StatefulSet' || current?.kind !== 'StatefulSet') return [];
+  const from = parseRelease(previous.metadata?.annotations?.[ANNOTATION_ENGINE]);
+  const to = parseRelease(current.metadata?.annotations?.[ANNOTATION_ENGINE]);
+  if (!from || !to) return [];
+  const spilo = runsSpilo(previous) && runsSpilo(current) ? spiloNoEffect(from, to) : undefined;
+  if (spilo) return [finding(current, FIELD, ApplyVerdict.NO_EFFECT, spilo.finding, spilo.fix)];
+  let refusal: Refusal | undefined;
+  if (from.family !== to.family) refusal = familyRefusal(from, to);
+  else if (series(to) < series(from)) refusal = downgradeRefusal(from, to);
+  else if (series(to) > series(from)) refusal = upgradeRefusal(from, to);
+  return refusal ? [finding(current, FIELD, ApplyVerdict.ENGINE_REFUSES, refusal.finding, refusal.fix)] : [];
+};
