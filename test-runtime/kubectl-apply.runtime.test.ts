@@ -5,27 +5,15 @@
  * .json/.yaml/.yml file in the folder, maps each object's kind to a resource and reports it created: a file that is
  * not a Kubernetes object, or a kind the cluster does not serve, fails the apply.
  */
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { DiscoveryStandin } from './harness/discovery-standin';
+import { kubectl } from './support/kubectl';
 
 const EXAMPLES = path.resolve(__dirname, '../examples');
 const NAMES = fs.readdirSync(EXAMPLES).filter((n) => fs.existsSync(path.join(EXAMPLES, n, 'main.ts')));
-
-/** Runs kubectl without blocking the event loop: the stand-in answering it lives in this process. */
-function kubectl(args: string[], server: string): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', [...args, '--server', server], { env: { ...process.env, KUBECONFIG: '/dev/null' } });
-    let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { out += d; });
-    child.on('error', (e) => reject(new Error(`kubectl could not run (${e.message}): it is installed on every machine of this project (TOOLCHAIN).`)));
-    child.on('close', (code) => resolve({ code, out }));
-  });
-}
 
 /** Runs an example with its output redirected into `outdir`, as `cdk8s synth` would write it. */
 function synthExample(name: string, outdir: string): void {

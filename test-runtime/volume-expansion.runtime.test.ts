@@ -5,7 +5,6 @@
  * in, no last-applied annotation). The stand-in records the patch kubectl sends and holds it to the API server's rule
  * for claim updates (spec immutable but for `resources.requests`, storage never smaller).
  */
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -13,6 +12,7 @@ import { Size } from 'cdk8s';
 import { stringify } from 'yaml';
 import { Engine, PostgresVersion, StatefulDatabase, StatefulDatabaseProps } from '../src';
 import { DiscoveryStandin } from './harness/discovery-standin';
+import { kubectl } from './support/kubectl';
 import { newChart, synthValid } from '../test/support/synth';
 
 const NAMESPACE = 'shop';
@@ -20,17 +20,6 @@ const CLAIM = 'data-orders-0';
 const CLAIM_PATH = `/api/v1/namespaces/${NAMESPACE}/persistentvolumeclaims/${CLAIM}`;
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 const NEVER_PRUNE = { 'argocd.argoproj.io/sync-options': 'Prune=false', 'kustomize.toolkit.fluxcd.io/prune': 'disabled' };
-
-function kubectl(args: string[], server: string): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', [...args, '--server', server], { env: { ...process.env, KUBECONFIG: '/dev/null' } });
-    let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { out += d; });
-    child.on('error', (e) => reject(new Error(`kubectl could not run (${e.message}): it is installed on every machine of this project (TOOLCHAIN).`)));
-    child.on('close', (code) => resolve({ code, out }));
-  });
-}
 
 function synth(props: Partial<StatefulDatabaseProps>): any[] {
   const chart = newChart(NAMESPACE);

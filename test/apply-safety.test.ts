@@ -56,7 +56,7 @@ describe('ApplySafety.check', () => {
     expect(findings).toEqual([{
       kind: 'StatefulSet',
       name: 'orders',
-      namespace: 'shop',
+      namespaceName: 'shop',
       field: 'spec.podManagementPolicy',
       verdict: ApplyVerdict.REJECTED,
       finding: '`spec.podManagementPolicy` changes from "OrderedReady" to "Parallel"; the API server refuses updates to it (ValidateStatefulSetUpdate)',

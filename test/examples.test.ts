@@ -2,7 +2,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
+import { Size } from 'cdk8s';
+import { newChart, synthValid } from './support/synth';
 import { assertValidManifests } from './support/validate';
+import { ApplySafety, ApplyVerdict, Engine, PostgresVersion, StatefulDatabase } from '../src';
 
 const EXAMPLES = path.resolve(__dirname, '../examples');
 const outdirs = new Map<string, string>();
@@ -28,8 +31,8 @@ function runExample(name: string): any[] {
 }
 
 describe('examples', () => {
-  test('there is one per engine, a custom engine (ClickHouse), and one replicated app with every engine', () => {
-    expect(names.sort()).toEqual(['backups', 'cassandra', 'clickhouse', 'mongodb', 'mysql', 'postgres', 'redis', 'replicated']);
+  test('there is one per engine, a custom engine (ClickHouse), one replicated app with every engine, and a day-2 change', () => {
+    expect(names.sort()).toEqual(['backups', 'cassandra', 'clickhouse', 'day2', 'mongodb', 'mysql', 'postgres', 'redis', 'replicated']);
   });
 
   test.each(names)('%s synthesizes valid objects', (name) => {
@@ -73,5 +76,20 @@ describe('examples', () => {
     const example = fs.readFileSync(path.join(EXAMPLES, 'postgres', 'main.ts'), 'utf8');
     const shown = example.replace("from '../../src'", "from 'cdk8s-databases'");
     expect(readme).toContain('```ts\n' + shown + '```');
+  });
+
+  test('day2 applies over the database as it was first applied: the claim grows, the member restarts once, the migration is a new Job', () => {
+    const first = newChart('shop');
+    new StatefulDatabase(first, 'db', {
+      name: 'orders-db', engine: Engine.postgres({ version: PostgresVersion.of('16.6') }), databaseName: 'orders', storageSize: Size.gibibytes(50),
+    });
+    const now = runExample('day2');
+    const findings = ApplySafety.check(synthValid(first), now);
+    expect(findings.filter((f) => ApplySafety.isBlocking(f))).toEqual([]);
+    expect(findings.map((f) => `${f.verdict} ${f.kind} ${f.name} ${f.field}`)).toEqual([`${ApplyVerdict.RESTARTS_ALL} StatefulSet orders-db spec.template`]);
+    const claim = now.find((m) => m.kind === 'PersistentVolumeClaim');
+    expect([claim.metadata.name, claim.spec.resources.requests.storage]).toEqual(['data-orders-db-0', '200Gi']);
+    expect(now.find((m) => m.kind === 'StatefulSet').spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('50Gi');
+    expect(now.filter((m) => m.kind === 'Job').map((j) => j.metadata.name)).toContainEqual(expect.stringMatching(/^orders-db-migrate-[0-9a-f]{6}$/));
   });
 });

@@ -46,7 +46,7 @@ function parseArguments(argv: string[]): Options | string {
 }
 
 function describe(f: ApplyFinding): string[] {
-  const where = f.namespace ? `${f.namespace}/${f.name}` : f.name;
+  const where = f.namespaceName ? `${f.namespaceName}/${f.name}` : f.name;
   return [`  ${f.kind} ${where} ${f.field}`, `    ${f.finding}`, `    fix: ${f.fix}`];
 }
 

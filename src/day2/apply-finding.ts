@@ -22,7 +22,7 @@ export interface ApplyFinding {
    * Namespace of the object.
    * @default - cluster-scoped, or no namespace written (kubectl's current namespace)
    */
-  readonly namespace?: string;
+  readonly namespaceName?: string;
   /** The field that changed, as a path, e.g. `spec.podManagementPolicy`. */
   readonly field: string;
   /** What applying the change does. */

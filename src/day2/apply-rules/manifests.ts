@@ -45,7 +45,7 @@ export function finding(m: Manifest, field: string, verdict: ApplyVerdict, text:
   return {
     kind: m.kind,
     name: m.metadata?.name ?? '',
-    ...(m.metadata?.namespace ? { namespace: m.metadata.namespace } : {}),
+    ...(m.metadata?.namespace ? { namespaceName: m.metadata.namespace } : {}),
     field,
     verdict,
     finding: text,
