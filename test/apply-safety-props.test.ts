@@ -61,6 +61,7 @@ function findingsOf(row: Row, prop: string): string[] {
 }
 
 const ENGINE = `${ApplyVerdict.ENGINE_REFUSES} StatefulSet metadata.annotations[cdk8s-databases.io/engine]`;
+const FCV = `${ApplyVerdict.ENGINE_REFUSES} StatefulSet metadata.annotations[cdk8s-databases.io/feature-compatibility-version]`;
 /** The one member of a single instance restarts: reported, but the change applies. */
 const RESTART = `${ApplyVerdict.RESTARTS_ALL} StatefulSet spec.template`;
 const CLAIM_TEMPLATE = `${ApplyVerdict.REJECTED} StatefulSet spec.volumeClaimTemplates[data]`;
@@ -73,7 +74,20 @@ const ROWS: Record<string, Row[]> = {
     { title: 'PostgreSQL 17 back to 16', on: 'single', from: pg(PostgresVersion.V17), to: pg(), expected: [ENGINE, RESTART] },
     { title: 'MySQL 8.0 to 8.4 LTS', on: 'single', from: Engine.mysql({ version: MysqlVersion.V8_0 }), to: Engine.mysql({ version: MysqlVersion.V8_4 }), expected: [RESTART] },
     { title: 'MySQL 8.0 to 9.1, past 8.4 LTS', on: 'single', from: Engine.mysql({ version: MysqlVersion.V8_0 }), to: Engine.mysql({ version: MysqlVersion.of('9.1.0') }), expected: [ENGINE, RESTART] },
-    { title: 'MongoDB 6.0 to 7.0', on: 'replicated', from: Engine.mongodb({ version: MongoDbVersion.V6_0 }), to: Engine.mongodb({ version: MongoDbVersion.V7_0 }), expected: [] },
+    {
+      title: 'MongoDB 6.0 to 7.0 at FCV 6.0',
+      on: 'replicated',
+      expected: [],
+      from: Engine.mongodb({ version: MongoDbVersion.V6_0, featureCompatibilityVersion: '6.0' }),
+      to: Engine.mongodb({ version: MongoDbVersion.V7_0, featureCompatibilityVersion: '6.0' }),
+    },
+    {
+      title: 'MongoDB 6.0 to 7.0 without a declared FCV',
+      on: 'replicated',
+      expected: [FCV],
+      from: Engine.mongodb({ version: MongoDbVersion.V6_0 }),
+      to: Engine.mongodb({ version: MongoDbVersion.V7_0 }),
+    },
     { title: 'MongoDB 6.0 to 8.0, past 7.0', on: 'replicated', from: Engine.mongodb({ version: MongoDbVersion.V6_0 }), to: Engine.mongodb({ version: MongoDbVersion.V8_0 }), expected: [ENGINE] },
   ],
   name: [{ on: 'single', from: 'orders', to: 'sales', expected: [`${ApplyVerdict.DATA_LOSS} StatefulSet metadata.name`] }],

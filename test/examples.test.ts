@@ -1,11 +1,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseAllDocuments } from 'yaml';
 import { Size } from 'cdk8s';
+import { parseAllDocuments } from 'yaml';
+import { ApplySafety, ApplyVerdict, Engine, PostgresVersion, StatefulDatabase } from '../src';
 import { newChart, synthValid } from './support/synth';
 import { assertValidManifests } from './support/validate';
-import { ApplySafety, ApplyVerdict, Engine, PostgresVersion, StatefulDatabase } from '../src';
 
 const EXAMPLES = path.resolve(__dirname, '../examples');
 const outdirs = new Map<string, string>();

@@ -307,6 +307,7 @@ export class DatabaseAssembly {
     if (job) this.job(`${name}-${job.suffix}`, repl?.formationJob ? 'Formation' : 'Bootstrap', image, job, initScriptsName);
     const appJob = application ? (repl ? repl.applicationUserJob : def.applicationUserJob?.(ctx)) : undefined;
     if (appJob) this.job(`${name}-${appJob.suffix}`, 'ApplicationUser', image, appJob);
+    for (const extra of (repl ? repl.extraJobs : def.extraJobs?.(ctx)) ?? []) this.job(`${name}-${extra.suffix}`, extra.id, image, extra);
     if (props.migrations) {
       this.migrationsJob = migrationsJob(scope, props.migrations, {
         name,
@@ -382,7 +383,7 @@ export class DatabaseAssembly {
       },
     });
     // On the StatefulSet, not its template: an annotation there changes nothing in the pods.
-    const annotations: Record<string, string> = { [ANNOTATION_ENGINE]: `${this.def.family} ${this.def.version}` };
+    const annotations: Record<string, string> = { [ANNOTATION_ENGINE]: `${this.def.family} ${this.def.version}`, ...this.def.statefulSetAnnotations };
     // The template keeps the size the volumes were created with (it cannot change); grown claims come first, so a fresh
     // install creates them at the new size before the controller would.
     const claimTemplate: k8s.KubePersistentVolumeClaimProps = {

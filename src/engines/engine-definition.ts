@@ -77,6 +77,12 @@ export interface EngineJob {
   readonly initScriptsPath?: string;
 }
 
+/** One more one-off Job an engine asks for beside bootstrap, formation and application user (MongoDB's featureCompatibilityVersion). */
+export interface ExtraEngineJob extends EngineJob {
+  /** Construct id, PascalCase and unique in the database; kebab-cased, the Job's `app.kubernetes.io/component`. */
+  readonly id: string;
+}
+
 /** A directory the engine writes to outside its data volume. */
 export interface WritablePath {
   readonly path: string;
@@ -130,6 +136,11 @@ export interface EngineDefinition {
    * is created by `applicationUserJob` or, where the engine keeps users in its configuration (Redis ACL), at start.
    */
   readonly supportsApplicationUser?: boolean;
+  /**
+   * Annotations on each StatefulSet (not its pod template: they restart nothing) recording what the engine was
+   * declared with, for the apply-safety rules (MongoDB's featureCompatibilityVersion).
+   */
+  readonly statefulSetAnnotations?: Record<string, string>;
   renderConfig(ctx: EngineContext): string;
   /** More files for the same ConfigMap. */
   extraConfigFiles?(ctx: EngineContext): Record<string, string>;
@@ -138,6 +149,8 @@ export interface EngineDefinition {
   bootstrapJob?(ctx: EngineContext): EngineJob;
   /** Creates `ctx.application` against a single instance, and sets its password; safe to run again. */
   applicationUserJob?(ctx: EngineContext): EngineJob;
+  /** More one-off Jobs against a single instance (a replicated topology gives its own in `ReplicationPlan.extraJobs`). */
+  extraJobs?(ctx: EngineContext): ExtraEngineJob[];
   /** The engine's replicated topology, where it has one. */
   replication?(ctx: ReplicationContext): ReplicationPlan;
 }
@@ -258,6 +271,8 @@ export interface ReplicationPlan {
   readonly applicationUserJob?: EngineJob;
   /** A Job that forms the group once (replica set initiation, role bootstrap). */
   readonly formationJob?: EngineJob;
+  /** More one-off Jobs against this topology (replaces the single instance's `extraJobs`). */
+  readonly extraJobs?: ExtraEngineJob[];
   /** How an operator moves the primary away before draining its node. */
   readonly switchoverCommand?: (primaryPod: string) => string;
   /** What fails over by itself and what does not, for the report. */

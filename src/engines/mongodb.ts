@@ -1,6 +1,7 @@
 import { EngineContext, EngineDefinition } from './engine-definition';
 import { PortRole } from './engine-port';
 import { mongoApplicationUserJob } from './mongodb-application-user';
+import { ANNOTATION_FEATURE_COMPATIBILITY_VERSION, featureCompatibilityJob, featureCompatibilityProblem } from './mongodb-feature-compatibility';
 import { replicaSetPlan } from './mongodb-replica-set';
 import { GIB, MIB, plainEnv, secretEnv, shellProbe } from './probes';
 import { setDotted, toYaml, typedScalar, YamlValue } from '../private/config-format';
@@ -27,6 +28,16 @@ export class MongoDbVersion {
 export interface MongoDbEngineProps {
   /** MongoDB version (image tag). */
   readonly version: MongoDbVersion;
+  /**
+   * The featureCompatibilityVersion the database runs with, e.g. `'7.0'`: the binary's release or the one before it.
+   * When set, a one-off Job reads it on the primary and runs `setFeatureCompatibilityVersion` when it differs, once
+   * every member runs a binary that accepts it. A major upgrade needs it at the running release first: set it,
+   * apply, then change `version`, apply, and raise it in a third apply (docs/upgrades.md).
+   * @default - left as the server has it: a new deployment starts at its binary's release, an upgraded one keeps the
+   *   older featureCompatibilityVersion until it is raised
+   * @see https://www.mongodb.com/docs/manual/reference/command/setFeatureCompatibilityVersion/
+   */
+  readonly featureCompatibilityVersion?: string;
 }
 
 const PORT = 27017;
@@ -37,7 +48,11 @@ const GRACE_SECONDS = 60;
 /** Profile of the official MongoDB image (user `mongodb`, uid 999). */
 export function mongoDbDefinition(props: MongoDbEngineProps): EngineDefinition {
   const version = props.version.version;
+  const fcv = props.featureCompatibilityVersion;
+  const fcvProblem = fcv === undefined ? undefined : featureCompatibilityProblem(fcv, version);
   return {
+    ...(fcvProblem !== undefined ? { problem: fcvProblem } : {}),
+    ...(fcv !== undefined ? { statefulSetAnnotations: { [ANNOTATION_FEATURE_COMPATIBILITY_VERSION]: fcv } } : {}),
     family: 'mongodb',
     version,
     registry: 'docker.io',
@@ -61,6 +76,7 @@ export function mongoDbDefinition(props: MongoDbEngineProps): EngineDefinition {
     supportsApplicationUser: true,
     // The client Service reaches the single instance, the writer.
     applicationUserJob: (ctx) => mongoApplicationUserJob(ctx, { hosts: [`${ctx.name}:${PORT}`] })!,
+    extraJobs: (ctx) => (fcv !== undefined ? [featureCompatibilityJob(ctx, fcv, { hosts: [`${ctx.name}:${PORT}`] })] : []),
     // mongod reads `net.tls.certificateKeyFile` as one PEM holding key and certificate.
     tlsNeedsCombinedPem: true,
     secretSettings: ['security.keyFile', 'net.tls.certificateKeyFilePassword', 'security.ldap.bind.queryPassword'],
@@ -69,13 +85,16 @@ export function mongoDbDefinition(props: MongoDbEngineProps): EngineDefinition {
     renderConfig: renderConfig,
     replication: (ctx) => {
       const single = mongoDbDefinition(props).container(ctx);
-      return replicaSetPlan(ctx, {
+      const plan = replicaSetPlan(ctx, {
         args: single.args!,
         env: single.env,
         tlsFlags: tlsFlags(ctx.tlsPath),
         localUriTls: ctx.tlsPath ? `&tls=true&tlsCAFile=${ctx.tlsPath}/ca.crt&tlsAllowInvalidHostnames=true` : '',
         dbPath: DBPATH,
       });
+      if (fcv === undefined) return plan;
+      // Every member, with the set's name: the driver finds the primary; the Job checks each member's binary.
+      return { ...plan, extraJobs: [featureCompatibilityJob(ctx, fcv, { hosts: ctx.members.map((h) => `${h}:${PORT}`), replicaSet: ctx.name })] };
     },
     container: (ctx) => {
       // `ping` needs no authentication. mongosh keeps state under $HOME, set to /tmp below.

