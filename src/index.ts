@@ -31,4 +31,4 @@ export * from './backup/target';
 export * from './backup/restore';
 export { DatabaseConfigError } from './private/errors';
 export * from './day2/apply-safety';
-export { DatabaseMigrations } from './day2/migrations';
+export { DatabaseMigrations } from './migrations/migrations';

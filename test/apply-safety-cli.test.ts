@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Chart, Size, Yaml } from 'cdk8s';
+import { App, Chart, Size, Yaml, YamlOutputType } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Engine, PodManagementPolicy, PostgresVersion, StatefulDatabase } from '../src';
 import { assertValidManifests } from './support/validate';
@@ -14,9 +14,9 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 let outputs = 0;
 /** Synthesizes one database into a new folder, as `cdk8s synth` would, and returns the folder. */
-function synthTo(props: Record<string, unknown> = {}): string {
+function synthTo(props: Record<string, unknown> = {}, yamlOutputType = YamlOutputType.FILE_PER_CHART): string {
   const outdir = path.join(tmp, `out${outputs++}`);
-  const app = new App({ outdir });
+  const app = new App({ outdir, yamlOutputType });
   const chart = new Chart(app, 'shop', { namespace: 'shop' });
   new StatefulDatabase(chart, 'orders', { engine: Engine.postgres({ version: PostgresVersion.V16 }), name: 'orders', ...props } as any);
   assertValidManifests(chart.toJson());
@@ -104,6 +104,17 @@ describe('cdk8s-databases-apply-check', () => {
     expect(run('--previous', base, '--current', json).code).toBe(1);
   });
 
+  test('a folder per chart, a file per object (FOLDER_PER_CHART_FILE_PER_RESOURCE): subfolders are read', () => {
+    const nested = (props: Record<string, unknown> = {}) => synthTo(props, YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE);
+    const previous = nested();
+    expect(fs.readdirSync(previous).filter((f) => f.endsWith('.yaml'))).toEqual([]);
+    expect(run('--previous', previous, '--current', nested())).toEqual({ code: 0, out: expect.stringMatching(/^No findings: /) });
+    expect(run('--previous', previous, '--current', base).code).toBe(0);
+    const { code, out } = run('--previous', previous, '--current', nested({ podManagementPolicy: PodManagementPolicy.PARALLEL }));
+    expect(code).toBe(1);
+    expect(out).toContain('REJECTED: the API server refuses the update (1)\n  StatefulSet shop/orders spec.podManagementPolicy');
+  });
+
   test.each([
     [[], '--previous <dir> is required'],
     [['--previous'], '--previous needs a directory'],
@@ -126,7 +137,7 @@ describe('cdk8s-databases-apply-check', () => {
     fs.mkdirSync(empty);
     expect(run('--previous', base, '--current', empty)).toEqual({
       code: 2,
-      out: `cdk8s-databases-apply-check: ApplySafety: \`currentDir\` (${empty}) holds no .yaml, .yml or .json file: give the folder the synth wrote its manifests to`,
+      out: `cdk8s-databases-apply-check: ApplySafety: \`currentDir\` (${empty}) holds no .yaml, .yml or .json file, in it or its subfolders: give the folder the synth wrote its manifests to`,
     });
   });
 

@@ -143,20 +143,28 @@ describe('StatefulSet rollouts', () => {
     expect(ApplySafety.check(staged(2), staged(2, { cpu: kplus.Cpu.millis(2000) }))).toEqual([]);
   });
 
-  test('the racks of a ring changed in one apply each restart a member at once; one rack changed alone rolls as usual', () => {
+  test('racks changed in one apply each restart a member at once, unless the engine serializes their stops; one rack alone rolls as usual', () => {
     const ring = (props: Record<string, unknown> = {}) => replicated({
       engine: Engine.cassandra({ version: CassandraVersion.V5_0, datacenter: 'eu-west' }), replicas: 6, ...props,
     });
     const before = synth(ring());
-    const all = ApplySafety.check(before, synth(ring({ cpu: kplus.Cpu.millis(2000) })));
+    const after = synth(ring({ cpu: kplus.Cpu.millis(2000) }));
     const racks = before.filter((m) => m.kind === 'StatefulSet').map((m) => m.metadata.name).sort();
     expect(racks.length).toBe(3);
+    // The ring's preStop takes one Lease for the datacenter (RING_LOCK): its nodes stop one at a time across racks.
+    expect(ApplySafety.check(before, after)).toEqual([]);
+    // Racks whose engine does not serialize their stops: every rack restarts a member at the same moment.
+    const unserialized = (ms: any[]) => racks.reduce((out, rack) => edited(out, 'StatefulSet', rack, (m) => {
+      for (const c of m.spec.template.spec.containers) c.env = c.env?.filter((e: any) => e.name !== 'RING_LOCK');
+    }), ms);
+    const all = ApplySafety.check(unserialized(before), unserialized(after));
     expect(summary(all)).toEqual(racks.map((r) => `RESTARTS_ALL StatefulSet ${r} spec.template`));
-    expect(all[0].finding).toContain(`the pod templates of 3 StatefulSets of \`orders\` (${racks.join(', ')}) change in one apply`);
-    const oneRack = edited(before, 'StatefulSet', racks[0], (m) => {
+    expect(all[0].finding).toBe(`the pod templates of 3 StatefulSets of \`orders\` (${racks.join(', ')}) change in one apply: each rolls on its own, `
+      + 'so one member of every rack restarts at the same moment, which can take a range below quorum');
+    const oneRack = edited(unserialized(before), 'StatefulSet', racks[0], (m) => {
       m.spec.template.metadata.annotations = { ...m.spec.template.metadata.annotations, 'example.com/restarted': '1' };
     });
-    expect(ApplySafety.check(before, oneRack)).toEqual([]);
+    expect(ApplySafety.check(unserialized(before), oneRack)).toEqual([]);
   });
 });
 
@@ -220,6 +228,54 @@ describe('PersistentVolumeClaims', () => {
     const before = synth(grown({ storageSize: Size.gibibytes(20) }));
     const findings = ApplySafety.check(before, before.filter((m) => m.kind !== 'PersistentVolumeClaim'));
     expect(summary(findings)).toEqual(['DATA_LOSS PersistentVolumeClaim data-orders-0 metadata.name']);
+  });
+
+  test('scale-in of a grown database: the claims of the members scaled away are retained, not pruned', () => {
+    const grownRing = (replicas: number, props: Record<string, unknown> = {}) =>
+      replicated({ storageSize: Size.gibibytes(40), originalStorageSize: Size.gibibytes(10), replicas, ...props });
+    const findings = ApplySafety.check(synth(grownRing(5)), synth(grownRing(3)));
+    expect(summary(findings)).toEqual(['NO_EFFECT PersistentVolumeClaim data-orders-3 metadata.name', 'NO_EFFECT PersistentVolumeClaim data-orders-4 metadata.name']);
+    const third = findings.find((f) => f.name === 'data-orders-3')!;
+    expect(third.finding).toBe('the claim `data-orders-3` of member 3, scaled away (`orders` now has 3 replicas), is gone from the output: it is retained, unused '
+      + '(Argo CD and Flux do not prune it, and the StatefulSet controller keeps it with whenScaled: Retain); a later scale-out reuses it with its data. '
+      + 'Only `kubectl apply --prune` would delete it');
+    expect(third.fix).toBe('delete it by hand once the member is gone for good: `kubectl delete persistentvolumeclaim/data-orders-3 -n shop`');
+    const scaledDelete = { pvcRetentionWhenScaled: PvcRetention.DELETE };
+    const deleted = ApplySafety.check(synth(grownRing(5, scaledDelete)), synth(grownRing(3, scaledDelete)));
+    expect(summary(deleted)).toEqual(['NO_EFFECT PersistentVolumeClaim data-orders-3 metadata.name', 'NO_EFFECT PersistentVolumeClaim data-orders-4 metadata.name']);
+    expect(deleted[0].finding).toBe('the claim `data-orders-3` of member 3, scaled away (`orders` now has 3 replicas), is gone from the output: '
+      + 'the StatefulSet controller deletes it with the member (`pvcRetentionWhenScaled`: Delete)');
+    expect(ApplySafety.isBlocking(third)).toBe(false);
+  });
+
+  test('a claim of a member that still runs, or without the no-prune annotations, is still data loss when it leaves the output', () => {
+    const before = synth(grown({ storageSize: Size.gibibytes(20) }));
+    const bare = edited(before, 'PersistentVolumeClaim', 'data-orders-0', (m) => {
+      delete m.metadata.annotations;
+    });
+    const scaledToZero = (ms: any[]) => edited(ms.filter((m) => m.kind !== 'PersistentVolumeClaim'), 'StatefulSet', 'orders', (m) => {
+      m.spec.replicas = 0;
+    });
+    expect(summary(ApplySafety.check(before, scaledToZero(before)))).toEqual(['NO_EFFECT PersistentVolumeClaim data-orders-0 metadata.name']);
+    expect(summary(ApplySafety.check(bare, scaledToZero(bare)))).toEqual(['DATA_LOSS PersistentVolumeClaim data-orders-0 metadata.name']);
+  });
+
+  test('claim and StatefulSet names with dashes are split the way the controller made them', () => {
+    const named = (props: Record<string, unknown>) => orders({ name: 'order-books', ...props });
+    const findings = ApplySafety.check(synth(named({ storageSize: Size.gibibytes(40) })),
+      synth(named({ storageSize: Size.gibibytes(20), originalStorageSize: Size.gibibytes(10) })));
+    expect(summary(findings)).toEqual(['REJECTED PersistentVolumeClaim data-order-books-0 spec.resources.requests.storage',
+      'REJECTED StatefulSet order-books spec.volumeClaimTemplates[data].spec.resources.requests.storage']);
+    expect(findings.find((f) => f.kind === 'PersistentVolumeClaim')!.finding).toContain('the claim shrinks from 40Gi to 20Gi');
+  });
+
+  test('originalStorageSize changed after the claims were grown: the fix names the size the previous output recorded', () => {
+    const before = synth(grown({ storageSize: Size.gibibytes(40) }));
+    expect(only(before, 'StatefulSet', 'orders').metadata.annotations['cdk8s-databases.io/original-storage-size']).toBe('10Gi');
+    const findings = ApplySafety.check(before, synth(orders({ storageSize: Size.gibibytes(40), originalStorageSize: Size.gibibytes(20) })));
+    expect(summary(findings)).toEqual(['REJECTED StatefulSet orders spec.volumeClaimTemplates[data].spec.resources.requests.storage']);
+    expect(findings[0].fix).toBe('keep `originalStorageSize` at 10Gi, the size the claims were created with (the previous output records it in '
+      + 'cdk8s-databases.io/original-storage-size), and grow the claims `data-orders-<i>` with `storageSize` alone (see docs/upgrades.md)');
   });
 
   test('storage class and access modes of a claim are fixed at creation', () => {
@@ -410,15 +466,44 @@ describe('engine versions', () => {
     expect(summary(refused)).toEqual(['ENGINE_REFUSES StatefulSet orders metadata.annotations[cdk8s-databases.io/engine]']);
   });
 
-  test('Patroni: Spilo keeps the major of its data directory and carries its own minor, so a version change does nothing', () => {
-    const changes = (from: Engine, to: Engine) =>
-      withVerdict(ApplySafety.check(synth(replicated({ engine: from })), synth(replicated({ engine: to }))), ApplyVerdict.NO_EFFECT);
+  test('Patroni: a new major restarts every member on the old one (refused); a new minor changes nothing running', () => {
+    const changes = (from: Engine, to: Engine, image?: string) => {
+      const mirrored = (ms: any[]) => (image === undefined ? ms : edited(ms, 'StatefulSet', 'orders', (m) => {
+        m.spec.template.spec.containers[0].image = image;
+      }));
+      return ApplySafety.check(mirrored(synth(replicated({ engine: from }))), mirrored(synth(replicated({ engine: to }))))
+        .filter((f) => f.field === 'metadata.annotations[cdk8s-databases.io/engine]');
+    };
     const [major, ...more] = changes(pg(PostgresVersion.V15), pg());
     expect(more).toEqual([]);
-    expect(major.finding).toBe('PostgreSQL 15 → 16 on Patroni: the members restart and keep running PostgreSQL 15 (Spilo keeps the major of an existing data directory)');
-    expect(major.fix).toContain('Restore.pointInTime');
-    expect(changes(pg(), pg(PostgresVersion.of('16.8')))[0].finding).toContain('changes nothing running: the Spilo image carries its own PostgreSQL 16 minor release');
-    expect(engineFindings(pg(PostgresVersion.V15), pg(), replicated)).toEqual([]);
+    expect(major.verdict).toBe(ApplyVerdict.ENGINE_REFUSES);
+    expect(major.finding).toBe('PostgreSQL 15 → 16 on Patroni: every member restarts and keeps running PostgreSQL 15 (Spilo keeps the major of an existing data directory), '
+      + 'while the database reports 16');
+    expect(major.fix).toBe('keep the version at 15.10; create a new ReplicatedDatabase on PostgreSQL 16 cloned from this one with `Restore.pointInTime(...)`: '
+      + 'Spilo runs pg_upgrade after the clone (docs/upgrades.md)');
+    const [minor] = changes(pg(), pg(PostgresVersion.of('16.8')));
+    expect(minor.verdict).toBe(ApplyVerdict.NO_EFFECT);
+    expect(minor.finding).toBe('PostgreSQL 16.6 → 16.8 on Patroni changes nothing running: the Spilo image carries its own PostgreSQL 16 minor release');
+    // A mirror that flattens the image path: Patroni is still recognised (by PGVERSION, which the assembly writes).
+    expect(summary(changes(pg(PostgresVersion.V15), pg(), 'mirror.internal/spilo-16:3.3-p3'))).toEqual(['ENGINE_REFUSES StatefulSet orders metadata.annotations[cdk8s-databases.io/engine]']);
+    expect(changes(pg(PostgresVersion.V15), pg(), 'mirror.internal/spilo-16:3.3-p3')[0].finding).toBe(major.finding);
+    expect(changes(pg(), pg(PostgresVersion.of('16.8')), 'mirror.internal/spilo-16:3.3-p3')[0].verdict).toBe(ApplyVerdict.NO_EFFECT);
+  });
+
+  test('MongoDB before 7.0 goes back one major release once featureCompatibilityVersion is lowered; from 7.0 on it does not', () => {
+    const mongo = (version: MongoDbVersion, featureCompatibilityVersion?: string) => Engine.mongodb({ version, featureCompatibilityVersion });
+    expect(engineFindings(mongo(MongoDbVersion.V6_0, '5.0'), mongo(MongoDbVersion.of('5.0.29'), '5.0'), replicated)).toEqual([]);
+    const [unlowered, ...rest] = engineFindings(mongo(MongoDbVersion.V6_0, '6.0'), mongo(MongoDbVersion.of('5.0.29'), '5.0'), replicated);
+    expect(rest).toEqual([]);
+    expect(unlowered.finding).toBe('MongoDB 6.0 → 5.0 while the previous output declares featureCompatibilityVersion "6.0": '
+      + 'a MongoDB 5.0 binary starts only on data at featureCompatibilityVersion 5.0');
+    expect(unlowered.fix).toBe('keep 6.0.18 and set featureCompatibilityVersion: \'5.0\' first, apply (its Job lowers it on the primary), then downgrade '
+      + '(docs/upgrades.md; https://www.mongodb.com/docs/v6.0/release-notes/6.0-downgrade-replica-set/)');
+    expect(engineFindings(mongo(MongoDbVersion.V6_0, '5.0'), mongo(MongoDbVersion.of('4.4.29'), '4.4'), replicated)[0].finding)
+      .toBe('mongodb 6.0.18 → 4.4.29 is a downgrade: mongod refuses data whose featureCompatibilityVersion is newer than it knows, and binaries go back one major release only');
+    expect(engineFindings(mongo(MongoDbVersion.V7_0, '6.0'), mongo(MongoDbVersion.V6_0, '6.0'), replicated)[0].finding)
+      .toBe('mongodb 7.0.14 → 6.0.18 is a downgrade: from MongoDB 7.0 on, a binary downgrade is possible only with MongoDB support (7.0-downgrade), '
+        + 'and mongod refuses data whose featureCompatibilityVersion is newer than it knows');
   });
 
   test('Redis 7.2 to Valkey: Valkey reads its files, but the selector (engine family) changes', () => {
@@ -433,12 +518,31 @@ describe('engine versions', () => {
       .toBe('the engine changes from redis 7.4.1 to valkey 8.0.1 on the same volumes: valkey cannot start on redis\'s files');
   });
 
-  test('a StatefulSet without the annotation (not made by this library) is not checked', () => {
-    const before = synth(orders());
+  test('an output older than the engine annotation is read from its name and version labels', () => {
+    const older = (ms: any[]) => edited(ms, 'StatefulSet', 'orders', (m) => {
+      delete m.metadata.annotations['cdk8s-databases.io/engine'];
+    });
+    const upgraded = ApplySafety.check(older(synth(orders())), synth(orders({ engine: pg(PostgresVersion.V17) })));
+    const [refused, ...rest] = withVerdict(upgraded, ApplyVerdict.ENGINE_REFUSES);
+    expect(rest).toEqual([]);
+    expect(refused.finding).toBe('PostgreSQL 16 → 17 in place: a data directory of one major version cannot be started by another, so the new pods crash-loop');
+    expect(ApplySafety.check(older(synth(orders())), synth(orders()))).toEqual([]);
+    // Patroni's version label is the Spilo tag: its PostgreSQL major is PGVERSION.
+    const olderReplicated = (engine: Engine) => older(synth(replicated({ engine })));
+    expect(only(olderReplicated(pg()), 'StatefulSet', 'orders').metadata.labels['app.kubernetes.io/version']).toBe('3.3-p3');
+    expect(summary(ApplySafety.check(olderReplicated(pg(PostgresVersion.V15)), synth(replicated({ engine: pg() })))
+      .filter((f) => f.verdict !== ApplyVerdict.RESTARTS_ALL)))
+      .toEqual(['ENGINE_REFUSES StatefulSet orders metadata.annotations[cdk8s-databases.io/engine]']);
+    expect(ApplySafety.check(olderReplicated(pg()), synth(replicated({ engine: pg(PostgresVersion.of('16.8')) })))
+      .filter((f) => f.field.startsWith('metadata.annotations'))).toEqual([]);
+  });
+
+  test('a StatefulSet with neither the annotation nor the labels (not made by this library) is not checked', () => {
     const strip = (ms: any[]) => edited(ms, 'StatefulSet', 'orders', (m) => {
       delete m.metadata.annotations;
+      delete m.metadata.labels;
     });
-    const after = synth(orders({ engine: pg(PostgresVersion.V17) }));
-    expect(withVerdict(ApplySafety.check(strip(before), strip(after)), ApplyVerdict.ENGINE_REFUSES)).toEqual([]);
+    const findings = ApplySafety.check(strip(synth(orders())), strip(synth(orders({ engine: pg(PostgresVersion.V17) }))));
+    expect(withVerdict(findings, ApplyVerdict.ENGINE_REFUSES)).toEqual([]);
   });
 });

@@ -165,6 +165,17 @@ describe('once per version', () => {
     expect(ApplySafety.check(manifests({}), manifests({ migrations: { image: 'registry.example.com/orders-migrate:1.5.0' } }))).toEqual([]);
   });
 
+  test('a database name of 52 characters keeps the whole suffix: <first 48 characters>-migrate-<hash>, 63 characters', () => {
+    const longName = 'n'.repeat(52);
+    const chart = newChart('shop');
+    postgres(chart, { name: longName });
+    const job = synthValid(chart).find((m) => m.kind === 'Job' && m.metadata.labels['app.kubernetes.io/component'] === 'migrations');
+    expect(job.metadata.name).toMatch(/^n{48}-migrate-[0-9a-f]{6}$/);
+    expect(job.metadata.name).toHaveLength(63);
+    // The ServiceAccount is not cut (names of objects may have 253 characters): the full name, as for short names.
+    expect(job.spec.template.spec.serviceAccountName).toBe(`${longName}-migrate`);
+  });
+
   test('an annotation added through migrationsJob (an Argo CD sync wave) does not rename the Job', () => {
     const plain = synthJob((c) => postgres(c)).job;
     const annotated = synthJob((c) => postgres(c).migrationsJob!.metadata.addAnnotation('argocd.argoproj.io/sync-wave', '1')).job;
@@ -216,11 +227,21 @@ describe('refusals', () => {
   test.each([
     ['untagged', 'registry.example.com/orders-migrate'],
     ['latest', 'registry.example.com/orders-migrate:latest'],
-    ['digest only', `registry.example.com/orders-migrate@sha256:${'a'.repeat(64)}`],
-    ['a name that is no image', 'Registry.Example.com/Orders Migrate:1.0'],
   ])('an image that is not pinned to a version (%s)', (_what, image) => {
     expectRefused(build({ image }),
       `${PATH}\`migrations.image\` "${image}" is not pinned to a version: an untagged or "latest" image changes under the same name, so the migrations would not run again when it does. Give a versioned tag, optionally with a digest, e.g. "registry.example.com/orders-migrate:1.4.0" or "...:1.4.0@sha256:<64 hex digits>": the tag labels the Job, and a new tag runs a new Job.`);
+  });
+
+  test('a digest without a tag: pinned, but the Job\'s version label needs the tag', () => {
+    const image = `registry.example.com/orders-migrate@sha256:${'a'.repeat(64)}`;
+    expect(build({ image })).toThrow(
+      `${PATH}\`migrations.image\` "${image}" has a digest but no tag: the tag labels the Job (\`cdk8s-databases.io/migrations-version\`, which \`kubectl wait -l\` selects), and a digest cannot be a label value. Put the version's tag before the digest, e.g. "registry.example.com/orders-migrate:1.4.0@sha256:<64 hex digits>".`);
+  });
+
+  test('a name that is no image reference', () => {
+    const image = 'Registry.Example.com/Orders Migrate:1.0';
+    expect(build({ image })).toThrow(
+      `${PATH}\`migrations.image\` "${image}" is not an image reference: give an optional registry host, lower-case path components and a tag, optionally with a digest, e.g. "registry.example.com/orders-migrate:1.4.0".`);
   });
 
   test('no image', () => {
@@ -262,12 +283,29 @@ describe('refusals', () => {
     }
   });
 
-  test.each([
-    ['a literal', 'hunter2'],
-    ['a reference to a variable the Job does not set', '$(OTHER)'],
-  ])('a password-like env name with %s', (_what, value) => {
-    expectRefused(build({ image: IMAGE, env: { FLYWAY_PASSWORD: value } }),
+  test('a password-like env name with a literal', () => {
+    expect(build({ image: IMAGE, env: { FLYWAY_PASSWORD: 'hunter2' } })).toThrow(
       `${PATH}\`migrations.env\` "FLYWAY_PASSWORD" looks like a password, and a literal value would be stored in plain text in the YAML: refer to the application user's password with \`'$(DB_PASSWORD)'\`, or read other secrets from a Secret in the image.`);
+  });
+
+  test('MYSQL_PWD (the mysql client\'s password variable) with a literal', () => {
+    expect(build({ image: IMAGE, env: { MYSQL_PWD: 'hunter2' } })).toThrow(
+      `${PATH}\`migrations.env\` "MYSQL_PWD" looks like a password, and a literal value would be stored in plain text in the YAML: refer to the application user's password with \`'$(DB_PASSWORD)'\`, or read other secrets from a Secret in the image.`);
+  });
+
+  test('a password-like env name referring to a variable the Job does not set: a reference, but to nothing', () => {
+    expect(build({ image: IMAGE, env: { LIQUIBASE_COMMAND_PASSWORD: '$(X)' } })).toThrow(
+      `${PATH}\`migrations.env\` "LIQUIBASE_COMMAND_PASSWORD" looks like a password and refers to "$(X)", which is not a variable the Job sets (HOME, DB_HOST, DB_PORT, DB_DATABASE, DB_USERNAME, DB_PASSWORD, DB_SSLMODE, DB_CA_CERT): Kubernetes would pass the text "$(X)" unchanged. Refer to the application user's password with \`'$(DB_PASSWORD)'\`, or read other secrets from a Secret in the image.`);
+  });
+
+  test.each([
+    ['--password, then the password', { args: ['migrate', '--password', 'hunter2'] }, 'migrations.args[2]', '--password'],
+    ['-password, then the password', { args: ['-password', 'hunter2', 'migrate'] }, 'migrations.args[1]', '-password'],
+    ['-password=, Flyway\'s form', { args: ['-password=hunter2', 'migrate'] }, 'migrations.args[0]', '-password'],
+    ['an option in command, its value in args', { command: ['/liquibase/liquibase', '--password'], args: ['hunter2', 'update'] }, 'migrations.args[0]', '--password'],
+  ])('an option named like a password given a literal (%s)', (_what, extra, prop, option) => {
+    expect(build({ image: IMAGE, ...extra })).toThrow(
+      `${PATH}\`${prop}\` gives \`${option}\` a literal value, which would be stored in plain text in the YAML: refer to the application user's password with \`$(DB_PASSWORD)\` (Kubernetes expands it when the container starts).`);
   });
 
   test.each([
@@ -281,13 +319,21 @@ describe('refusals', () => {
   });
 
   test('references to the connection variables are accepted wherever a password goes', () => {
+    const args = [
+      '-database', 'postgres://$(DB_USERNAME):$(DB_PASSWORD)@$(DB_HOST):$(DB_PORT)/$(DB_DATABASE)', 'up',
+      '--password=$(DB_PASSWORD)', '-password', '$(DB_PASSWORD)', '-password=$(DB_PASSWORD)',
+    ];
     const { job } = synthJob((c) => postgres(c, {
-      migrations: {
-        image: IMAGE,
-        args: ['-database', 'postgres://$(DB_USERNAME):$(DB_PASSWORD)@$(DB_HOST):$(DB_PORT)/$(DB_DATABASE)', 'up', '--password=$(DB_PASSWORD)'],
-        env: { PGPASSWORD: '$(DB_PASSWORD)', EMPTY_SECRET: '' },
-      },
+      migrations: { image: IMAGE, args, env: { PGPASSWORD: '$(DB_PASSWORD)', MYSQL_PWD: '$(DB_PASSWORD)', EMPTY_SECRET: '', PWD: '/tmp' } },
     }));
-    expect(job.spec.template.spec.containers[0].args[1]).toBe('postgres://$(DB_USERNAME):$(DB_PASSWORD)@$(DB_HOST):$(DB_PORT)/$(DB_DATABASE)');
+    expect(job.spec.template.spec.containers[0].args).toEqual(args);
+    // PWD is the shell's working directory, not a password.
+    expect(job.spec.template.spec.containers[0].env).toContainEqual({ name: 'PWD', value: '/tmp' });
+  });
+
+  test('options named like a password that take no password: a file\'s path, a switch, psql\'s prompt before another option', () => {
+    const args = ['--password-file', '/secrets/pw', '--passfile=/secrets/pgpass', '--no-password', 'up', '--password', '-f', '/sql/up.sql'];
+    const { job } = synthJob((c) => postgres(c, { migrations: { image: IMAGE, args } }));
+    expect(job.spec.template.spec.containers[0].args).toEqual(args);
   });
 });

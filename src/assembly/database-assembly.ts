@@ -1,5 +1,4 @@
 import { ApiObject, Chart, Duration, Size } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { refuseForeignSecretReferences } from './cross-namespace';
@@ -10,11 +9,11 @@ import { checkRenderedEnv } from './validate-engine';
 import { CheckedProps, applicationUserOf } from './validate-props';
 import { restoreParts } from '../backup/restore-wiring';
 import type { StatefulDatabaseProps } from '../constructs/stateful-database-props';
-import { migrationsJob } from '../day2/migrations';
 import { ApplicationRef, CredentialsRef, EngineContext, EngineDefinition, EngineJob, RackPlan, ReplicationContext, ReplicationPlan } from '../engines/engine-definition';
 import { EnginePort, PortRole } from '../engines/engine-port';
+import { migrationsJob } from '../migrations/migrations';
 import { DatabaseConnections } from '../network/connections';
-import { oneOffJob } from '../pod/one-off-job';
+import { databaseClientJob } from '../pod/database-client-job';
 import { NodeSelectorOperator } from '../pod/placement';
 import { QosClass } from '../pod/resources';
 import { PodManagementPolicy, UpdateStrategy } from '../pod/update-strategy';
@@ -24,12 +23,13 @@ import { ANNOTATION_CONFIG_CHECKSUM, ANNOTATION_ENGINE, DatabaseLabels } from '.
 import { TLS_PATH } from '../private/mount-paths';
 import { checkSubdomainName, versionLabel } from '../private/names';
 import { namespacePeer } from '../private/peers';
+import { quantityOf } from '../private/quantity';
 import type { StatefulSetView } from '../report/tolerance';
 import type { ApplicationUser } from '../security/application-user';
 import { Credentials } from '../security/credentials';
 import { credentialsGenerator } from '../security/credentials-generator';
 import { PvcRetention, StorageAccessMode, VolumeMode } from '../storage/volume';
-import { ANNOTATION_ORIGINAL_STORAGE_SIZE, StorageSizes, emitGrownClaims, planVolumeSizes, quantityOf } from '../storage/volume-expansion';
+import { ANNOTATION_ORIGINAL_STORAGE_SIZE, StorageSizes, emitGrownClaims, planVolumeSizes } from '../storage/volume-expansion';
 import { ZONE_KEY } from '../topology/spread';
 
 const DEFAULT_STORAGE = Size.gibibytes(10);
@@ -302,26 +302,35 @@ export class DatabaseAssembly {
     refuseForeignSecretReferences(scope, namespace,
       [this.credentialsSecretName, application?.secretName, tlsSecretName].filter((n): n is string => n !== undefined));
 
+    this.migrationsJob = this.renderJobs(initScriptsName);
+  }
+
+  /**
+   * The one-off Jobs that connect to the database once it runs: bootstrap (or a replicated topology's formation),
+   * the application user, the engine's extra Jobs, and the user's migrations, which it returns.
+   */
+  private renderJobs(initScriptsConfigMap?: string): ApiObject | undefined {
+    const { def, ctx, name } = this;
+    const repl = this.replication;
     // A replicated topology's formation Job replaces the single instance's bootstrap (e.g. Cassandra roles plus system_auth replication).
-    const job = repl?.formationJob ?? def.bootstrapJob?.(ctx);
-    if (job) this.job(`${name}-${job.suffix}`, repl?.formationJob ? 'Formation' : 'Bootstrap', image, job, initScriptsName);
-    const appJob = application ? (repl ? repl.applicationUserJob : def.applicationUserJob?.(ctx)) : undefined;
-    if (appJob) this.job(`${name}-${appJob.suffix}`, 'ApplicationUser', image, appJob);
-    for (const extra of (repl ? repl.extraJobs : def.extraJobs?.(ctx)) ?? []) this.job(`${name}-${extra.suffix}`, extra.id, image, extra);
-    if (props.migrations) {
-      this.migrationsJob = migrationsJob(scope, props.migrations, {
-        name,
-        labels,
-        host: this.host,
-        port: this.port,
-        database: this.clientDatabase,
-        client: this.clientCredentials,
-        sslMode: repl?.clientSslMode,
-        caSecretName: repl?.clientSslMode === 'verify-full' ? tlsSecretName : undefined,
-        imagePullSecrets: props.imagePullSecrets,
-        connections: this.connections,
-      });
-    }
+    const bootstrap = repl?.formationJob ?? def.bootstrapJob?.(ctx);
+    if (bootstrap) this.job(`${name}-${bootstrap.suffix}`, repl?.formationJob ? 'Formation' : 'Bootstrap', bootstrap, initScriptsConfigMap);
+    const appJob = ctx.application ? (repl ? repl.applicationUserJob : def.applicationUserJob?.(ctx)) : undefined;
+    if (appJob) this.job(`${name}-${appJob.suffix}`, 'ApplicationUser', appJob);
+    for (const extra of (repl ? repl.extraJobs : def.extraJobs?.(ctx)) ?? []) this.job(`${name}-${extra.suffix}`, extra.id, extra);
+    if (!this.props.migrations) return undefined;
+    return migrationsJob(this.scope, this.props.migrations, {
+      name,
+      labels: this.labels,
+      host: this.host,
+      port: this.port,
+      database: this.clientDatabase,
+      client: this.clientCredentials,
+      sslMode: repl?.clientSslMode,
+      caSecretName: repl?.clientSslMode === 'verify-full' ? this.tlsSecretName : undefined,
+      imagePullSecrets: this.props.imagePullSecrets,
+      connections: this.connections,
+    });
   }
 
   /** The Secrets `connectionEnv()` reads, copied into `target`: the client credentials, and the CA where clients verify it. */
@@ -479,28 +488,24 @@ export class DatabaseAssembly {
     });
   }
 
-  private job(jobName: string, id: string, image: string, job: EngineJob, initScriptsConfigMap?: string): void {
-    new k8s.KubeServiceAccount(this.scope, `${id}ServiceAccount`, {
-      metadata: { name: jobName, labels: this.labels.common },
-      automountServiceAccountToken: false,
-    });
-    const created = oneOffJob(this.scope, `${id}Job`, {
+  /** An engine's Job, run by the database image; it reaches the database on its client port, like any application. */
+  private job(jobName: string, id: string, job: EngineJob, initScriptsConfigMap?: string): void {
+    const scripts = job.initScriptsPath && initScriptsConfigMap ? { configMap: initScriptsConfigMap, mountPath: job.initScriptsPath } : undefined;
+    databaseClientJob(this.scope, id, {
       name: jobName,
       labels: this.labels.forComponent(id.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()),
-      image,
+      serviceAccountLabels: this.labels.common,
+      connections: this.connections,
+      image: this.image,
       script: job.script,
       env: job.env,
       runAsUser: job.runAsUser,
-      serviceAccountName: jobName,
-      needsApiToken: false,
       imagePullSecrets: this.props.imagePullSecrets,
       cpuMillis: 250,
       memoryMebibytes: 256,
-      configMapMount: job.initScriptsPath && initScriptsConfigMap ? { configMap: initScriptsConfigMap, mountPath: job.initScriptsPath } : undefined,
-      mountedContent: job.initScriptsPath && initScriptsConfigMap ? this.props.initScripts : undefined,
+      configMapMount: scripts,
+      mountedContent: scripts ? this.props.initScripts : undefined,
     });
-    // The Job reaches the database on its client port, like any application: admit it.
-    this.connections.allowFrom(kplus.Pods.select(this.scope, `${id}Pods`, { labels: { 'job-name': created.name } }));
   }
 
   private certificate(name: string, secretName: string, namespace?: string): void {

@@ -1,8 +1,8 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Restore } from '../backup/restore';
-import { DatabaseMigrations } from '../day2/migrations';
 import { Engine } from '../engines/engine';
+import { DatabaseMigrations } from '../migrations/migrations';
 import { DatabaseToleration, DedicatedNodes, NodeRequirement } from '../pod/placement';
 import { QosClass } from '../pod/resources';
 import { PodManagementPolicy, UpdateStrategy } from '../pod/update-strategy';

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { Yaml } from 'cdk8s';
 import { ApplyFinding, ApplyVerdict } from './apply-finding';
 import { ALL_APPLY_RULES } from './apply-rules/all-rules';
-import { Manifest, identity } from './apply-rules/manifests';
+import { Manifest, indexOutputs } from './apply-rules/manifests';
 
 export * from './apply-finding';
 
@@ -27,16 +27,16 @@ export class ApplySafety {
    * @param current the manifests about to be applied
    */
   public static check(previous: any[], current: any[]): ApplyFinding[] {
-    const context = { previous: objectsOf(previous), current: objectsOf(current) };
-    const before = byIdentity(context.previous);
-    const after = byIdentity(context.current);
+    // An object given twice counts as its last copy, as the last apply wins.
+    const context = indexOutputs(objectsOf(previous), objectsOf(current));
+    const { previous: before, current: after } = context;
     const identities = [...after.keys(), ...[...before.keys()].filter((id) => !after.has(id))];
     return identities.flatMap((id) => ALL_APPLY_RULES.flatMap((rule) => rule(before.get(id), after.get(id), context)));
   }
 
   /**
    * Findings for applying the manifests of `currentDir` over those of `previousDir`: every `.yaml`, `.yml` and `.json`
-   * file directly in each folder, YAML files with any number of documents. Documents with neither `apiVersion` nor
+   * file in each folder and its subfolders (hidden ones left out), YAML files with any number of documents. Documents with neither `apiVersion` nor
    * `kind` (such as the synth report) are not manifests and are left out.
    * @param previousDir the folder of the output applied last (e.g. a copy of `dist/` from the last release)
    * @param currentDir the folder of the output about to be applied (e.g. `dist/`)
@@ -61,21 +61,15 @@ function objectsOf(manifests: unknown[]): Manifest[] {
   });
 }
 
-/** Objects by identity; an object given twice counts as its last copy, as the last apply wins. */
-function byIdentity(objects: Manifest[]): Map<string, Manifest> {
-  return new Map(objects.map((m) => [identity(m), m]));
-}
-
 function readManifests(dir: string, argument: string): any[] {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     throw new Error(`ApplySafety: \`${argument}\` (${dir}) is not a directory: give the folder the synth wrote its manifests to`);
   }
-  const files = fs.readdirSync(dir).filter((f) => MANIFEST_FILE.test(f) && fs.statSync(path.join(dir, f)).isFile()).sort();
+  const files = manifestFiles(dir);
   if (files.length === 0) {
-    throw new Error(`ApplySafety: \`${argument}\` (${dir}) holds no .yaml, .yml or .json file: give the folder the synth wrote its manifests to`);
+    throw new Error(`ApplySafety: \`${argument}\` (${dir}) holds no .yaml, .yml or .json file, in it or its subfolders: give the folder the synth wrote its manifests to`);
   }
-  return files.flatMap((f) => {
-    const file = path.join(dir, f);
+  return files.flatMap((file) => {
     // Documents with neither apiVersion nor kind are no manifests (the synth report beside the YAML) and are left out.
     // cdk8s's Yaml.load keeps going past a syntax error: what it makes of a broken manifest is caught here.
     return parseFile(file).filter((m, i) => {
@@ -86,6 +80,20 @@ function readManifests(dir: string, argument: string): any[] {
       return true;
     });
   });
+}
+
+/**
+ * The manifest files of `dir` and its subfolders, in path order: cdk8s writes a folder per chart with
+ * `outputFileExtension` and FOLDER_PER_CHART_FILE_PER_RESOURCE. Hidden entries (`.git`) are left out.
+ */
+function manifestFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => !e.name.startsWith('.'))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .flatMap((e) => {
+      const entry = path.join(dir, e.name);
+      if (e.isDirectory()) return manifestFiles(entry);
+      return MANIFEST_FILE.test(e.name) && fs.statSync(entry).isFile() ? [entry] : [];
+    });
 }
 
 function parseFile(file: string): any[] {

@@ -21,6 +21,11 @@ export interface RingParts {
 export const RING_START = 'ring-start.sh';
 export const RING_PRESTOP = 'ring-prestop.sh';
 export const RING_OPS = 'ring-ops.py';
+/**
+ * Env of every ring node naming the Lease its preStop takes: also the marker the apply-safety check reads to know that
+ * the node stops of this StatefulSet's racks are serialized across the datacenter (one node at a time).
+ */
+export const ENV_RING_LOCK = 'RING_LOCK';
 
 /**
  * How long a stopping node waits for the ring lock and for every other node to be Up/Normal before
@@ -85,7 +90,7 @@ export function ringPlan(ctx: ReplicationContext, parts: RingParts): Replication
         ...env,
         plainEnv('MEMBER_DOMAIN', domain),
         plainEnv('CASSANDRA_SEEDS', seeds),
-        plainEnv('RING_LOCK', lock),
+        plainEnv(ENV_RING_LOCK, lock),
         // The start script reads the ring from a live member over CQL, as the superuser (before the
         // roles Job ran, as the image's default cassandra/cassandra).
         secretEnv('DB_USER', ctx.credentials.secretName, ctx.credentials.usernameKey),

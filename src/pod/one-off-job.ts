@@ -10,7 +10,10 @@ import { checksum } from '../private/checksum';
  * or a user's image run as given (`command`/`args`), which needs no shell (distroless migration images).
  */
 export interface OneOffJobOptions {
-  /** The Job's name before the content hash is appended (at most 56 characters are kept). */
+  /**
+   * `<database>-<purpose>` (`orders-migrate`), before the content hash is appended. Past 56 characters the
+   * database part is shortened and the purpose kept whole (see `contentName`).
+   */
   readonly name: string;
   readonly labels: Record<string, string>;
   readonly image: string;
@@ -42,13 +45,26 @@ export interface OneOffJobOptions {
  */
 export const FINISHED_JOB_TTL_SECONDS = 7 * 24 * 3600;
 
+/** 56 + 1 + 6 (the hash) stays within the 63 characters of the `job-name` label the Job controller puts on its pods. */
+const MAX_BASE_LENGTH = 56;
+/** The purposes are short words (`creds`, `app`, `migrate`); a longer last part is cut like the rest. */
+const MAX_PURPOSE_LENGTH = 16;
+
 /**
  * A Job's pod template is immutable (batch validation, ValidateJobUpdate), so a Job that changes must be a new
- * object: its name ends with a hash of everything it runs. 56 + 1 + 6 stays within the 63 characters of the
- * `job-name` label the Job controller puts on its pods.
+ * object: its name ends with a hash of everything it runs. A `base` longer than 56 characters loses the end of its
+ * database part, not its purpose (the word after the last '-'), so a long database's Job still reads
+ * `<shortened name>-migrate-<hash>`; the hash covers the labels, which carry the full database name.
  */
 export function contentName(base: string, content: unknown): string {
-  return `${base.slice(0, 56).replace(/-+$/, '')}-${checksum(JSON.stringify(content)).slice(0, 6)}`;
+  const hash = checksum(JSON.stringify(content)).slice(0, 6);
+  const dash = base.lastIndexOf('-');
+  const purpose = base.slice(dash + 1);
+  if (base.length <= MAX_BASE_LENGTH || dash <= 0 || purpose.length > MAX_PURPOSE_LENGTH) {
+    return `${base.slice(0, MAX_BASE_LENGTH).replace(/-+$/, '')}-${hash}`;
+  }
+  const database = base.slice(0, MAX_BASE_LENGTH - purpose.length - 1).replace(/-+$/, '');
+  return `${database}-${purpose}-${hash}`;
 }
 
 /** The Job's name ends with a hash of its content (`contentName`): read it from the returned object's `name`. */

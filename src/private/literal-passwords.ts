@@ -5,8 +5,11 @@
  * expands; in JavaScript, a template literal starting with `${`. An empty string sets no password.
  */
 
-/** Names of settings and env vars that hold a secret: their values must come from a Secret, never the YAML. */
-export const SECRET_NAME_HINT = /(pass(word|wd)?|secret|token|credential|api[-_]?key|private[-_]?key)/i;
+/**
+ * Names of settings and env vars that hold a secret: their values must come from a Secret, never the YAML.
+ * `pwd` only as the last word after `_` (`MYSQL_PWD`): `PWD` alone is the shell's working directory.
+ */
+export const SECRET_NAME_HINT = /(pass(word|wd)?|secret|token|credential|api[-_]?key|private[-_]?key|_pwd$)/i;
 
 /** A quoted literal: SQL `'...'` (with `''` inside) and `E'...'`, `"..."`, JavaScript's `` `...` ``. */
 const QUOTED = "(E?'(?:[^']|'')*'|\"[^\"]*\"|`[^`]*`)";

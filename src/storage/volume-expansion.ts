@@ -1,8 +1,10 @@
 import { ApiObject, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
+import { memberClaimName } from '../private/claim-names';
 import { DatabaseConfigError, check } from '../private/errors';
 import { wholeMebibytes } from '../private/numbers';
+import { quantityOf } from '../private/quantity';
 
 /** On a StatefulSet whose claims were grown: the size its claim template keeps, the one the volumes were created with. */
 export const ANNOTATION_ORIGINAL_STORAGE_SIZE = 'cdk8s-databases.io/original-storage-size';
@@ -16,17 +18,6 @@ export const NEVER_PRUNE: Readonly<Record<string, string>> = {
   'argocd.argoproj.io/sync-options': 'Prune=false',
   'kustomize.toolkit.fluxcd.io/prune': 'disabled',
 };
-
-/** The name the StatefulSet controller gives a member's claim: `<claim template>-<StatefulSet>-<ordinal>`. */
-export function memberClaimName(claimTemplateName: string, statefulSetName: string, ordinal: number): string {
-  return `${claimTemplateName}-${statefulSetName}-${ordinal}`;
-}
-
-/** A Size as a Kubernetes quantity: whole GiB where it is one, else MiB. */
-export function quantityOf(size: Size): string {
-  const mib = size.toMebibytes();
-  return mib % 1024 === 0 ? `${mib / 1024}Gi` : `${mib}Mi`;
-}
 
 /** The sizes of a database's data volumes. */
 export interface StorageSizes {
@@ -63,7 +54,8 @@ export function planVolumeSizes(scope: IConstruct, props: VolumeSizeProps, defau
     `\`storageSize\` (${quantityOf(storage)}) is smaller than \`originalStorageSize\` (${quantityOf(original)}): volumes never shrink (the API server refuses a smaller claim). `
     + `Set \`storageSize\` to at least ${quantityOf(original)}; for smaller volumes, create a new database and restore a backup into it (\`restoreFrom\`).`);
   if (storageMib === originalMib) return { template: storage };
-  if (props.storageClassName !== undefined) refuseClassWithoutExpansion(scope, props.storageClassName, original, storage);
+  const className = props.storageClassName;
+  if (className !== undefined) refuseClassWithoutExpansion({ database: scope, className, from: original, to: storage });
   return { template: original, grown: storage };
 }
 
@@ -91,24 +83,44 @@ export function emitGrownClaims(scope: IConstruct, options: GrownClaimsOptions):
   }
 }
 
+/** A database growing its claims of a StorageClass, checked at synth against the app's StorageClasses. */
+interface Growth { readonly database: IConstruct; readonly className: string; readonly from: Size; readonly to: Size }
+
+/** Per app root: every growth of claims of a named StorageClass, checked by one validation of the app. */
+const growths = new WeakMap<IConstruct, Growth[]>();
+
 /**
  * At synth, once every object exists (the StorageClass may be made after the database): refuses growth when the app
  * holds the StorageClass in use and it does not allow expansion, which the API server would answer by refusing the
- * claims' update.
+ * claims' update. One validation of the app indexes its StorageClasses once and checks every growth (one walk of
+ * the app per database made synth quadratic in the number of grown databases).
  */
-function refuseClassWithoutExpansion(scope: IConstruct, className: string, from: Size, to: Size): void {
-  scope.node.addValidation({
-    validate: () => {
-      const classes = scope.node.root.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c))
-        .filter((o) => o.kind === 'StorageClass' && o.name === className);
-      const fixed = classes.find((o) => o.toJson().allowVolumeExpansion !== true);
-      if (fixed) {
-        throw new DatabaseConfigError(scope,
-          `\`storageSize\` (${quantityOf(to)}) grows the data volumes from \`originalStorageSize\` (${quantityOf(from)}), but StorageClass "${className}" (${fixed.node.path}) `
-          + 'does not allow volume expansion: the API server refuses to grow claims of that class. Set `allowVolumeExpansion: true` on the StorageClass '
-          + `(a change the API server accepts on an existing class), or keep \`storageSize\` at ${quantityOf(from)}.`);
-      }
-      return [];
-    },
-  });
+function refuseClassWithoutExpansion(growth: Growth): void {
+  const root = growth.database.node.root;
+  let recorded = growths.get(root);
+  if (!recorded) {
+    growths.set(root, recorded = []);
+    const all = recorded;
+    root.node.addValidation({ validate: () => checkGrowths(root, all) });
+  }
+  recorded.push(growth);
+}
+
+function checkGrowths(root: IConstruct, all: Growth[]): string[] {
+  const fixedClasses = new Map<string, ApiObject>();
+  for (const c of root.node.findAll()) {
+    if (!ApiObject.isApiObject(c)) continue;
+    const o = c as ApiObject;
+    if (o.kind === 'StorageClass' && !fixedClasses.has(o.name) && o.toJson().allowVolumeExpansion !== true) fixedClasses.set(o.name, o);
+  }
+  for (const { database, className, from, to } of all) {
+    const fixed = fixedClasses.get(className);
+    if (fixed) {
+      throw new DatabaseConfigError(database,
+        `\`storageSize\` (${quantityOf(to)}) grows the data volumes from \`originalStorageSize\` (${quantityOf(from)}), but StorageClass "${className}" (${fixed.node.path}) `
+        + 'does not allow volume expansion: the API server refuses to grow claims of that class. Set `allowVolumeExpansion: true` on the StorageClass '
+        + `(a change the API server accepts on an existing class), or keep \`storageSize\` at ${quantityOf(from)}.`);
+    }
+  }
+  return [];
 }

@@ -1,5 +1,8 @@
+import { ApplyContext, ApplyRule, Manifest, finding, kubectlTarget, namespacedKey, sameJson, show } from './manifests';
+import { parseMemberClaimName } from '../../private/claim-names';
+import { quantityBytes } from '../../private/quantity';
+import { NEVER_PRUNE } from '../../storage/volume-expansion';
 import { ApplyFinding, ApplyVerdict } from '../apply-finding';
-import { ApplyContext, ApplyRule, Manifest, finding, identity, quantityBytes, sameJson, show } from './manifests';
 
 /**
  * PersistentVolumeClaim spec fields fixed at creation. Kubernetes pkg/apis/core/validation/validation.go
@@ -12,22 +15,55 @@ const IMMUTABLE_CLAIM_FIELDS = ['storageClassName', 'accessModes', 'volumeMode',
 
 const sizeOf = (claim: Manifest | undefined) => claim?.spec?.resources?.requests?.storage;
 
+/** A member claim's StatefulSet in `statefulSets` (by `namespace/name`), the claim template and the ordinal. */
+interface MemberOf {
+  readonly statefulSet: Manifest;
+  readonly template: Manifest;
+  readonly ordinal: number;
+}
+
+function memberOf(claim: Manifest, statefulSets: Map<string, Manifest>): MemberOf | undefined {
+  for (const parts of parseMemberClaimName(claim.metadata?.name ?? '')) {
+    const statefulSet = statefulSets.get(namespacedKey(claim.metadata?.namespace, parts.statefulSetName));
+    const template = (statefulSet?.spec?.volumeClaimTemplates ?? []).find((t: Manifest) => t.metadata?.name === parts.claimTemplateName);
+    if (statefulSet && template) return { statefulSet, template, ordinal: parts.ordinal };
+  }
+  return undefined;
+}
+
 /**
  * The claim as the cluster has it before this apply: the previous output's claim, else (the first time the library
  * emits claims beside their StatefulSet, for `originalStorageSize`) the claim the StatefulSet controller made from
  * the previous template, `<template>-<statefulset>-<ordinal>`.
  */
 function claimBefore(claim: Manifest, context: ApplyContext): Manifest | undefined {
-  const previous = context.previous.find((m) => identity(m) === identity(claim));
-  if (previous) return previous;
-  const ns = claim.metadata?.namespace ?? '';
-  for (const sts of context.previous.filter((m) => m.kind === 'StatefulSet' && (m.metadata?.namespace ?? '') === ns)) {
-    for (const template of sts.spec?.volumeClaimTemplates ?? []) {
-      const match = new RegExp(`^${template.metadata?.name}-${sts.metadata?.name}-(\\d+)$`).exec(claim.metadata?.name ?? '');
-      if (match && Number(match[1]) < (sts.spec?.replicas ?? 1)) return { ...template, metadata: claim.metadata };
-    }
+  const member = memberOf(claim, context.previousStatefulSets);
+  if (!member || member.ordinal >= (member.statefulSet.spec?.replicas ?? 1)) return undefined;
+  return { ...member.template, metadata: claim.metadata };
+}
+
+/** Whether GitOps tools are told never to prune the claim (the annotations grown claims carry). */
+const neverPruned = (claim: Manifest) => Object.entries(NEVER_PRUNE).every(([k, v]) => claim.metadata?.annotations?.[k] === v);
+
+/**
+ * A grown claim of a member scaled away: Argo CD and Flux keep it (NEVER_PRUNE), and the StatefulSet controller keeps
+ * it too unless `whenScaled` is Delete; either way, nothing to block (docs/volume-expansion.md).
+ */
+function scaledAwayClaim(claim: Manifest, context: ApplyContext): ApplyFinding | undefined {
+  if (!neverPruned(claim)) return undefined;
+  const member = memberOf(claim, context.currentStatefulSets);
+  if (!member || member.ordinal < (member.statefulSet.spec?.replicas ?? 1)) return undefined;
+  const name = claim.metadata?.name;
+  const scaled = `the claim \`${name}\` of member ${member.ordinal}, scaled away (\`${member.statefulSet.metadata?.name}\` now has ${member.statefulSet.spec?.replicas ?? 1} replicas), is gone from the output`;
+  if (member.statefulSet.spec?.persistentVolumeClaimRetentionPolicy?.whenScaled === 'Delete') {
+    return finding(claim, 'metadata.name', ApplyVerdict.NO_EFFECT,
+      `${scaled}: the StatefulSet controller deletes it with the member (\`pvcRetentionWhenScaled\`: Delete)`,
+      'nothing to do; a later scale-out starts that member on a new, empty claim');
   }
-  return undefined;
+  return finding(claim, 'metadata.name', ApplyVerdict.NO_EFFECT,
+    `${scaled}: it is retained, unused (Argo CD and Flux do not prune it, and the StatefulSet controller keeps it with whenScaled: Retain); `
+    + 'a later scale-out reuses it with its data. Only `kubectl apply --prune` would delete it',
+    `delete it by hand once the member is gone for good: \`kubectl delete ${kubectlTarget(claim)}\``);
 }
 
 /**
@@ -37,6 +73,8 @@ function claimBefore(claim: Manifest, context: ApplyContext): Manifest | undefin
  */
 export const claimChanges: ApplyRule = (previous, current, context) => {
   if (previous?.kind === 'PersistentVolumeClaim' && current === undefined) {
+    const scaledAway = scaledAwayClaim(previous, context);
+    if (scaledAway) return [scaledAway];
     return [finding(previous, 'metadata.name', ApplyVerdict.DATA_LOSS,
       `the claim \`${previous.metadata?.name}\` is gone from the output: \`kubectl apply --prune\` or a GitOps tool with pruning deletes it, and its volume with it unless the reclaim policy is Retain`,
       'keep the claim in the output (keep `originalStorageSize` and `storageSize` set), or exclude claims from pruning')];
@@ -60,7 +98,7 @@ export const claimChanges: ApplyRule = (previous, current, context) => {
       `keep \`storageSize\` at ${sizeOf(before)} or more; to shrink, create a new database restored from a backup of this one (\`restoreFrom\`)`));
   } else if (oldBytes !== undefined && newBytes !== undefined && newBytes > oldBytes) {
     const className = current.spec?.storageClassName ?? before.spec?.storageClassName;
-    const storageClass = context.current.find((m) => m.kind === 'StorageClass' && m.metadata?.name === className);
+    const storageClass = context.currentStorageClasses.get(className);
     if (storageClass && storageClass.allowVolumeExpansion !== true) {
       out.push(finding(current, 'spec.resources.requests.storage', ApplyVerdict.REJECTED,
         `the claim grows from ${sizeOf(before)} to ${sizeOf(current)}, but its StorageClass \`${className}\` does not allow volume expansion (PersistentVolumeClaimResize admission)`,

@@ -1,7 +1,7 @@
 import { ANNOTATION_FEATURE_COMPATIBILITY_VERSION, MONGODB_RELEASES } from '../../engines/mongodb-feature-compatibility';
-import { ANNOTATION_ENGINE } from '../../private/labels';
+import { ANNOTATION_ENGINE, LABEL_NAME, LABEL_VERSION } from '../../private/labels';
 import { ApplyVerdict } from '../apply-finding';
-import { ApplyRule, finding, show } from './manifests';
+import { ApplyRule, Manifest, finding, show } from './manifests';
 
 const FIELD = `metadata.annotations[${ANNOTATION_ENGINE}]`;
 const FCV_FIELD = `metadata.annotations[${ANNOTATION_FEATURE_COMPATIBILITY_VERSION}]`;
@@ -13,6 +13,8 @@ interface Release {
   readonly version: string;
   readonly major: number;
   readonly minor: number;
+  /** Read from the labels of an output older than the engine annotation: exact to the series only. */
+  readonly inferred?: boolean;
 }
 
 function parseRelease(annotation: unknown): Release | undefined {
@@ -20,6 +22,31 @@ function parseRelease(annotation: unknown): Release | undefined {
   const [family, version] = annotation.trim().split(/\s+/);
   const match = /^(\d+)(?:\.(\d+))?/.exec(version ?? '');
   return match ? { family, version, major: Number(match[1]), minor: Number(match[2] ?? 0) } : undefined;
+}
+
+/**
+ * The PostgreSQL major a Patroni member runs: the PGVERSION env of its Spilo container, which the assembly writes
+ * whatever registry the image is pulled from (a mirror may flatten the image path, so the image says nothing).
+ */
+function patroniMajor(statefulSet: Manifest): string | undefined {
+  const env = (statefulSet.spec?.template?.spec?.containers ?? []).flatMap((c: Manifest) => c.env ?? []);
+  const value = env.find((e: Manifest) => e.name === 'PGVERSION')?.value;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * The engine release of a StatefulSet: its annotation, else (output of a library release before the annotation) its
+ * `app.kubernetes.io/name` and `app.kubernetes.io/version` labels. The version label is the image tag, which for
+ * Patroni is Spilo's own release: its PostgreSQL major is PGVERSION.
+ */
+function releaseOf(statefulSet: Manifest): Release | undefined {
+  const annotated = parseRelease(statefulSet.metadata?.annotations?.[ANNOTATION_ENGINE]);
+  if (annotated) return annotated;
+  const family = statefulSet.metadata?.labels?.[LABEL_NAME];
+  const version = patroniMajor(statefulSet) ?? statefulSet.metadata?.labels?.[LABEL_VERSION];
+  if (typeof family !== 'string' || typeof version !== 'string') return undefined;
+  const release = parseRelease(`${family} ${version}`);
+  return release && { ...release, inferred: true };
 }
 
 /** The series an upgrade path counts in: PostgreSQL's first number (since 10); the first two for the other engines. */
@@ -85,12 +112,34 @@ function upgradeRefusal(from: Release, to: Release): Refusal | undefined {
   }
 }
 
-/** Going back a series: no engine here reads files a newer release wrote. */
-function downgradeRefusal(from: Release, to: Release): Refusal {
+/**
+ * Whether MongoDB may go from `from` to `to` binaries: before 7.0, one major release back once featureCompatibilityVersion
+ * is lowered to it; from 7.0 on, a binary downgrade needs MongoDB support.
+ * @see https://www.mongodb.com/docs/v6.0/release-notes/6.0-downgrade-replica-set/
+ * @see https://www.mongodb.com/docs/manual/release-notes/7.0-downgrade/
+ */
+function mongodbStepBack(from: Release, to: Release): boolean {
+  const [a, b] = [MONGODB_MAJORS.indexOf(seriesName(from)), MONGODB_MAJORS.indexOf(seriesName(to))];
+  return series(from) < 7000 && a > 0 && b === a - 1;
+}
+
+/** Going back a series: no engine here reads files a newer release wrote (but MongoDB before 7.0, one major back). */
+function downgradeRefusal(from: Release, to: Release, previousFcv: unknown): Refusal | undefined {
+  if (from.family === 'mongodb' && mongodbStepBack(from, to)) {
+    if (previousFcv === seriesName(to)) return undefined;
+    return {
+      finding: `MongoDB ${seriesName(from)} → ${seriesName(to)} while the previous output declares ${previousFcv === undefined ? 'no featureCompatibilityVersion' : `featureCompatibilityVersion ${show(previousFcv)}`}: `
+        + `a MongoDB ${seriesName(to)} binary starts only on data at featureCompatibilityVersion ${seriesName(to)}`,
+      fix: `keep ${from.version} and set featureCompatibilityVersion: '${seriesName(to)}' first, apply (its Job lowers it on the primary), then downgrade `
+        + `(${UPGRADES_DOC}; https://www.mongodb.com/docs/v6.0/release-notes/6.0-downgrade-replica-set/)`,
+    };
+  }
   const what: Record<string, string> = {
     postgresql: 'a data directory of a newer major version cannot be started by an older one',
     mysql: 'MySQL does not downgrade a data directory in place across series (its data dictionary was upgraded)',
-    mongodb: 'mongod refuses data whose featureCompatibilityVersion is newer than it knows',
+    mongodb: series(from) >= 7000
+      ? 'from MongoDB 7.0 on, a binary downgrade is possible only with MongoDB support (7.0-downgrade), and mongod refuses data whose featureCompatibilityVersion is newer than it knows'
+      : 'mongod refuses data whose featureCompatibilityVersion is newer than it knows, and binaries go back one major release only',
     // rdb.c refuses a newer format ("Can't handle RDB format version"); older RDB files always load in newer servers.
     redis: 'an older server cannot load the RDB/AOF files a newer one wrote (RDB is read backwards only)',
     valkey: 'an older server cannot load the RDB/AOF files a newer one wrote (RDB is read backwards only)',
@@ -116,22 +165,34 @@ function familyRefusal(from: Release, to: Release): Refusal | undefined {
 
 /**
  * Patroni members run Spilo, which carries its own PostgreSQL releases: a new minor of `PostgresVersion` changes no
- * binary, and a new major changes PGVERSION, which Spilo ignores once a data directory exists (configure_spilo.py:
- * "if PG_VERSION file exists stick to it"). The way to a new major is a clone: clone_with_wale.py calls
- * maybe_pg_upgrade.py, which runs pg_upgrade after the point-in-time recovery when its binaries are newer.
+ * binary (NO_EFFECT), and a new major changes PGVERSION, which Spilo ignores once a data directory exists
+ * (configure_spilo.py: "if PG_VERSION file exists stick to it"): every member restarts and keeps the old major while
+ * the construct reports the new one (ENGINE_REFUSES). The way to a new major is a clone: clone_with_wale.py calls
+ * maybe_pg_upgrade.py, which runs pg_upgrade after the point-in-time recovery when its binaries are newer. A lower
+ * major is a downgrade like any other.
  */
-function spiloNoEffect(from: Release, to: Release): Refusal | undefined {
+function patroniVersionChange(from: Release, to: Release): { verdict: ApplyVerdict; refusal: Refusal } | undefined {
   if (from.family !== 'postgresql' || to.family !== 'postgresql' || from.version === to.version) return undefined;
   if (from.major === to.major) {
+    // A release read from an older output's labels is only the major (PGVERSION): no minor to compare.
+    if (from.inferred || to.inferred) return undefined;
     return {
-      finding: `PostgreSQL ${from.version} → ${to.version} on Patroni changes nothing running: the Spilo image carries its own PostgreSQL ${to.major} minor release`,
-      fix: 'a newer Spilo image is the minor upgrade; leave the version as it is, or accept that only the annotation changes',
+      verdict: ApplyVerdict.NO_EFFECT,
+      refusal: {
+        finding: `PostgreSQL ${from.version} → ${to.version} on Patroni changes nothing running: the Spilo image carries its own PostgreSQL ${to.major} minor release`,
+        fix: 'a newer Spilo image is the minor upgrade; leave the version as it is, or accept that only the annotation changes',
+      },
     };
   }
+  if (to.major < from.major) return undefined;
   return {
-    finding: `PostgreSQL ${from.major} → ${to.major} on Patroni: the members restart and keep running PostgreSQL ${from.major} (Spilo keeps the major of an existing data directory)`,
-    fix: `keep the version at ${from.version}; create a new ReplicatedDatabase on PostgreSQL ${to.major} cloned from this one with \`Restore.pointInTime(...)\`: `
-      + `Spilo runs pg_upgrade after the clone (${UPGRADES_DOC})`,
+    verdict: ApplyVerdict.ENGINE_REFUSES,
+    refusal: {
+      finding: `PostgreSQL ${from.major} → ${to.major} on Patroni: every member restarts and keeps running PostgreSQL ${from.major} (Spilo keeps the major of an existing data directory), `
+        + `while the database reports ${to.major}`,
+      fix: `keep the version at ${from.version}; create a new ReplicatedDatabase on PostgreSQL ${to.major} cloned from this one with \`Restore.pointInTime(...)\`: `
+        + `Spilo runs pg_upgrade after the clone (${UPGRADES_DOC})`,
+    },
   };
 }
 
@@ -169,23 +230,23 @@ function featureCompatibilityRefusal(from: Release, to: Release, previous: unkno
   return undefined;
 }
 
-const runsSpilo = (statefulSet: any): boolean => (statefulSet.spec?.template?.spec?.containers ?? [])
-  .some((c: any) => typeof c.image === 'string' && /\/zalando\/spilo-/.test(c.image));
-
-/** Engine version changes the engine will not perform in place (annotation `cdk8s-databases.io/engine` on StatefulSets). */
+/**
+ * Engine version changes the engine will not perform in place: annotation `cdk8s-databases.io/engine` on StatefulSets,
+ * or their name and version labels in an output that predates it.
+ */
 export const engineVersion: ApplyRule = (previous, current) => {
   if (previous?.kind !== 'StatefulSet' || current?.kind !== 'StatefulSet') return [];
-  const from = parseRelease(previous.metadata?.annotations?.[ANNOTATION_ENGINE]);
-  const to = parseRelease(current.metadata?.annotations?.[ANNOTATION_ENGINE]);
+  const from = releaseOf(previous);
+  const to = releaseOf(current);
   if (!from || !to) return [];
-  const spilo = runsSpilo(previous) && runsSpilo(current) ? spiloNoEffect(from, to) : undefined;
-  if (spilo) return [finding(current, FIELD, ApplyVerdict.NO_EFFECT, spilo.finding, spilo.fix)];
+  const patroni = patroniMajor(previous) !== undefined && patroniMajor(current) !== undefined ? patroniVersionChange(from, to) : undefined;
+  if (patroni) return [finding(current, FIELD, patroni.verdict, patroni.refusal.finding, patroni.refusal.fix)];
+  const previousFcv = previous.metadata?.annotations?.[ANNOTATION_FEATURE_COMPATIBILITY_VERSION];
   let refusal: Refusal | undefined;
   if (from.family !== to.family) refusal = familyRefusal(from, to);
-  else if (series(to) < series(from)) refusal = downgradeRefusal(from, to);
+  else if (series(to) < series(from)) refusal = downgradeRefusal(from, to, previousFcv);
   else if (series(to) > series(from)) refusal = upgradeRefusal(from, to);
   if (refusal) return [finding(current, FIELD, ApplyVerdict.ENGINE_REFUSES, refusal.finding, refusal.fix)];
-  const fcv = featureCompatibilityRefusal(from, to, previous.metadata?.annotations?.[ANNOTATION_FEATURE_COMPATIBILITY_VERSION],
-    current.metadata?.annotations?.[ANNOTATION_FEATURE_COMPATIBILITY_VERSION]);
+  const fcv = featureCompatibilityRefusal(from, to, previousFcv, current.metadata?.annotations?.[ANNOTATION_FEATURE_COMPATIBILITY_VERSION]);
   return fcv ? [finding(current, FCV_FIELD, ApplyVerdict.ENGINE_REFUSES, fcv.finding, fcv.fix)] : [];
 };

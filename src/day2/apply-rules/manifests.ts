@@ -1,12 +1,60 @@
+import { LABEL_INSTANCE } from '../../private/labels';
 import { ApplyFinding, ApplyVerdict } from '../apply-finding';
 
 /** A Kubernetes object as read from YAML or JSON. */
 export type Manifest = Record<string, any>;
 
-/** Every object of both outputs, for rules that look beyond the object pair (StorageClasses, racks). */
+/**
+ * Both outputs, indexed once by ApplySafety.check for rules that look beyond the object pair (claims, StorageClasses,
+ * racks): every lookup is a map access, so a check stays linear in the number of objects.
+ */
 export interface ApplyContext {
-  readonly previous: Manifest[];
-  readonly current: Manifest[];
+  /** Previous objects by identity. */
+  readonly previous: Map<string, Manifest>;
+  /** Current objects by identity. */
+  readonly current: Map<string, Manifest>;
+  /** StatefulSets of each output by `namespace/name`. */
+  readonly previousStatefulSets: Map<string, Manifest>;
+  readonly currentStatefulSets: Map<string, Manifest>;
+  /** Current StorageClasses by name. */
+  readonly currentStorageClasses: Map<string, Manifest>;
+  /** Current StatefulSets by `namespace/app.kubernetes.io/instance` (the racks of one database). */
+  readonly currentStatefulSetsByInstance: Map<string, Manifest[]>;
+}
+
+/** Key of a namespaced object in the context's indexes: `namespace/name`. */
+export function namespacedKey(namespace: string | undefined, name: string | undefined): string {
+  return `${namespace ?? ''}/${name ?? ''}`;
+}
+
+/** The `app.kubernetes.io/instance` of a StatefulSet (its own label, else its pods'). */
+export function instanceOf(sts: Manifest): string | undefined {
+  return sts.metadata?.labels?.[LABEL_INSTANCE] ?? sts.spec?.template?.metadata?.labels?.[LABEL_INSTANCE];
+}
+
+/** Builds the context's indexes, one pass over each output. */
+export function indexOutputs(previous: Manifest[], current: Manifest[]): ApplyContext {
+  const byIdentity = (objects: Manifest[]) => new Map(objects.map((m) => [identity(m), m]));
+  const before = byIdentity(previous);
+  const after = byIdentity(current);
+  const statefulSets = (objects: Map<string, Manifest>) => new Map([...objects.values()]
+    .filter((m) => m.kind === 'StatefulSet').map((m) => [namespacedKey(m.metadata?.namespace, m.metadata?.name), m]));
+  const currentStatefulSets = statefulSets(after);
+  const byInstance = new Map<string, Manifest[]>();
+  for (const sts of currentStatefulSets.values()) {
+    const instance = instanceOf(sts);
+    if (instance === undefined) continue;
+    const key = namespacedKey(sts.metadata?.namespace, instance);
+    byInstance.set(key, [...(byInstance.get(key) ?? []), sts]);
+  }
+  return {
+    previous: before,
+    current: after,
+    previousStatefulSets: statefulSets(before),
+    currentStatefulSets,
+    currentStorageClasses: new Map([...after.values()].filter((m) => m.kind === 'StorageClass').map((m) => [m.metadata?.name ?? '', m])),
+    currentStatefulSetsByInstance: byInstance,
+  };
 }
 
 /**
@@ -62,28 +110,4 @@ export function kubectlTarget(m: Manifest): string {
 /** A short rendering of a value for messages. */
 export function show(value: unknown): string {
   return value === undefined ? '(unset)' : JSON.stringify(value);
-}
-
-/** Binary and decimal suffixes of resource.Quantity, for comparing storage sizes. */
-const QUANTITY_FACTORS: Record<string, number> = {
-  '': 1,
-  'k': 1e3,
-  'M': 1e6,
-  'G': 1e9,
-  'T': 1e12,
-  'P': 1e15,
-  'E': 1e18,
-  'Ki': 2 ** 10,
-  'Mi': 2 ** 20,
-  'Gi': 2 ** 30,
-  'Ti': 2 ** 40,
-  'Pi': 2 ** 50,
-  'Ei': 2 ** 60,
-};
-
-/** Bytes of a quantity (`10Gi`, `500M`, 1073741824); undefined when it is not one. */
-export function quantityBytes(value: unknown): number | undefined {
-  if (typeof value === 'number') return value;
-  const match = typeof value === 'string' ? /^(\d+(?:\.\d+)?)([KMGTPE]i|[kMGTPE])?$/.exec(value) : null;
-  return match ? Number(match[1]) * QUANTITY_FACTORS[match[2] ?? ''] : undefined;
 }

@@ -1,3 +1,5 @@
+import { memberClaimPattern } from '../../private/claim-names';
+import { ANNOTATION_ORIGINAL_STORAGE_SIZE } from '../../storage/volume-expansion';
 import { ApplyFinding, ApplyVerdict } from '../apply-finding';
 import { ApplyRule, Manifest, finding, kubectlTarget, sameJson, show } from './manifests';
 
@@ -22,7 +24,7 @@ export const statefulSetImmutableFields: ApplyRule = (previous, current) => {
   const fields = [...new Set([...Object.keys(before), ...Object.keys(after)])]
     .filter((f) => !MUTABLE_SPEC_FIELDS.has(f) && !sameJson(before[f], after[f]));
   return fields.flatMap((f): ApplyFinding[] => {
-    if (f === 'volumeClaimTemplates') return claimTemplateFindings(current, before[f] ?? [], after[f] ?? []);
+    if (f === 'volumeClaimTemplates') return claimTemplateFindings(previous, current, before[f] ?? [], after[f] ?? []);
     if (f === 'selector') {
       return [finding(current, 'spec.selector', ApplyVerdict.REJECTED,
         `the selector changes from ${show(before.selector)} to ${show(after.selector)}; the API server refuses it (ValidateStatefulSetUpdate), `
@@ -37,9 +39,11 @@ export const statefulSetImmutableFields: ApplyRule = (previous, current) => {
 };
 
 /** Claim templates: a size change has its own way through (`originalStorageSize`); anything else needs the orphan delete. */
-function claimTemplateFindings(sts: Manifest, before: Manifest[], after: Manifest[]): ApplyFinding[] {
+function claimTemplateFindings(previous: Manifest, sts: Manifest, before: Manifest[], after: Manifest[]): ApplyFinding[] {
   const name = (t: Manifest) => t.metadata?.name ?? '';
   const size = (t: Manifest | undefined) => t?.spec?.resources?.requests?.storage;
+  // The size the volumes were created with, as the previous output recorded it when it grew them.
+  const recorded: string | undefined = previous.metadata?.annotations?.[ANNOTATION_ORIGINAL_STORAGE_SIZE];
   const out: ApplyFinding[] = [];
   for (const template of after) {
     const old = before.find((t) => name(t) === name(template));
@@ -52,9 +56,12 @@ function claimTemplateFindings(sts: Manifest, before: Manifest[], after: Manifes
       out.push(finding(sts, `${field}.spec.resources.requests.storage`, ApplyVerdict.REJECTED,
         `the claim template's size changes from ${size(old)} to ${size(template)}; claim templates cannot be updated (ValidateStatefulSetUpdate), `
         + 'and existing claims would not grow from them anyway',
-        `set \`originalStorageSize\` to ${size(old)} (the size the claims were created with) and keep \`storageSize\` at ${size(template)}: `
-        + `the template keeps ${size(old)}, and the claims \`${name(template)}-${sts.metadata?.name}-<i>\` are emitted at the new size, `
-        + 'which grows them where the StorageClass allows volume expansion (see docs/upgrades.md)'));
+        recorded !== undefined
+          ? `keep \`originalStorageSize\` at ${recorded}, the size the claims were created with (the previous output records it in ${ANNOTATION_ORIGINAL_STORAGE_SIZE}), `
+            + `and grow the claims \`${memberClaimPattern(name(template), sts.metadata?.name)}\` with \`storageSize\` alone (see docs/upgrades.md)`
+          : `set \`originalStorageSize\` to ${size(old)} (the size the claims were created with) and keep \`storageSize\` at ${size(template)}: `
+            + `the template keeps ${size(old)}, and the claims \`${memberClaimPattern(name(template), sts.metadata?.name)}\` are emitted at the new size, `
+            + 'which grows them where the StorageClass allows volume expansion (see docs/upgrades.md)'));
     } else {
       out.push(finding(sts, field, ApplyVerdict.REJECTED,
         old ? `the claim template \`${name(template)}\` changes (${show(old.spec)} to ${show(template.spec)}); claim templates cannot be updated (ValidateStatefulSetUpdate)`
@@ -65,7 +72,7 @@ function claimTemplateFindings(sts: Manifest, before: Manifest[], after: Manifes
   for (const old of before.filter((t) => !after.some((t2) => name(t2) === name(t)))) {
     out.push(finding(sts, `spec.volumeClaimTemplates[${name(old)}]`, ApplyVerdict.REJECTED,
       `the claim template \`${name(old)}\` is removed; claim templates cannot be updated (ValidateStatefulSetUpdate)`,
-      `${orphanFix(sts)}; the claims \`${name(old)}-${sts.metadata?.name}-<i>\` stay until deleted by hand`));
+      `${orphanFix(sts)}; the claims \`${memberClaimPattern(name(old), sts.metadata?.name)}\` stay until deleted by hand`));
   }
   return out;
 }

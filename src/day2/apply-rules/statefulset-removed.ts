@@ -1,3 +1,4 @@
+import { memberClaimPattern } from '../../private/claim-names';
 import { ApplyVerdict } from '../apply-finding';
 import { ApplyRule, finding } from './manifests';
 
@@ -10,7 +11,7 @@ import { ApplyRule, finding } from './manifests';
 export const statefulSetRemoved: ApplyRule = (previous, current) => {
   if (previous?.kind !== 'StatefulSet' || current !== undefined) return [];
   const retained = (previous.spec?.persistentVolumeClaimRetentionPolicy?.whenDeleted ?? 'Retain') === 'Retain';
-  const claims = (previous.spec?.volumeClaimTemplates ?? []).map((t: any) => `${t.metadata?.name}-${previous.metadata?.name}-<i>`).join(', ');
+  const claims = (previous.spec?.volumeClaimTemplates ?? []).map((t: any) => memberClaimPattern(t.metadata?.name, previous.metadata?.name)).join(', ');
   return [finding(previous, 'metadata.name', ApplyVerdict.DATA_LOSS,
     `the StatefulSet \`${previous.metadata?.name}\` is gone from the output (renamed, moved to another namespace or removed): `
     + 'a database under the new name starts on empty volumes, and '

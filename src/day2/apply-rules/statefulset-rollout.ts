@@ -1,19 +1,27 @@
-import { LABEL_INSTANCE } from '../../private/labels';
+import { ENV_RING_LOCK } from '../../engines/cassandra-ring';
 import { ApplyVerdict } from '../apply-finding';
-import { ApplyRule, Manifest, finding, identity, kubectlTarget, sameJson } from './manifests';
+import { ApplyRule, Manifest, finding, identity, instanceOf, kubectlTarget, namespacedKey, sameJson } from './manifests';
 
 /** Whether the pod template of this StatefulSet differs from the previous output's StatefulSet of the same identity. */
-function templateChanged(sts: Manifest, previous: Manifest[]): boolean {
-  const old = previous.find((m) => identity(m) === identity(sts));
+function templateChanged(sts: Manifest, previous: Map<string, Manifest>): boolean {
+  const old = previous.get(identity(sts));
   return old !== undefined && !sameJson(old.spec?.template, sts.spec?.template);
 }
+
+/**
+ * Whether the engine serializes the stops of this StatefulSet's members with its siblings': a Cassandra ring node's
+ * preStop takes the ring's Lease (named in its env), so racks rolled together still stop one node at a time.
+ */
+const stopsSerialized = (sts: Manifest) => (sts.spec?.template?.spec?.containers ?? [])
+  .some((c: Manifest) => (c.env ?? []).some((e: Manifest) => e.name === ENV_RING_LOCK));
 
 const onDelete = (sts: Manifest) => sts.spec?.updateStrategy?.type === 'OnDelete';
 
 /**
  * What a pod template change does to the members. The StatefulSet controller rolls one StatefulSet one pod at a time
  * (RollingUpdate), but each StatefulSet on its own: the racks of one ring, changed in one apply, each restart a member
- * at the same moment. With OnDelete, or a partition at or above the replicas, nothing restarts.
+ * at the same moment, unless the engine serializes their stops (a Cassandra ring's preStop Lease). With OnDelete, or a
+ * partition at or above the replicas, nothing restarts.
  * @see https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#update-strategies
  */
 export const statefulSetRollout: ApplyRule = (previous, current, context) => {
@@ -31,11 +39,10 @@ export const statefulSetRollout: ApplyRule = (previous, current, context) => {
       `the pod template changes, but the rolling update's partition (${partition}) is at or above the replicas (${replicas}): only pods from ordinal ${partition} up are updated, and there are none`,
       `lower the partition (\`UpdateStrategy.rollingUpdate({ partition })\`) step by step to roll the members, e.g. \`kubectl rollout status statefulset/${current.metadata?.name}${namespace}\` after each`)];
   }
-  const instance = current.metadata?.labels?.[LABEL_INSTANCE] ?? current.spec?.template?.metadata?.labels?.[LABEL_INSTANCE];
-  const siblings = instance === undefined ? [] : context.current.filter((m) => m.kind === 'StatefulSet' && m !== current
-    && (m.metadata?.namespace ?? '') === (current.metadata?.namespace ?? '')
-    && (m.metadata?.labels?.[LABEL_INSTANCE] ?? m.spec?.template?.metadata?.labels?.[LABEL_INSTANCE]) === instance
-    && !onDelete(m) && templateChanged(m, context.previous));
+  const instance = instanceOf(current);
+  const siblings = instance === undefined || stopsSerialized(current) ? []
+    : (context.currentStatefulSetsByInstance.get(namespacedKey(current.metadata?.namespace, instance)) ?? [])
+      .filter((m) => m !== current && !onDelete(m) && templateChanged(m, context.previous));
   if (siblings.length > 0) {
     const names = [current, ...siblings].map((m) => m.metadata?.name).sort();
     return [finding(current, 'spec.template', ApplyVerdict.RESTARTS_ALL,

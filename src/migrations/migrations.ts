@@ -4,10 +4,10 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import type { CredentialsRef } from '../engines/engine-definition';
 import type { DatabaseConnections } from '../network/connections';
-import { oneOffJob } from '../pod/one-off-job';
+import { databaseClientJob } from '../pod/database-client-job';
 import { connectionEnv } from '../private/connection-env';
 import { check } from '../private/errors';
-import { isPinnedImage, parseImage } from '../private/images';
+import { isImageDigest, isImageName, isImageTag, isVersionedTag, parseImage } from '../private/images';
 import { DatabaseLabels, LABEL_VERSION } from '../private/labels';
 import { SECRET_NAME_HINT, literalPasswordIn } from '../private/literal-passwords';
 import { isEnvName, versionLabel } from '../private/names';
@@ -95,6 +95,17 @@ const JOB_ENV = ['HOME', ...['HOST', 'PORT', 'DATABASE', 'USERNAME', 'PASSWORD',
 const REFERENCE = /^\$\(([A-Za-z_][A-Za-z0-9_]*)\)$/;
 /** A password in a URL's user information: `postgres://app:<password>@host/db`. */
 const URL_PASSWORD = /\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:([^@\s/]+)@/i;
+/** An option that takes a secret: `--password`, `-password` (Flyway), `--db-pass`, `--api-token`, `-pwd`. */
+const SECRET_OPTION = /^-{1,2}[\w.-]*(pass(word|wd)?|pwd|secret|token)[\w.-]*$/i;
+/**
+ * Options named like a secret that take none: a file's path (`--password-file`, `--passfile`), and switches
+ * (`--no-password`; psql's `--password` is one too, and the next entry is then another option).
+ */
+const NOT_A_SECRET_OPTION = /(^-{1,2}no-|(file|path|dir)$)/i;
+/** The next entry is an option, not the value of the one before: `--password -f up.sql`. */
+const OPTION = /^-{1,2}[A-Za-z]/;
+/** `--option=value` and `-option=value`: the option, then its value. */
+const OPTION_WITH_VALUE = /^(-{1,2}[\w.-]+)=([\s\S]*)$/;
 const EXAMPLE = "{ image: 'registry.example.com/orders-migrate:1.4.0' }";
 
 /** Checks the `migrations` prop; the construct's props check calls it. */
@@ -107,6 +118,10 @@ export function checkMigrations(scope: IConstruct, m: DatabaseMigrations): void 
     checkStringList(scope, `migrations.${prop}`, list, "['migrate', 'up']");
     list.forEach((entry, index) => checkNoLiteralSecret(scope, `migrations.${prop}[${index}]`, entry));
   }
+  checkSecretOptions(scope, [
+    ...(m.command ?? []).map((value, index) => ({ prop: `migrations.command[${index}]`, value })),
+    ...(m.args ?? []).map((value, index) => ({ prop: `migrations.args[${index}]`, value })),
+  ]);
   if (m.command !== undefined) {
     check(m.command.length > 0 && m.command[0] !== '', scope,
       '`migrations.command` must name a program, e.g. `[\'/app/migrate\']`; leave it out to run the image\'s entrypoint.');
@@ -128,8 +143,14 @@ export function checkMigrations(scope: IConstruct, m: DatabaseMigrations): void 
 function checkImage(scope: IConstruct, image: unknown): void {
   check(typeof image === 'string', scope,
     `\`migrations.image\` must be an image reference such as "registry.example.com/orders-migrate:1.4.0", not ${describeValue(image)}.`);
-  const { tag } = parseImage(image);
-  check(tag !== undefined && isPinnedImage(image), scope,
+  const { name, tag, digest } = parseImage(image);
+  check(isImageName(name) && (tag === undefined || isImageTag(tag)) && (digest === undefined || isImageDigest(digest)), scope,
+    `\`migrations.image\` "${image}" is not an image reference: give an optional registry host, lower-case path components and a tag, optionally with a digest, e.g. "registry.example.com/orders-migrate:1.4.0".`);
+  // A digest pins the image, but a label value cannot hold one: the tag is what names the version.
+  check(tag !== undefined || digest === undefined, scope,
+    `\`migrations.image\` "${image}" has a digest but no tag: the tag labels the Job (\`${LABEL_MIGRATIONS_VERSION}\`, which \`kubectl wait -l\` selects), and a digest cannot be a label value. `
+    + 'Put the version\'s tag before the digest, e.g. "registry.example.com/orders-migrate:1.4.0@sha256:<64 hex digits>".');
+  check(tag !== undefined && isVersionedTag(tag), scope,
     `\`migrations.image\` "${image}" is not pinned to a version: an untagged or "latest" image changes under the same name, so the migrations would not run again when it does. `
     + 'Give a versioned tag, optionally with a digest, e.g. "registry.example.com/orders-migrate:1.4.0" or "...:1.4.0@sha256:<64 hex digits>": the tag labels the Job, and a new tag runs a new Job.');
 }
@@ -141,11 +162,36 @@ function checkEnv(scope: IConstruct, env: Record<string, string>): void {
       `\`migrations.env\` name "${name}" is not a valid environment variable name: use letters, digits, '_', '-' and '.', not starting with a digit.`);
     check(!JOB_ENV.includes(name), scope,
       `\`migrations.env\` sets "${name}", which the migrations Job sets itself (${JOB_ENV.join(', ')}): remove it, or give it another name that refers to it, e.g. \`{ PGHOST: '$(DB_HOST)' }\`.`);
-    const reference = REFERENCE.exec(value)?.[1];
-    check(!SECRET_NAME_HINT.test(name) || value === '' || (reference !== undefined && JOB_ENV.includes(reference)), scope,
-      `\`migrations.env\` "${name}" looks like a password, and a literal value would be stored in plain text in the YAML: refer to the application user's password with \`'$(${PREFIX}PASSWORD)'\`, or read other secrets from a Secret in the image.`);
+    if (SECRET_NAME_HINT.test(name) && value !== '') checkSecretEnv(scope, name, value);
     checkNoLiteralSecret(scope, `migrations.env "${name}"`, value);
   }
+}
+
+/** A variable named like a password takes only a reference to a connection variable: the Job has no other secret. */
+function checkSecretEnv(scope: IConstruct, name: string, value: string): void {
+  const reference = REFERENCE.exec(value)?.[1];
+  check(reference !== undefined, scope,
+    `\`migrations.env\` "${name}" looks like a password, and a literal value would be stored in plain text in the YAML: refer to the application user's password with \`'$(${PREFIX}PASSWORD)'\`, or read other secrets from a Secret in the image.`);
+  check(JOB_ENV.includes(reference), scope,
+    `\`migrations.env\` "${name}" looks like a password and refers to "$(${reference})", which is not a variable the Job sets (${JOB_ENV.join(', ')}): Kubernetes would pass the text "$(${reference})" unchanged. `
+    + `Refer to the application user's password with \`'$(${PREFIX}PASSWORD)'\`, or read other secrets from a Secret in the image.`);
+}
+
+/**
+ * An option named like a secret (`--password hunter2`, `-password hunter2`, `-password=hunter2`) takes only a
+ * `$(VAR)` reference, which Kubernetes expands when the container starts; an option naming a file takes its path.
+ */
+function checkSecretOptions(scope: IConstruct, entries: Array<{ prop: string; value: string }>): void {
+  entries.forEach(({ prop, value }, index) => {
+    const joined = OPTION_WITH_VALUE.exec(value);
+    const [option, secret, where] = joined
+      ? [joined[1], joined[2], prop]
+      : [value, entries[index + 1]?.value, entries[index + 1]?.prop];
+    if (secret === undefined || !SECRET_OPTION.test(option) || NOT_A_SECRET_OPTION.test(option)) return;
+    if (!joined && OPTION.test(secret)) return;
+    check(secret === '' || REFERENCE.test(secret), scope,
+      `\`${where}\` gives \`${option}\` a literal value, which would be stored in plain text in the YAML: refer to the application user's password with \`$(${PREFIX}PASSWORD)\` (Kubernetes expands it when the container starts).`);
+  });
 }
 
 /** Refuses a literal password inside a value: a URL's user information, `--password=...`, `password=` in a connection string. */
@@ -159,7 +205,7 @@ function checkNoLiteralSecret(scope: IConstruct, prop: string, value: string): v
 
 /** Where the migrations connect: what `connectionEnv()` hands applications. */
 export interface MigrationsTarget {
-  /** The database's name: the Job is `<name>-migrate-<hash>`. */
+  /** The database's name: the Job is `<name>-migrate-<hash>` (a name past 48 characters is shortened, see `contentName`). */
   readonly name: string;
   readonly labels: DatabaseLabels;
   readonly host: string;
@@ -178,30 +224,22 @@ export interface MigrationsTarget {
 export function migrationsJob(scope: Construct, m: DatabaseMigrations, target: MigrationsTarget): ApiObject {
   const { tag } = parseImage(m.image);
   const version = versionLabel(tag!);
-  const base = `${target.name}-migrate`;
-  new k8s.KubeServiceAccount(scope, 'MigrationsServiceAccount', {
-    metadata: { name: base, labels: target.labels.common },
-    automountServiceAccountToken: false,
-  });
-  const runAsUser = m.runAsUser ?? DEFAULT_RUN_AS_USER;
-  const job = oneOffJob(scope, 'MigrationsJob', {
-    name: base,
+  return databaseClientJob(scope, 'Migrations', {
+    name: `${target.name}-migrate`,
     // The version is the migrations', not the engine's: an engine upgrade does not run them again.
     labels: { ...target.labels.forComponent('migrations'), [LABEL_VERSION]: version, [LABEL_MIGRATIONS_VERSION]: version },
+    serviceAccountLabels: target.labels.common,
+    connections: target.connections,
     image: m.image,
     command: m.command,
     args: m.args,
     env: [...clientEnv(scope, target), ...Object.entries(m.env ?? {}).map(([name, value]) => ({ name, value }))],
-    runAsUser,
-    serviceAccountName: base,
-    needsApiToken: false,
+    runAsUser: m.runAsUser ?? DEFAULT_RUN_AS_USER,
     imagePullSecrets: target.imagePullSecrets,
     cpuMillis: m.cpu ? millicoresOf(m.cpu.amount) : DEFAULT_CPU_MILLIS,
     memoryMebibytes: m.memory ? m.memory.toMebibytes() : DEFAULT_MEMORY_MEBIBYTES,
     activeDeadlineSeconds: m.timeout ? m.timeout.toSeconds() : DEFAULT_TIMEOUT_SECONDS,
   });
-  target.connections.allowFrom(kplus.Pods.select(scope, 'MigrationsPods', { labels: { 'job-name': job.name } }));
-  return job;
 }
 
 /** `connectionEnv()`'s variables, from the same function, as the Job's env. */
