@@ -21,7 +21,7 @@ import { RESERVED_LABEL_KEYS } from '../private/labels';
 import { MAX_STATEFULSET_NAME, isLabelValue, isQualifiedKey } from '../private/names';
 import { claimObjectNames } from '../private/object-names';
 import { checkProps } from '../private/value-types';
-import { planRollout, rolloutStatefulSet } from '../report/rollout-plan';
+import { planRollout, readRolloutStatefulSet } from '../report/rollout-plan';
 import { ReportEntry, SynthReport } from '../report/synth-report';
 import { Tolerance, computeTolerance } from '../report/tolerance';
 
@@ -243,7 +243,7 @@ export class ReplicatedDatabase extends Construct implements IDatabase {
         readerHost: this.readerHost,
         // From the StatefulSets as synthesized, so that a user's patch of the update strategy shows.
         rollout: planRollout({
-          statefulSets: this.statefulSets.map((s) => rolloutStatefulSet(s.toJson())),
+          statefulSets: this.statefulSets.map((s) => readRolloutStatefulSet(s)),
           replicated: true,
           member: this.plan.rollout,
           budgets: this.disruptionBudgets.map((b) => b.name),

@@ -14,7 +14,7 @@ import { ANNOTATION_DECISION } from '../private/labels';
 import { MAX_STATEFULSET_NAME } from '../private/names';
 import { claimObjectNames } from '../private/object-names';
 import { checkProps } from '../private/value-types';
-import { planRollout, rolloutStatefulSet } from '../report/rollout-plan';
+import { planRollout, readRolloutStatefulSet } from '../report/rollout-plan';
 import { ReportEntry, SynthReport } from '../report/synth-report';
 
 /**
@@ -111,7 +111,7 @@ export class StatefulDatabase extends Construct implements IDatabase {
         host: this.host,
         // From the StatefulSet as synthesized, so that a user's patch of the update strategy shows.
         rollout: planRollout({
-          statefulSets: [rolloutStatefulSet(this.statefulSet.toJson())],
+          statefulSets: [readRolloutStatefulSet(this.statefulSet)],
           replicated: false,
           budgets: this.disruptionBudget ? [this.disruptionBudget.name] : [],
         }),
