@@ -1,4 +1,5 @@
 import { ENV_RING_LOCK } from '../../engines/cassandra-ring';
+import { rolloutStatefulSet } from '../../report/rollout-plan';
 import { ApplyVerdict } from '../apply-finding';
 import { ApplyRule, Manifest, finding, identity, instanceOf, kubectlTarget, namespacedKey, sameJson } from './manifests';
 
@@ -15,7 +16,7 @@ function templateChanged(sts: Manifest, previous: Map<string, Manifest>): boolea
 const stopsSerialized = (sts: Manifest) => (sts.spec?.template?.spec?.containers ?? [])
   .some((c: Manifest) => (c.env ?? []).some((e: Manifest) => e.name === ENV_RING_LOCK));
 
-const onDelete = (sts: Manifest) => sts.spec?.updateStrategy?.type === 'OnDelete';
+const onDelete = (sts: Manifest) => rolloutStatefulSet(sts).updateStrategy === 'OnDelete';
 
 /**
  * What a pod template change does to the members. The StatefulSet controller rolls one StatefulSet one pod at a time
@@ -32,8 +33,8 @@ export const statefulSetRollout: ApplyRule = (previous, current, context) => {
       'the pod template changes, but the update strategy is OnDelete: no pod runs the new template until it is deleted',
       `delete the pods one at a time, waiting for each to be Ready: \`kubectl delete pod ${current.metadata?.name}-<i>${namespace}\`, highest ordinal first`)];
   }
-  const replicas = current.spec?.replicas ?? 1;
-  const partition = current.spec?.updateStrategy?.rollingUpdate?.partition ?? 0;
+  // The same reading, with the API server's defaults, as the report's rollout plan.
+  const { replicas, partition } = rolloutStatefulSet(current);
   if (partition >= replicas) {
     return [finding(current, 'spec.template', ApplyVerdict.NO_EFFECT,
       `the pod template changes, but the rolling update's partition (${partition}) is at or above the replicas (${replicas}): only pods from ordinal ${partition} up are updated, and there are none`,
