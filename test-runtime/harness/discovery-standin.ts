@@ -1,5 +1,6 @@
 import * as http from 'http';
 import { AddressInfo } from 'net';
+import { quantityBytes } from '../../src/private/quantity';
 
 /** A resource the stand-in serves: its kind, plural and scope, as `kubectl api-resources` lists them. */
 interface Served {
@@ -166,9 +167,9 @@ function mergeMaps(target: any, patch: any): any {
   return out;
 }
 
-/** A binary-suffixed quantity (`10Gi`, `512Mi`) in bytes. */
+/** A quantity in bytes, read as the library reads it; a claim size the stand-in cannot read fails the request. */
 function bytes(quantity: string): number {
-  const m = /^(\d+)(Ki|Mi|Gi|Ti)?$/.exec(quantity);
-  if (!m) throw new Error(`quantity ${quantity} is not <n>[Ki|Mi|Gi|Ti]`);
-  return Number(m[1]) * 1024 ** ['', 'Ki', 'Mi', 'Gi', 'Ti'].indexOf(m[2] ?? '');
+  const value = quantityBytes(quantity);
+  if (value === undefined) throw new Error(`quantity ${quantity} is not a Kubernetes quantity`);
+  return value;
 }
