@@ -1,5 +1,6 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { appState } from '../private/app-state';
 import { namespaceOf } from '../private/cluster-scoped';
 import { DatabaseConfigError, check } from '../private/errors';
 
@@ -47,14 +48,7 @@ const readers = new WeakMap<IConstruct, SecretReader[]>();
  */
 export function refuseForeignSecretReferences(database: IConstruct, namespace: string | undefined, secretNames: string[]): void {
   secretNames.forEach((n) => addSecret(database, namespace, n));
-  const root = database.node.root;
-  let databases = readers.get(root);
-  if (!databases) {
-    readers.set(root, databases = []);
-    const registered = databases;
-    root.node.addValidation({ validate: () => checkSecretReaders(root, registered) });
-  }
-  databases.push({ database, namespace, names: new Set(secretNames) });
+  appState(readers, database, (): SecretReader[] => [], checkSecretReaders).push({ database, namespace, names: new Set(secretNames) });
 }
 
 function checkSecretReaders(root: IConstruct, databases: SecretReader[]): string[] {

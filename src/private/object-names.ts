@@ -1,5 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { appState } from './app-state';
 import { namespaceOf } from './cluster-scoped';
 import { check } from './errors';
 
@@ -15,12 +16,7 @@ const emitted = new WeakMap<IConstruct, Map<string, IConstruct>>();
  * @param fix what to change, naming the prop that derives the names
  */
 export function claimObjectNames(owner: IConstruct, fix: string): void {
-  const root = owner.node.root;
-  let claimed = emitted.get(root);
-  if (!claimed) {
-    emitted.set(root, claimed = new Map());
-    root.node.addValidation({ validate: () => duplicateObjects(root) });
-  }
+  const claimed = appState(emitted, owner, () => new Map<string, IConstruct>(), duplicateObjects);
   for (const c of owner.node.findAll()) {
     if (!ApiObject.isApiObject(c)) continue;
     const obj = c as ApiObject;

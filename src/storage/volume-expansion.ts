@@ -1,6 +1,7 @@
 import { ApiObject, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { IConstruct } from 'constructs';
+import { appState } from '../private/app-state';
 import { memberClaimName } from '../private/claim-names';
 import { DatabaseConfigError, check } from '../private/errors';
 import { wholeMebibytes } from '../private/numbers';
@@ -96,14 +97,7 @@ const growths = new WeakMap<IConstruct, Growth[]>();
  * the app per database made synth quadratic in the number of grown databases).
  */
 function refuseClassWithoutExpansion(growth: Growth): void {
-  const root = growth.database.node.root;
-  let recorded = growths.get(root);
-  if (!recorded) {
-    growths.set(root, recorded = []);
-    const all = recorded;
-    root.node.addValidation({ validate: () => checkGrowths(root, all) });
-  }
-  recorded.push(growth);
+  appState(growths, growth.database, (): Growth[] => [], checkGrowths).push(growth);
 }
 
 function checkGrowths(root: IConstruct, all: Growth[]): string[] {
