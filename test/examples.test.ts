@@ -31,8 +31,8 @@ function runExample(name: string): any[] {
 }
 
 describe('examples', () => {
-  test('there is one per engine, a custom engine (ClickHouse), one replicated app with every engine, and a day-2 change', () => {
-    expect(names.sort()).toEqual(['backups', 'cassandra', 'clickhouse', 'day2', 'mongodb', 'mysql', 'postgres', 'redis', 'replicated']);
+  test('there is one per engine, a custom engine (ClickHouse), one replicated app with every engine, a day-2 change and the DR pairs', () => {
+    expect(names.sort()).toEqual(['backups', 'cassandra', 'clickhouse', 'day2', 'dr-cold', 'dr-postgres', 'dr-volumes', 'mongodb', 'mysql', 'postgres', 'redis', 'replicated']);
   });
 
   test.each(names)('%s synthesizes valid objects', (name) => {

@@ -312,6 +312,9 @@ export class DatabaseAssembly {
   private renderJobs(initScriptsConfigMap?: string): ApiObject | undefined {
     const { def, ctx, name } = this;
     const repl = this.replication;
+    // A DRPair's passive site holds the peer's data: every Job that writes (formation, users, migrations) runs on the
+    // active site only, and exists here once the site becomes active.
+    if (this.options.replication?.crossSite?.passive) return undefined;
     // A replicated topology's formation Job replaces the single instance's bootstrap (e.g. Cassandra roles plus system_auth replication).
     const bootstrap = repl?.formationJob ?? def.bootstrapJob?.(ctx);
     if (bootstrap) this.job(`${name}-${bootstrap.suffix}`, repl?.formationJob ? 'Formation' : 'Bootstrap', bootstrap, initScriptsConfigMap);

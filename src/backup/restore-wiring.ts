@@ -139,7 +139,7 @@ export function restoreParts(scope: Construct, restore: Restore, i: RestoreInput
     check(o.target._s3 !== undefined, scope, '`restoreFrom` point-in-time target must be BackupTarget.s3(...), where the source archives its WAL.');
     validateTarget(scope, 'restoreFrom', o.target);
     checkSourceName(scope, o.sourceName);
-    check(/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)$/.test(o.time), scope,
+    check(o.time === undefined || /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)$/.test(o.time), scope,
       `\`restoreFrom\` time "${o.time}" must be ISO 8601 with an offset, e.g. "2026-11-20T10:15:00+00:00".`);
     const s3 = o.target._s3!;
     // Spilo clones a new cluster from the source's WAL-G base backup and WAL up to the target time.
@@ -151,7 +151,7 @@ export function restoreParts(scope: Construct, restore: Restore, i: RestoreInput
       env: [
         { name: 'CLONE_SCOPE', value: o.sourceName },
         { name: 'CLONE_METHOD', value: 'CLONE_WITH_WALE' },
-        { name: 'CLONE_TARGET_TIME', value: o.time.replace('T', ' ') },
+        ...(o.time !== undefined ? [{ name: 'CLONE_TARGET_TIME', value: o.time.replace('T', ' ') }] : []),
         { name: 'CLONE_USE_WALG_RESTORE', value: 'true' },
         { name: 'CLONE_WAL_S3_BUCKET', value: s3.bucket },
         { name: 'CLONE_WAL_BUCKET_SCOPE_PREFIX', value: s3.prefix ? `${s3.prefix}/` : '' },

@@ -46,8 +46,12 @@ export interface PointInTimeRestoreOptions {
   readonly target: BackupTarget;
   /** Name (Patroni scope) of the source database: its `name`, a DNS-1035 label. */
   readonly sourceName: string;
-  /** Recovery target time, ISO 8601 with offset, e.g. `2026-11-20T10:15:00+00:00`. */
-  readonly time: string;
+  /**
+   * Recovery target time, ISO 8601 with offset, e.g. `2026-11-20T10:15:00+00:00`.
+   * @default - the end of the archive: Spilo restores the newest base backup and replays every archived WAL segment
+   * (configure_spilo.py leaves CLONE_TARGET_TIME empty and clone_with_wale.py then picks the newest backup)
+   */
+  readonly time?: string;
 }
 
 /** Where a new database takes its data from on its first start. */

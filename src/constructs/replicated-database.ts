@@ -16,6 +16,7 @@ import { ReplicationMode } from '../engines/engine-port';
 import { DatabaseConnections } from '../network/connections';
 import { checkFlag } from '../private/choices';
 import { connectionEnv } from '../private/connection-env';
+import { takeSiteMembership } from '../private/dr-membership';
 import { check } from '../private/errors';
 import { RESERVED_LABEL_KEYS } from '../private/labels';
 import { MAX_STATEFULSET_NAME, isLabelValue, isQualifiedKey } from '../private/names';
@@ -102,6 +103,7 @@ export class ReplicatedDatabase extends Construct implements IDatabase {
         memberPriorities: props.memberPriorities,
         racks: layout.racks,
         replicationFactor: layout.replicationFactor,
+        crossSite: takeSiteMembership(scope, id),
       },
       zones: layout.racks ? undefined : layout.zones,
       topologySpread: (selector) => layoutSpreadConstraints(layout, selector),

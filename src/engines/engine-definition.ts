@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { CustomEngineProps } from './custom';
 import { EnginePort, ReplicationMode } from './engine-port';
+import type { YamlValue } from '../private/config-format';
 
 /** Where the credentials live, as the engine needs to reference them. */
 export interface CredentialsRef {
@@ -183,6 +184,22 @@ export interface ReplicationContext extends EngineContext {
   readonly racks?: RackPlan[];
   readonly replicationFactor?: number;
   readonly datacenter?: string;
+  /** One site of a DRPair: how this database replicates with the other site's. */
+  readonly crossSite?: CrossSiteReplication;
+}
+
+/** What a site of a DRPair adds to its database's replication (src/constructs/dr-pair.ts). */
+export interface CrossSiteReplication {
+  /** The passive site: it follows the peer and writes nothing of its own (no init, user or migration Jobs). */
+  readonly passive: boolean;
+  /** Patroni's `standby_cluster` block for a passive site that follows the peer by streaming. */
+  readonly standbyCluster?: Record<string, YamlValue>;
+  /** The permanent replication slot this site keeps for the peer, whichever site leads. */
+  readonly peerSlot?: string;
+  /** Bound of the WAL that slot may hold (PostgreSQL `max_slot_wal_keep_size`), e.g. `4096MB`. */
+  readonly maxSlotWalKeepSize?: string;
+  /** libpq sslmode of replication connections (the standby's to the peer), e.g. `verify-ca`. */
+  readonly replicationSslMode?: string;
 }
 
 /** A container the engine adds beside the database (e.g. Redis Sentinel); the construct adds resources and security. */

@@ -92,6 +92,10 @@ export function patroniPlan(ctx: ReplicationContext, major: string): Replication
     password_encryption: 'scram-sha-256',
   };
   const localParameters: Record<string, string> = {};
+  const cross = ctx.crossSite;
+  // A DRPair site keeps a permanent slot for the peer site, on whichever site leads, bounded so that a peer gone for
+  // long cannot fill the volume (PostgreSQL 13+ invalidates a slot past max_slot_wal_keep_size).
+  if (cross?.maxSlotWalKeepSize) dynamicParameters.max_slot_wal_keep_size = cross.maxSlotWalKeepSize;
   for (const [key, value] of Object.entries(ctx.settings)) {
     if (SPILO_LOCAL_PARAMETERS.includes(key)) localParameters[key] = value;
     else dynamicParameters[key] = value;
@@ -104,9 +108,13 @@ export function patroniPlan(ctx: ReplicationContext, major: string): Replication
     synchronous_mode: sync > 0,
     ...(sync > 0 ? { synchronous_node_count: sync } : {}),
     postgresql: { use_pg_rewind: true, parameters: dynamicParameters },
+    ...(cross?.peerSlot ? { slots: { [cross.peerSlot]: { type: 'physical' } } } : {}),
   };
+  // standby_cluster goes into bootstrap.dcs only, read once by the member that creates the cluster: never into the
+  // file the config sidecar PATCHes at every pod start, where it would demote a promoted site (or, as a null,
+  // promote a fenced one) whenever a pod restarts. Switching sites is the suspended Jobs' work (src/dr/).
   const spiloConfiguration = toYaml({
-    bootstrap: { dcs },
+    bootstrap: { dcs: cross?.standbyCluster ? { ...dcs, standby_cluster: cross.standbyCluster } : dcs },
     ...(Object.keys(localParameters).length > 0 ? { postgresql: { parameters: localParameters } } : {}),
   });
   // The same values for PATCH /config; a null removes a key (patch_config), so turning synchronous mode off
@@ -161,6 +169,12 @@ export function patroniPlan(ctx: ReplicationContext, major: string): Replication
         // existing key and writes nothing (launch.sh runs configure_spilo.py without --force), and the template
         // sets ssl_cert_file/ssl_key_file/ssl_ca_file from them. With SSL_PRIVATE_KEY_FILE set, SSL_TEST_RELOAD
         // defaults on: a cron job reloads PostgreSQL when cert-manager rotates the files (test_reload_ssl.sh).
+        // Patroni's environment configuration of the replication user's TLS (patroni/config.py
+        // `_build_environment_configuration`), used by the standby leader's connection to the peer site.
+        ...(cross?.replicationSslMode ? [
+          plainEnv('PATRONI_REPLICATION_SSLMODE', cross.replicationSslMode),
+          ...(tls ? [plainEnv('PATRONI_REPLICATION_SSLROOTCERT', `${ctx.tlsPath}/ca.crt`)] : []),
+        ] : []),
         ...(tls ? [
           plainEnv('SSL_CERTIFICATE_FILE', `${ctx.tlsPath}/tls.crt`),
           plainEnv('SSL_PRIVATE_KEY_FILE', `${ctx.tlsPath}/tls.key`),

@@ -37,6 +37,12 @@ export interface OneOffJobOptions {
   readonly mountedContent?: Record<string, string>;
   /** @default 1800: long enough to wait for a database that is still starting; then the Job fails visibly. */
   readonly activeDeadlineSeconds?: number;
+  /**
+   * Created suspended (`spec.suspend: true`): it runs when an operator resumes it (the DR runbook's steps). The
+   * active deadline counts from the resume (Job controller: `startTime` is reset while suspended).
+   * @default false
+   */
+  readonly suspend?: boolean;
 }
 
 /**
@@ -70,6 +76,7 @@ export function contentName(base: string, content: unknown): string {
 /** The Job's name ends with a hash of its content (`contentName`): read it from the returned object's `name`. */
 export function oneOffJob(scope: Construct, id: string, options: OneOffJobOptions): ApiObject {
   const spec: k8s.JobSpec = {
+    ...(options.suspend ? { suspend: true } : {}),
     backoffLimit: 10,
     activeDeadlineSeconds: options.activeDeadlineSeconds ?? 1800,
     ttlSecondsAfterFinished: FINISHED_JOB_TTL_SECONDS,

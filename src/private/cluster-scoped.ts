@@ -1,7 +1,9 @@
 import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 
 /** Kinds without a namespace: one name per cluster. */
-export const CLUSTER_SCOPED = new Set(['PriorityClass', 'StorageClass', 'ClusterRole', 'ClusterRoleBinding', 'VolumeSnapshotClass']);
+export const CLUSTER_SCOPED = new Set([
+  'PriorityClass', 'StorageClass', 'ClusterRole', 'ClusterRoleBinding', 'VolumeSnapshotClass', 'VolumeReplicationClass', 'SchedulePolicy',
+]);
 
 /** The namespace an object lands in: its own, else its chart's; none for a cluster-scoped kind. */
 export function namespaceOf(obj: ApiObject): string | undefined {

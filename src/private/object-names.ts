@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { appState } from './app-state';
 import { namespaceOf } from './cluster-scoped';
+import { clusterOf } from './clusters';
 import { check } from './errors';
 
 /** Per app root: every object this library's constructs emitted, by `kind/namespace/name`, and the construct that emitted it. */
@@ -21,7 +22,7 @@ export function claimObjectNames(owner: IConstruct, fix: string): void {
     if (!ApiObject.isApiObject(c)) continue;
     const obj = c as ApiObject;
     const namespace = namespaceOf(obj);
-    const key = `${obj.kind}/${namespace ?? ''}/${obj.name}`;
+    const key = `${clusterOf(obj)}/${obj.kind}/${namespace ?? ''}/${obj.name}`;
     const first = claimed.get(key);
     const where = namespace ? ` in namespace "${namespace}"` : '';
     const what = first === owner ? `two ${obj.kind} objects named "${obj.name}"${where}` : `${obj.kind} "${obj.name}"${where}, which ${first?.node.path} emits too`;
@@ -44,7 +45,7 @@ function duplicateObjects(root: IConstruct): string[] {
     const obj = c as ApiObject;
     const group = obj.apiVersion.includes('/') ? obj.apiVersion.split('/')[0] : '';
     const namespace = namespaceOf(obj);
-    const key = `${group}/${obj.kind}/${namespace ?? ''}/${obj.name}`;
+    const key = `${clusterOf(obj)}/${group}/${obj.kind}/${namespace ?? ''}/${obj.name}`;
     const first = seen.get(key);
     if (!first) {
       seen.set(key, obj);

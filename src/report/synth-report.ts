@@ -3,7 +3,7 @@ import * as path from 'path';
 import { App } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 
-/** One section of the report: a database's tolerance, or a backup schedule's RPO and restore paths. */
+/** One section of the report: a database's tolerance, a backup schedule's RPO and restore paths, or a DR pair's figures and runbook. */
 export interface ReportEntry {
   readonly kind: string;
   readonly path: string;
@@ -51,6 +51,7 @@ export class SynthReport extends Construct {
     const json = {
       databases: entries.filter((e) => e.kind === 'database').map(flatten),
       backups: entries.filter((e) => e.kind === 'backup').map(flatten),
+      disasterRecovery: entries.filter((e) => e.kind === 'dr').map(flatten),
     };
     const dir = path.join(this.app.outdir, REPORT_DIR);
     fs.mkdirSync(dir, { recursive: true });

@@ -7,6 +7,8 @@ import { parse } from 'yaml';
 /** Where the CRD schemas live beside the project (shared/ is not part of the repository). */
 export const CRD_DIR = path.resolve(__dirname, '../../../shared/crds');
 export const CRDS_PRESENT = fs.existsSync(CRD_DIR);
+/** Schemas this repository writes itself (the DR back-ends' CRDs, see crds/README.md): always present. */
+export const LOCAL_CRD_DIR = path.resolve(__dirname, 'crds');
 
 type Manifest = Record<string, any>;
 
@@ -30,14 +32,15 @@ function modelOf(apiVersion: string, kind: string): any {
   return groupModule?.[version]?.[kind];
 }
 
-/** CRD schemas by `group/version/kind`, read once from shared/crds. */
+/** CRD schemas by `group/version/kind`, read once from shared/crds (when present) and the repository's own. */
 let crdSchemas: Map<string, any> | undefined;
 function crdSchema(apiVersion: string, kind: string): any {
-  if (!CRDS_PRESENT) return undefined;
   if (!crdSchemas) {
     crdSchemas = new Map();
-    for (const file of fs.readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml'))) {
-      const crd = parse(fs.readFileSync(path.join(CRD_DIR, file), 'utf8'));
+    const files = [CRD_DIR, LOCAL_CRD_DIR].filter((dir) => fs.existsSync(dir))
+      .flatMap((dir) => fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => path.join(dir, f)));
+    for (const file of files) {
+      const crd = parse(fs.readFileSync(file, 'utf8'));
       for (const v of crd.spec.versions) {
         crdSchemas.set(`${crd.spec.group}/${v.name}/${crd.spec.names.kind}`, v.schema.openAPIV3Schema);
       }
@@ -157,7 +160,7 @@ const CLUSTER_SCOPED = new Set([
   'RuntimeClass', 'IngressClass', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'APIService',
   'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'ValidatingAdmissionPolicy',
   'ValidatingAdmissionPolicyBinding', 'FlowSchema', 'PriorityLevelConfiguration', 'CertificateSigningRequest',
-  'VolumeSnapshotClass', 'VolumeSnapshotContent', 'ClusterIssuer',
+  'VolumeSnapshotClass', 'VolumeSnapshotContent', 'ClusterIssuer', 'VolumeReplicationClass', 'SchedulePolicy',
 ]);
 
 /** A cluster-scoped object with a namespace reads as namespaced, and GitOps tools diff or refuse it. */

@@ -1,0 +1,44 @@
+import { App, Duration, Size } from 'cdk8s';
+import { ApplicationUser, Credentials, DRPair, DrStrategy, Engine, MysqlVersion, ValkeyVersion, VolumeReplicationBackend } from '../../src';
+
+// Two pairs whose storage replicates the data volumes; the passive sites' StatefulSets wait at zero replicas.
+const app = new App();
+const sites = [
+  { name: 'dc1', zones: ['dc1-a', 'dc1-b', 'dc1-c'], trafficSourceCidrs: ['10.1.0.0/16'] },
+  { name: 'dc2', zones: ['dc2-a', 'dc2-b', 'dc2-c'], trafficSourceCidrs: ['10.2.0.0/16'] },
+];
+
+// MySQL Group Replication on Ceph RBD, mirrored by ceph-csi through csi-addons VolumeReplication every 5 minutes.
+new DRPair(app, 'inventory', {
+  namespace: 'inventory',
+  sites,
+  activeSite: 'dc1',
+  database: {
+    name: 'inventory',
+    engine: Engine.mysql({ version: MysqlVersion.V8_4 }),
+    storageSize: Size.gibibytes(40),
+    storageClassName: 'ceph-rbd',
+    credentials: Credentials.fromSecretName('inventory-credentials'),
+    applicationUser: ApplicationUser.fromSecretName('inventory-app'),
+  },
+  strategy: DrStrategy.volumeReplication(VolumeReplicationBackend.csiAddons({ provisioner: 'rbd.csi.ceph.com', interval: Duration.minutes(5) })),
+  rpo: Duration.minutes(10),
+});
+
+// Valkey with Sentinel on Portworx, migrated by Stork every 15 minutes through an existing ClusterPair, with the
+// engine's own quiesce (BGREWRITEAOF) before each copy.
+new DRPair(app, 'sessions', {
+  namespace: 'web',
+  sites,
+  activeSite: 'dc1',
+  database: {
+    name: 'sessions',
+    engine: Engine.valkey({ version: ValkeyVersion.V8_0 }),
+    storageSize: Size.gibibytes(10),
+    storageClassName: 'px-db',
+    credentials: Credentials.fromSecretName('sessions-credentials'),
+    applicationUser: ApplicationUser.superuser(),
+  },
+  strategy: DrStrategy.volumeReplication(VolumeReplicationBackend.stork({ clusterPair: 'dc2', interval: Duration.minutes(15) })),
+});
+app.synth();

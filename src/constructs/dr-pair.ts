@@ -1,0 +1,326 @@
+import { ApiObject, Chart, Cron, Duration, JsonPatch, Names, Size } from 'cdk8s';
+import { Construct } from 'constructs';
+import { BackupSchedule } from './backup-schedule';
+import { DRPairProps, DrSite } from './dr-pair-props';
+import { ReplicatedDatabase } from './replicated-database';
+import { DatabaseAssembly } from '../assembly/database-assembly';
+import { databaseRecord } from '../assembly/database-record';
+import { BackupMethod } from '../backup/backup-method';
+import { parseCron, worstGapMinutes } from '../backup/cron';
+import { Restore } from '../backup/restore';
+import { resolveAssumptions } from '../dr/dr-assumptions';
+import { DrConnectivity } from '../dr/dr-connectivity';
+import { checkPairProps, siteDatabaseName } from '../dr/pair-checks';
+import { patroniStandbyCluster } from '../dr/patroni-switch';
+import { ObjectivesInput, RecoveryObjectives, checkObjectiveTargets, computeObjectives, describeDuration } from '../dr/recovery-objectives';
+import { Runbook, RunbookSite, writeRunbook } from '../dr/runbook';
+import { SiteEndpoint, linkSite, siteEndpoint } from '../dr/site-link';
+import { SwitchJobs, patroniSwitchJobs, scaleSwitchJobs } from '../dr/switch-jobs';
+import { volumeSite } from '../dr/volume-site';
+import { Engine } from '../engines/engine';
+import { CrossSiteReplication } from '../engines/engine-definition';
+import { PortRole } from '../engines/engine-port';
+import { PATRONI_ROLE } from '../engines/postgres-patroni';
+import { markClusterChart } from '../private/clusters';
+import type { YamlValue } from '../private/config-format';
+import { expectSiteDatabase } from '../private/dr-membership';
+import { check } from '../private/errors';
+import { MAX_STATEFULSET_NAME } from '../private/names';
+import { checkInstance } from '../private/value-types';
+import { ReportEntry, SynthReport } from '../report/synth-report';
+
+/** Patroni's HA cycle (postgres-patroni.ts LOOP_WAIT): a PATCH /config takes effect on the next one. */
+const PATRONI_LOOP_WAIT = 10;
+const PATRONI_API_PORT = 8008;
+const DEFAULT_STORAGE_BYTES = 10 * 1024 ** 3;
+
+interface SitePart {
+  readonly site: DrSite;
+  readonly chart: Chart;
+  readonly database: ReplicatedDatabase;
+  readonly assembly: DatabaseAssembly;
+  readonly endpoint: SiteEndpoint;
+  readonly jobs: SwitchJobs;
+  readonly backup?: BackupSchedule;
+}
+
+/**
+ * One database on two clusters, active and passive, from one definition: each site's chart holds a ReplicatedDatabase
+ * of the same engine, version, resources, configuration and Secret references, the link between the sites, and the
+ * suspended Jobs that switch them. The RPO and RTO are computed from what is configured and held to `rpo` and `rto`.
+ *
+ * Switching sites is two things: the running engines switch by the Jobs, in the order the runbook gives (fence,
+ * promote, demote), because re-applying YAML does not promote or demote a running engine; and `activeSite` flips, a
+ * reviewed diff that makes the YAML say what runs.
+ */
+export class DRPair extends Construct {
+  /** The site whose database is primary. */
+  public readonly activeSite: string;
+  /** The other site. */
+  public readonly passiveSite: string;
+  /** Worst-case data loss in seconds, computed from the configuration; undefined when nothing bounds it. */
+  public readonly rpoSeconds?: number;
+  /** Time to serve again from the passive site in seconds, computed from the configuration and the assumptions. */
+  public readonly rtoSeconds: number;
+
+  private readonly parts: Map<string, SitePart> = new Map();
+  private readonly objectives: RecoveryObjectives;
+  private readonly runbook: Runbook;
+  private readonly strategyKind: string;
+  private readonly connectivity: DrConnectivity;
+
+  constructor(scope: Construct, id: string, props: DRPairProps) {
+    super(scope, id);
+    const sites = checkPairProps(this, props);
+    checkInstance(this, 'database.engine', props.database.engine, Engine, '`Engine`', 'Engine.postgres({ version: PostgresVersion.V16 })');
+    const def = props.database.engine._definition;
+    const kind = props.strategy._kind;
+    this.strategyKind = kind;
+    this.connectivity = props.connectivity ?? DrConnectivity.multiClusterServices();
+    const postgres = def.family === 'postgresql' && def.replication !== undefined;
+    check(kind === 'volumeReplication' || postgres, this,
+      `\`strategy\` DrStrategy.${kind}() needs PostgreSQL (Patroni standby clusters, WAL archiving), and Engine '${def.family} ${def.version}' `
+      + 'has no cross-cluster replication built here: use DrStrategy.volumeReplication(...) (csi-addons or Stork replicate its volumes), '
+      + 'or a BackupSchedule with logical dumps on one site and `Restore.fromDump` on the other.');
+    check(kind !== 'databaseReplication' || this.connectivity._kind !== 'lb' || sites.every((s) => s.address !== undefined), this,
+      `\`connectivity\` DrConnectivity.loadBalancer() needs each site's \`address\` (the host name of its LoadBalancer): site "${sites.find((s) => !s.address)?.name}" has none.`);
+    this.activeSite = props.activeSite;
+    this.passiveSite = sites.find((s) => s.name !== props.activeSite)!.name;
+
+    const base = props.database.name ?? Names.toDnsLabel(this, { maxLen: MAX_STATEFULSET_NAME - 21 });
+    const sameName = kind === 'volumeReplication';
+    // Charts at the app's root, so that each site synthesizes to `<id>-<site>.k8s.yaml` (a chart nested in a construct
+    // gets a hash in its file name).
+    const charts = sites.map((site) => site.chart ?? new Chart(this.node.root as Construct, `${id}-${site.name}`, { namespace: props.namespace }));
+    sites.forEach((site, i) => markClusterChart(charts[i], `dr:${site.name}`));
+    const namespace = props.namespace ?? charts[0].namespace;
+    check(namespace !== undefined && charts.every((c) => c.namespace === namespace), this,
+      `the sites' charts must share one namespace (${charts.map((c, i) => `"${sites[i].name}": ${c.namespace ?? 'none'}`).join(', ')}): `
+      + 'give `namespace`, or charts of the same namespace (Multi-Cluster Services and the Secret references join the sites by namespace and name).');
+    const names = sites.map((s) => siteDatabaseName(this, base, s.name, sameName));
+    const clientPort = def.ports.find((p) => p.role === PortRole.CLIENT)!.port;
+    const endpoints = sites.map((s, i) => siteEndpoint(this.connectivity, s, names[i], namespace!, clientPort));
+    const storageBytes = props.database.storageSize?.toKibibytes() !== undefined
+      ? props.database.storageSize.toKibibytes() * 1024 : DEFAULT_STORAGE_BYTES;
+    const slotFor = (site: DrSite) => `dr_${site.name.replace(/-/g, '_')}`;
+
+    for (const [i, site] of sites.entries()) {
+      const peerIndex = 1 - i;
+      const peer = sites[peerIndex];
+      const active = site.name === props.activeSite;
+      const crossSite: CrossSiteReplication = kind === 'databaseReplication' ? {
+        passive: !active,
+        standbyCluster: active ? undefined
+          : patroniStandbyCluster({
+            peerHost: endpoints[peerIndex].host, peerPort: clientPort, slotName: slotFor(site),
+          }) as Record<string, YamlValue>,
+        peerSlot: slotFor(peer),
+        maxSlotWalKeepSize: `${maxSlotWalKeepMebibytes(this, props.strategy._replication?.maxSlotWalKeep, storageBytes)}MB`,
+        // verify-ca: the members' own replication connects to pod IPs, which no certificate names; the peer's
+        // certificate is checked against the shared CA.
+        replicationSslMode: 'verify-ca',
+      } : { passive: !active };
+      expectSiteDatabase(charts[i], id, crossSite);
+      const restoreFrom = kind === 'backupRestore' && !active
+        ? Restore.pointInTime({ target: props.strategy._backup!.archiving.target, sourceName: names[peerIndex] })
+        : props.database.restoreFrom;
+      const database = new ReplicatedDatabase(charts[i], id, {
+        ...props.database,
+        name: names[i],
+        zones: site.zones,
+        storageClassName: site.storageClassName ?? props.database.storageClassName,
+        restoreFrom,
+      });
+      const assembly = databaseRecord(database)!.assembly;
+      let jobs: SwitchJobs;
+      let backup: BackupSchedule | undefined;
+      if (kind === 'databaseReplication') {
+        linkSite({
+          database,
+          assembly,
+          connectivity: this.connectivity,
+          endpoint: endpoints[i],
+          peer,
+          leaderSelector: { ...assembly.labels.selector, [PATRONI_ROLE.key]: PATRONI_ROLE.primaryValue },
+        });
+        jobs = patroniSwitchJobs(database, assembly, {
+          memberApis: database.memberHosts.map((h) => `http://${h}:${PATRONI_API_PORT}`),
+          apiPort: PATRONI_API_PORT,
+          peerHost: endpoints[peerIndex].host,
+          peerPort: clientPort,
+          slotName: slotFor(site),
+          timeoutSeconds: 300,
+        });
+      } else {
+        if (kind === 'volumeReplication') {
+          const volumes = volumeSite(database, assembly, props.strategy._volume!, { namespace: namespace!, active });
+          jobs = scaleSwitchJobs(database, assembly, volumes.switch);
+        } else {
+          jobs = scaleSwitchJobs(database, assembly);
+        }
+        // The passive site's engine does not run: its StatefulSets wait at zero replicas for the promote Job.
+        if (!active) for (const sts of assembly.statefulSets) ApiObject.of(sts).addJsonPatch(JsonPatch.replace('/spec/replicas', 0));
+        if (kind === 'backupRestore') {
+          // Both sites archive when they run: after a failover the new active site's WAL is what the other restores from.
+          backup = new BackupSchedule(charts[i], `${id}Backups`, { database, methods: [BackupMethod.continuousArchiving(props.strategy._backup!.archiving)] });
+        }
+      }
+      this.parts.set(site.name, { site, chart: charts[i], database, assembly, endpoint: endpoints[i], jobs, backup });
+    }
+
+    const activePart = this.parts.get(this.activeSite)!;
+    this.objectives = computeObjectives(this.objectivesInput(props, storageBytes));
+    checkObjectiveTargets(this, this.objectives, { rpo: props.rpo, rto: props.rto });
+    this.rpoSeconds = this.objectives.rpo.seconds;
+    this.rtoSeconds = this.objectives.rto.seconds!;
+    const passivePart = this.parts.get(this.passiveSite)!;
+    this.runbook = writeRunbook(kind, this.runbookSite(activePart, namespace!), this.runbookSite(passivePart, namespace!), rejoinNotes(kind));
+    SynthReport.register(this, this);
+  }
+
+  /** The chart of a site, synthesized for that site's cluster. */
+  public chart(site: string): Chart {
+    return this.part(site).chart;
+  }
+
+  /** The database of a site. */
+  public database(site: string): ReplicatedDatabase {
+    return this.part(site).database;
+  }
+
+  /** The suspended Job of a site that does `action` (`fence`, `promote` or `demote`), where the strategy has it. */
+  public switchJob(site: string, action: string): ApiObject | undefined {
+    return (this.part(site).jobs as Record<string, ApiObject | undefined>)[action];
+  }
+
+  /** Failover steps, in order, with the exact commands. */
+  public failoverSteps(): string[] {
+    return [...this.runbook.failover];
+  }
+
+  /** Failback steps, in order, with the exact commands. */
+  public failbackSteps(): string[] {
+    return [...this.runbook.failback];
+  }
+
+  private part(site: string): SitePart {
+    const p = this.parts.get(site);
+    check(p !== undefined, this, `there is no site "${site}" in this DRPair: use ${[...this.parts.keys()].map((s) => `"${s}"`).join(' or ')}.`);
+    return p;
+  }
+
+  private runbookSite(p: SitePart, namespace: string): RunbookSite {
+    return { name: p.site.name, namespace, databaseName: p.database.name, jobs: p.jobs };
+  }
+
+  private objectivesInput(props: DRPairProps, storageBytes: number): ObjectivesInput {
+    const kind = props.strategy._kind;
+    const assumptions = resolveAssumptions(this, props.assumptions);
+    const common = {
+      strategy: kind,
+      engine: `${props.database.engine.family} ${props.database.engine.version}`,
+      storageBytes,
+      assumptions,
+    };
+    if (kind === 'databaseReplication') {
+      return {
+        ...common,
+        streaming: true,
+        promoteSeconds: 2 * PATRONI_LOOP_WAIT,
+        promoteBasis: `Patroni applies \`PATCH /config\` on its next HA cycle (loop_wait ${PATRONI_LOOP_WAIT} s) and promotes the standby leader within the following one`,
+        fenceSeconds: 2 * PATRONI_LOOP_WAIT,
+        fenceBasis: `the fence Job's \`PATCH /config\` reaches PostgreSQL with Patroni's reload on its next HA cycle (loop_wait ${PATRONI_LOOP_WAIT} s), then ends the sessions`,
+      };
+    }
+    if (kind === 'backupRestore') {
+      const archiving = props.strategy._backup!.archiving;
+      const base = archiving.baseBackupSchedule ?? Cron.schedule({ minute: '0', hour: '1' });
+      const parsed = parseCron(base.expressionString);
+      const gap = typeof parsed === 'string' ? undefined : worstGapMinutes(parsed);
+      return {
+        ...common,
+        archiveTimeoutSeconds: (archiving.archiveTimeout ?? Duration.minutes(5)).toSeconds(),
+        baseBackupIntervalSeconds: gap !== undefined ? gap * 60 : undefined,
+        promoteSeconds: 0,
+        promoteBasis: 'the promote Job only scales the StatefulSet up; the start and the restore are the startup and replay terms',
+        fenceSeconds: 60,
+        fenceBasis: 'the fence Job scales the old site to zero and waits for its pods to stop (Patroni stops PostgreSQL on SIGTERM)',
+      };
+    }
+    const backend = props.strategy._volume!;
+    return {
+      ...common,
+      replicationIntervalSeconds: backend._intervalSeconds(this),
+      synchronous: backend._synchronous,
+      promoteSeconds: 60,
+      promoteBasis: 'the promote Job marks the volumes primary and scales the StatefulSets up; the storage system\'s promotion is assumed to take under a minute',
+      fenceSeconds: 60,
+      fenceBasis: 'the fence Job scales the old site to zero and waits for its pods to stop',
+    };
+  }
+
+  /** @internal */
+  public _reportEntry(): ReportEntry {
+    const o = this.objectives;
+    const figure = (f: RecoveryObjectives['rpo']) => `${describeDuration(f.seconds)} = ${f.formula}`;
+    const terms = (f: RecoveryObjectives['rpo']) => f.terms.map((t) => `${t.name}: ${describeDuration(t.seconds)} (${t.basis})`);
+    const sites = [...this.parts.values()];
+    return {
+      kind: 'dr',
+      path: this.node.path,
+      name: this.node.id,
+      summary: `${this.strategyKind} pair: ${this.activeSite} active, ${this.passiveSite} passive; RPO ${describeDuration(o.rpo.seconds)}, RTO ${describeDuration(o.rto.seconds)}`,
+      details: {
+        engine: o.engine,
+        strategy: this.strategyKind,
+        sites: sites.map((p) => `${p.site.name}${p.site.name === this.activeSite ? ' (active)' : ' (passive)'}: ${p.database.name} in chart ${p.chart.node.path}, zones ${p.site.zones.join(', ')}`),
+        link: this.strategyKind === 'databaseReplication'
+          ? sites.map((p) => `${p.site.name} reached at ${p.endpoint.host}:${p.endpoint.port} (${this.connectivity._kind === 'mcs' ? 'ServiceExport' : 'LoadBalancer'}, TLS verify-ca), admits ${sites.find((q) => q !== p)!.site.trafficSourceCidrs.join(', ')}`)
+          : undefined,
+        rpo: figure(o.rpo),
+        rpoTerms: terms(o.rpo),
+        rto: figure(o.rto),
+        rtoTerms: terms(o.rto),
+        failover: this.runbook.failover,
+        failback: this.runbook.failback,
+      },
+      notes: [...o.rpo.notes, ...o.rto.notes],
+    };
+  }
+}
+
+/** A quarter of the data volume by default; never more than the volume. */
+function maxSlotWalKeepMebibytes(scope: Construct, given: Size | undefined, storageBytes: number): number {
+  const storageMib = Math.floor(storageBytes / 1024 / 1024);
+  if (given === undefined) return Math.max(1024, Math.floor(storageMib / 4));
+  checkInstance(scope, 'strategy.maxSlotWalKeep', given, Size, 'cdk8s `Size`', 'Size.gibibytes(8)');
+  const mib = Math.floor(given.toMebibytes());
+  check(mib >= 64 && mib < storageMib, scope,
+    `\`strategy.maxSlotWalKeep\` ${mib} MiB must be at least 64 MiB and less than the data volume (${storageMib} MiB): the WAL kept for the peer shares the volume with the data.`);
+  return mib;
+}
+
+function rejoinNotes(kind: string): { promote: string; rejoin: string } {
+  if (kind === 'databaseReplication') {
+    return {
+      promote: 'Patroni drops `standby_cluster` and the standby leader becomes the leader, on a new timeline',
+      rejoin: 'Patroni sets `standby_cluster` on the old site; its leader rewinds with pg_rewind (use_pg_rewind) to the new timeline, or is rebuilt from a base backup of the new active site when the slot it needs was invalidated',
+    };
+  }
+  if (kind === 'backupRestore') {
+    return {
+      promote: 'the members start and Spilo clones the newest base backup of the other site\'s archive and replays its WAL to the end',
+      rejoin: 'the old site restores only into empty volumes: delete its data claims (`kubectl delete pvc -l app.kubernetes.io/instance=<database>`) after checking nothing newer is on them, then apply the flipped YAML; it waits at zero replicas as the new cold site',
+    };
+  }
+  return {
+    promote: 'its volumes become primary and the members start on the replicated data, by crash recovery. With csi-addons the claims '
+      + 'must already be bound to the mirrored images on this cluster (Ramen restores the PersistentVolumes and claims; the library cannot, '
+      + 'since the volume handles exist only at run time): until then the VolumeReplications report that the claim is missing and the Job waits. '
+      + 'With Stork the claims are the migrated ones, and `storkctl activate migration` does the same scaling',
+    rejoin: 'run its fence Job (zero replicas; csi-addons: its volumes marked secondary). A csi-addons volume that took writes after the last '
+      + 'copy stays in error until `replicationState: resync` is set on its VolumeReplication, which discards those writes: never automatic. '
+      + 'With Stork, the MigrationSchedule runs from the site that is active once the flipped YAML is applied, through the ClusterPair of that '
+      + 'name on that cluster (create it in both directions)',
+  };
+}

@@ -1,0 +1,213 @@
+import { shellQuote, shellWord } from '../private/shell';
+
+/**
+ * Switching the sites of a Patroni pair through Patroni's REST API: POSIX sh scripts for the Spilo image (sh, curl,
+ * psql), run by the suspended DR Jobs (src/dr/switch-jobs.ts). Patroni 3.0.2 and 3.3.3 behave alike for what they use.
+ *
+ * - Where the site's role lives: `standby_cluster` in the DYNAMIC configuration (the DCS), read on every HA cycle
+ *   (patroni/ha.py `Ha.is_standby_cluster`; 3.3: patroni/global_config.py). `PATCH /config` writes it there
+ *   (patroni/api.py `do_PATCH_config`; a null removes a key: patroni/utils.py `patch_config`) and wakes the HA loop of
+ *   the member that took the request (`ha.wakeup()`); the others see it on their next cycle (at most `loop_wait`).
+ * - Without `standby_cluster` the lock holder enforces the primary role and promotes (ha.py `process_healthy_cluster`
+ *   -> `enforce_primary_role` -> postgresql `promote`, `pg_ctl promote`).
+ * - With it, a running primary that holds the lock is demoted at once, immediate stop without a checkpoint
+ *   (`enforce_follow_remote_member` -> `follow` -> `demote('immediate-nolock')`), restarted as a standby leader of
+ *   `standby_cluster.host` (`_get_node_to_follow` -> `get_remote_member`), and rewound when its timeline diverged from
+ *   the peer's (`_handle_rewind_or_reinitialize` takes the remote member as the leader; postgresql/rewind.py
+ *   `_check_timeline_and_lsn`, `execute`: CHECKPOINT on the peer, then pg_rewind, both as the superuser or the rewind
+ *   user over the network: the peer's pg_hba must admit them, with the same password on both sites).
+ * - `/cluster` names the lock holder `leader` or `standby_leader` from the configuration alone (patroni/utils.py
+ *   `cluster_as_json`), and `/primary` answers 200 on the lock holder whenever the configuration has no standby
+ *   cluster (api.py `do_GET`): neither proves that PostgreSQL left recovery. `GET /patroni` does: its `role` is
+ *   `master` only when `pg_is_in_recovery()` is false (api.py `get_postgresql_status`).
+ */
+export interface PatroniSwitchOptions {
+  /** This site's members' Patroni REST bases, e.g. `http://orders-0.orders-headless.shop.svc.cluster.local:8008`. */
+  readonly memberApis: string[];
+  /** The members' Patroni REST port (the port of `memberApis`), which the switch Jobs must reach. */
+  readonly apiPort: number;
+  /** The peer site's PostgreSQL address and port (`standby_cluster.host` / `port`). */
+  readonly peerHost: string;
+  readonly peerPort: number;
+  /** The permanent slot the peer keeps for this site (`standby_cluster.primary_slot_name`). */
+  readonly slotName: string;
+  /** Bound of each wait, seconds. */
+  readonly timeoutSeconds: number;
+}
+
+/** What the fence needs besides: the read-write client address of this site (the primary Service). */
+export interface PatroniFenceOptions extends PatroniSwitchOptions {
+  readonly clientHost: string;
+}
+
+/** The parameter that fences a site: every new transaction is read-only (reloadable, no restart). */
+const FENCE_PARAMETER = 'default_transaction_read_only';
+/** Patroni's own sessions (3.0: `Patroni`; 3.3: `Patroni heartbeat`, `Patroni restapi`): never terminated. */
+const PATRONI_APPLICATION = 'Patroni%';
+/** Patroni's replication slot names (patroni/dcs/__init__.py `slot_name_re`). */
+const SLOT_NAME = /^[a-z0-9_]+$/;
+
+/**
+ * Patroni's `standby_cluster` block that makes a site follow the peer by streaming, through the slot the peer keeps
+ * for it. Patroni reads host, port and these keys only (patroni/dcs/__init__.py `RemoteMember`); TLS of the link comes
+ * from `postgresql.authentication.replication` (sslmode, sslrootcert), which applies to every replication connection.
+ * `basebackup` is Patroni's built-in pg_basebackup (postgresql/bootstrap.py `create_replica`), present in any image,
+ * Spilo's included (its own standby uses its `basebackup_fast_xlog` script, the same pg_basebackup).
+ */
+export function patroniStandbyCluster(o: Pick<PatroniSwitchOptions, 'peerHost' | 'peerPort' | 'slotName'>): Record<string, unknown> {
+  assertSlotName(o.slotName);
+  return { host: o.peerHost, port: o.peerPort, primary_slot_name: o.slotName, create_replica_methods: ['basebackup'] };
+}
+
+/**
+ * Promotes this site: removes `standby_cluster` (and the fence, should this site have been fenced as the active
+ * site before), then waits until a member holds the lock with PostgreSQL out of recovery. Patroni promotes on the
+ * lock holder's next HA cycle (at most `loop_wait` after the PATCH when another member took it).
+ */
+export function patroniPromoteScript(o: PatroniSwitchOptions): string {
+  const patch = { standby_cluster: null, postgresql: { parameters: { [FENCE_PARAMETER]: null } } };
+  return [
+    ...preamble(o),
+    `patch_config ${shellQuote(JSON.stringify(patch))} || fail "no member of ${o.memberApis.length} accepted PATCH /config"`,
+    'log "waiting for a leader running as primary"',
+    'wait_for primary_leader "a leader running as primary"',
+    'log "promoted: $LEADER runs as primary and holds the leader lock"',
+  ].join('\n');
+}
+
+/**
+ * Stops writes on this (active) site now: `default_transaction_read_only` in the dynamic configuration (Patroni
+ * reloads every member; a pod restart keeps it, as the config sidecar's PATCH never names it), then, once new
+ * sessions are read-only, terminates the client sessions the leader still has (an open transaction could go on
+ * writing), and checks that a write is refused. Needs the superuser in PGUSER / PGPASSWORD.
+ *
+ * A fence of settings, not of access: a client that sets `default_transaction_read_only = off` or begins `READ
+ * WRITE` itself can still write. The runbook fences first and promotes the peer after; the demotion that follows
+ * is the hard stop (Patroni stops PostgreSQL at once).
+ */
+export function patroniFenceScript(o: PatroniFenceOptions): string {
+  const patch = { postgresql: { parameters: { [FENCE_PARAMETER]: 'on' } } };
+  const terminate = 'SELECT count(pg_catalog.pg_terminate_backend(pid)) FROM pg_catalog.pg_stat_activity'
+    + ` WHERE backend_type = 'client backend' AND pid <> pg_catalog.pg_backend_pid() AND coalesce(application_name, '') NOT LIKE '${PATRONI_APPLICATION}'`;
+  return [
+    ...preamble(o),
+    `export PGHOST=${shellWord(o.clientHost)} PGDATABASE=postgres`,
+    'sql() { psql -X -A -t -v ON_ERROR_STOP=1 -c "$1"; }',
+    `patch_config ${shellQuote(JSON.stringify(patch))} || fail "no member of ${o.memberApis.length} accepted PATCH /config"`,
+    // Patroni writes postgresql.conf and reloads on the leader's next HA cycle; new sessions then start read-only.
+    `read_only() { [ "$(sql 'SHOW ${FENCE_PARAMETER}' 2>/dev/null)" = on ]; }`,
+    'wait_for read_only "new sessions on $PGHOST read-only"',
+    `n=$(sql ${shellQuote(terminate)}) || fail "could not terminate the client sessions on $PGHOST"`,
+    'log "new sessions on $PGHOST are read-only; terminated $n client session(s)"',
+    // A rejected CREATE changes nothing: read-only transactions refuse every CREATE, temporary tables included.
+    'if out=$(sql "CREATE TEMPORARY TABLE dr_fence_check (id int)" 2>&1); then fail "a write was accepted on $PGHOST"; fi',
+    'case $out in *read-only*) log "fenced: $PGHOST refuses writes ($out)" ;; *) fail "the write check failed otherwise: $out" ;; esac',
+  ].join('\n');
+}
+
+/**
+ * Demotes this site into a standby cluster of the peer: sets `standby_cluster` (and clears the fence: a standby
+ * refuses writes anyway), then waits until the lock holder runs as standby leader streaming from the peer. Patroni
+ * stops the old primary at once, restarts it following the peer, and runs pg_rewind when its timeline diverged
+ * (`use_pg_rewind`). Needs the superuser in PGUSER / PGPASSWORD (pg_stat_wal_receiver shows the peer to it only).
+ */
+export function patroniDemoteScript(o: PatroniSwitchOptions): string {
+  const patch = { standby_cluster: patroniStandbyCluster(o), postgresql: { parameters: { [FENCE_PARAMETER]: null } } };
+  return [
+    ...preamble(o),
+    `PEER=${shellWord(`${o.peerHost}:${o.peerPort}`)}`,
+    `patch_config ${shellQuote(JSON.stringify(patch))} || fail "no member of ${o.memberApis.length} accepted PATCH /config"`,
+    'log "waiting for a standby leader streaming from $PEER"',
+    'wait_for streaming_standby_leader "a standby leader streaming from $PEER"',
+    'log "demoted: $LEADER is the standby leader, streaming from $PEER"',
+  ].join('\n');
+}
+
+/** Shared lines: members, bounds, the REST helpers and the checks each script waits on. */
+function preamble(o: PatroniSwitchOptions): string[] {
+  if (o.memberApis.length === 0 || o.memberApis.some((api) => !/^https?:\/\/[^\s'"]+$/.test(api))) {
+    throw new Error(`patroni-switch: memberApis must be http(s) URLs without spaces, got ${JSON.stringify(o.memberApis)}`);
+  }
+  if (!Number.isInteger(o.timeoutSeconds) || o.timeoutSeconds < 1) {
+    throw new Error(`patroni-switch: timeoutSeconds must be a positive integer, got ${o.timeoutSeconds}`);
+  }
+  return [
+    'set -u',
+    `MEMBERS=${shellQuote(o.memberApis.join(' '))}`,
+    `TIMEOUT=${o.timeoutSeconds}`,
+    "NL='",
+    "'",
+    'LEADER=""',
+    'log() { echo "$(date -u +%H:%M:%S) $*"; }',
+    'fail() { log "FAILED: $*"; exit 1; }',
+    // request METHOD URL [BODY]: sets CODE (000 when unreachable) and BODY.
+    'request() {',
+    '  if [ $# -gt 2 ]; then',
+    '    out=$(curl -s -m 10 -w "$NL%{http_code}" -X "$1" -H "Content-Type: application/json" --data-binary "$3" "$2")',
+    '  else',
+    '    out=$(curl -s -m 10 -w "$NL%{http_code}" "$2")',
+    '  fi',
+    '  case $out in *"$NL"*) ;; *) out="$out${NL}000" ;; esac',
+    '  CODE=${out##*"$NL"}; BODY=${out%"$NL"*}',
+    '}',
+    // PATCH /config merges into the DCS copy and writes only on a change: a second run is a no-op (200).
+    'patch_config() {',
+    '  for api in $MEMBERS; do',
+    '    request PATCH "$api/config" "$1"',
+    '    if [ "$CODE" = 200 ]; then log "PATCH $api/config $1: HTTP 200"; return 0; fi',
+    '    log "PATCH $api/config: HTTP $CODE $BODY"',
+    '  done',
+    '  return 1',
+    '}',
+    'field() { echo "$BODY" | grep -Eq "\\"$1\\": ?\\"$2\\""; }',
+    // The lock holder (/primary 200) whose PostgreSQL left recovery (/patroni role master: 3.0.2 and 3.3.3).
+    'primary_leader() {',
+    '  for api in $MEMBERS; do',
+    '    request GET "$api/patroni"',
+    '    [ "$CODE" = 200 ] && field role master && field state running || continue',
+    '    request GET "$api/primary"',
+    '    if [ "$CODE" = 200 ]; then LEADER=$api; return 0; fi',
+    '  done',
+    '  return 1',
+    '}',
+    // The lock holder of a standby cluster (/standby-leader 200, /patroni role standby_leader), whose WAL receiver
+    // streams from the peer (psql on the address /cluster gives for it).
+    'streaming_standby_leader() {',
+    '  for api in $MEMBERS; do',
+    '    request GET "$api/patroni"',
+    '    [ "$CODE" = 200 ] && field role standby_leader && field state running || continue',
+    '    request GET "$api/standby-leader"',
+    '    [ "$CODE" = 200 ] || continue',
+    '    request GET "$api/cluster"',
+    '    line=$(echo "$BODY" | tr "{" "\\n" | grep -E \'"role": ?"standby_leader"\')',
+    '    host=$(echo "$line" | sed -n \'s/.*"host": *"\\([^"]*\\)".*/\\1/p\')',
+    '    port=$(echo "$line" | sed -n \'s/.*"port": *\\([0-9]*\\).*/\\1/p\')',
+    '    [ -n "$host" ] || continue',
+    '    rx=$(psql -X -A -t -h "$host" -p "${port:-5432}" -d postgres -c "SELECT status || \' \' || sender_host || \':\' || sender_port FROM pg_catalog.pg_stat_wal_receiver" 2>&1)',
+    '    SEEN="$host:${port:-5432} WAL receiver: ${rx:-none}"',
+    '    if [ "$rx" = "streaming $PEER" ]; then LEADER=$api; return 0; fi',
+    '  done',
+    '  return 1',
+    '}',
+    // wait_for CHECK WHAT: polls CHECK every 2 s for TIMEOUT seconds; on timeout prints what the members answered.
+    'SEEN=""',
+    'wait_for() {',
+    '  deadline=$(( $(date +%s) + TIMEOUT ))',
+    '  until "$1"; do',
+    '    if [ "$(date +%s)" -ge "$deadline" ]; then',
+    '      log "timed out after ${TIMEOUT}s waiting for $2; the members answer:"',
+    '      for api in $MEMBERS; do request GET "$api/patroni"; log "  $api/patroni: HTTP $CODE $BODY"; done',
+    '      for api in $MEMBERS; do request GET "$api/cluster"; if [ "$CODE" = 200 ]; then log "  $api/cluster: $BODY"; break; fi; done',
+    '      [ -z "$SEEN" ] || log "  $SEEN"',
+    '      exit 1',
+    '    fi',
+    '    sleep 2',
+    '  done',
+    '}',
+  ];
+}
+
+function assertSlotName(name: string): void {
+  // Patroni skips a permanent slot with another name, logging only (dcs/__init__.py `_merge_permanent_slots`).
+  if (!SLOT_NAME.test(name)) throw new Error(`patroni-switch: slotName must match ${SLOT_NAME} (Patroni's slot names), got ${JSON.stringify(name)}`);
+}
