@@ -18,6 +18,11 @@ const names = fs.readdirSync(EXAMPLES).filter((n) => fs.existsSync(path.join(EXA
 
 /** Runs an example app with its output redirected to a temporary folder and reads back its YAML. */
 function runExample(name: string): any[] {
+  return [...runExampleFiles(name).values()].flat();
+}
+
+/** The YAML of an example by file: a DRPair writes one file per cluster. */
+function runExampleFiles(name: string): Map<string, any[]> {
   const outdir = outdirOf(name);
   process.env.CDK8S_OUTDIR = outdir;
   try {
@@ -26,8 +31,8 @@ function runExample(name: string): any[] {
   } finally {
     delete process.env.CDK8S_OUTDIR;
   }
-  return fs.readdirSync(outdir).filter((f) => f.endsWith('.k8s.yaml')).flatMap((file) =>
-    parseAllDocuments(fs.readFileSync(path.join(outdir, file), 'utf8')).map((d) => d.toJS()).filter((d) => d));
+  return new Map(fs.readdirSync(outdir).filter((f) => f.endsWith('.k8s.yaml')).map((file) => [file,
+    parseAllDocuments(fs.readFileSync(path.join(outdir, file), 'utf8')).map((d) => d.toJS()).filter((d) => d)]));
 }
 
 describe('examples', () => {
@@ -36,9 +41,12 @@ describe('examples', () => {
   });
 
   test.each(names)('%s synthesizes valid objects', (name) => {
-    const manifests = runExample(name);
+    const files = runExampleFiles(name);
+    const manifests = [...files.values()].flat();
     expect(manifests.filter((m) => m.kind === 'StatefulSet').length).toBeGreaterThan(0);
-    assertValidManifests(manifests);
+    // A DRPair's sites are two clusters: each file is checked as one cluster (the same names may be on both).
+    if (name.startsWith('dr-')) for (const m of files.values()) assertValidManifests(m);
+    else assertValidManifests(manifests);
   });
 
   test.each(['replicated', 'backups'])('%s: `kubectl apply -f dist/` sees only Kubernetes objects (the report is in a subfolder)', (name) => {
@@ -65,6 +73,20 @@ describe('examples', () => {
       ['sessions', '3 replicas over 3 zones; survives loss of 1 zone or 1 node; drains evict one pod at a time; quorum 2'],
       ['events', '6 replicas over 3 zones; survives loss of 1 zone or 1 node; drains evict one pod at a time; QUORUM needs 2 of 3 replicas per range'],
     ]);
+  });
+
+  test.each([
+    ['dr-postgres', ['orders-site-a.k8s.yaml', 'orders-site-b.k8s.yaml'], 'databaseReplication pair: site-a active, site-b passive; RPO unbounded, RTO 18 min 40 s'],
+    ['dr-cold', ['ledger-primary.k8s.yaml', 'ledger-recovery.k8s.yaml'], undefined],
+    ['dr-volumes', ['inventory-dc1.k8s.yaml', 'inventory-dc2.k8s.yaml', 'sessions-dc1.k8s.yaml', 'sessions-dc2.k8s.yaml'], undefined],
+  ])('%s: one YAML file per site and the pair\'s figures and runbook in the report', (name, files, summary) => {
+    expect([...runExampleFiles(name as string).keys()].sort()).toEqual(files);
+    const report = JSON.parse(fs.readFileSync(path.join(outdirOf(name as string), 'cdk8s-databases-report', 'report.json'), 'utf8'));
+    for (const pair of report.disasterRecovery) {
+      expect(pair.failover.some((step: string) => /patch job \S+-dr-promote-[0-9a-f]{6} --type merge/.test(step))).toBe(true);
+      expect(pair.rtoTerms.length).toBeGreaterThanOrEqual(6);
+    }
+    if (summary) expect(report.disasterRecovery[0].summary).toBe(summary);
   });
 
   afterAll(() => {
