@@ -9,6 +9,7 @@ import { statefulSetImmutableFields } from './statefulset-immutable-fields';
 import { statefulSetRemoved } from './statefulset-removed';
 import { statefulSetRollout } from './statefulset-rollout';
 import { storageClassFields } from './storage-class';
+import { volumeReplicationFields } from './volume-replication';
 import { workloadSelector } from './workload-selector';
 
 /** Every rule, each run on every pair of objects with the same identity. */
@@ -24,4 +25,5 @@ export const ALL_APPLY_RULES: ApplyRule[] = [
   storageClassFields,
   roleBindingRoleRef,
   immutableData,
+  volumeReplicationFields,
 ];
