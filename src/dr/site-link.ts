@@ -43,6 +43,8 @@ export function linkSite(options: {
       metadata: { name: `${database.name}-peer`, labels: assembly.labels.forComponent('dr') },
       spec: {
         type: 'LoadBalancer',
+        // Keeps the client's source address (no SNAT to a node): the NetworkPolicy's ipBlock admits the peer by it.
+        externalTrafficPolicy: 'Local',
         selector: options.leaderSelector,
         ports: [{ name: 'peer-client', port: endpoint.port, targetPort: k8s.IntOrString.fromNumber(endpoint.port) }],
         // The cloud's firewall keeps every other source out before the NetworkPolicy does.

@@ -6,6 +6,7 @@ import { DatabaseAssembly } from '../assembly/database-assembly';
 import { plainEnv, secretEnv } from '../engines/probes';
 import { oneOffJob } from '../pod/one-off-job';
 import { TOOLS_IMAGE, rewriteRegistry } from '../private/images';
+import { LABEL_COMPONENT } from '../private/labels';
 
 /** The label that names what a DR Job does; the runbook and `kubectl get job -l` find the Jobs by it. */
 export const LABEL_DR_ACTION = 'cdk8s-databases.io/dr-action';
@@ -66,11 +67,16 @@ function admitSwitchJobs(scope: Construct, assembly: DatabaseAssembly, apiPort: 
       podSelector: { matchLabels: assembly.labels.selector },
       policyTypes: ['Ingress'],
       ingress: [{
-        from: [{ podSelector: { matchLabels: assembly.labels.selector, matchExpressions: [{ key: LABEL_DR_ACTION, operator: 'Exists' }] } }],
+        // This database's DR Jobs: its name and instance labels (their component is `dr`, not `database`) and an action.
+        from: [{ podSelector: { matchLabels: withoutComponent(assembly.labels.selector), matchExpressions: [{ key: LABEL_DR_ACTION, operator: 'Exists' }] } }],
         ports: [apiPort, assembly.port].map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) })),
       }],
     },
   });
+}
+
+function withoutComponent(selector: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(selector).filter(([key]) => key !== LABEL_COMPONENT));
 }
 
 /**

@@ -16,7 +16,7 @@ const read = (m: Record<string, any>, path: string) => path.split('.').reduce<an
 
 /** A csi-addons replication object whose fixed fields change. */
 export const volumeReplicationFields: ApplyRule = (previous, current) => {
-  if (!current || previous?.kind !== current.kind || !current.apiVersion?.startsWith('replication.storage.openshift.io/')) return [];
+  if (!current || !previous || previous.kind !== current.kind || !current.apiVersion?.startsWith('replication.storage.openshift.io/')) return [];
   return (IMMUTABLE[current.kind] ?? []).filter((f) => !sameJson(read(previous, f), read(current, f))).map((f) =>
     finding(current, f, ApplyVerdict.REJECTED,
       `\`${f}\` of the ${current.kind} changes from ${show(read(previous, f))} to ${show(read(current, f))}; csi-addons makes it immutable`,
