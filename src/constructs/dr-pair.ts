@@ -281,6 +281,8 @@ export class DRPair extends Construct {
         rpoTerms: terms(o.rpo),
         rto: figure(o.rto),
         rtoTerms: terms(o.rto),
+        // What the figures rest on besides the configuration: change them with `assumptions`.
+        assumptions: [...o.rpo.terms, ...o.rto.terms].filter((t) => t.assumed).map((t) => `${t.name}: ${t.basis}`),
         failover: this.runbook.failover,
         failback: this.runbook.failback,
       },

@@ -1,7 +1,8 @@
-import { Chart, Duration } from 'cdk8s';
+import { Chart, Duration, Size } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { DrConnectivity } from './dr-connectivity';
 import { DrStrategy } from './dr-strategy';
+import { BackupTarget } from '../backup/target';
 import type { DRPairProps, DrSite } from '../constructs/dr-pair-props';
 import { check } from '../private/errors';
 import { MAX_STATEFULSET_NAME, isDnsLabel } from '../private/names';
@@ -28,6 +29,14 @@ export function checkPairProps(scope: IConstruct, props: DRPairProps): [DrSite, 
   checkInstance(scope, 'strategy', props.strategy, DrStrategy, '`DrStrategy`', 'DrStrategy.databaseReplication()');
   if (props.connectivity !== undefined) {
     checkInstance(scope, 'connectivity', props.connectivity, DrConnectivity, '`DrConnectivity`', 'DrConnectivity.multiClusterServices()');
+  }
+  if (props.database.storageSize !== undefined) {
+    checkInstance(scope, 'database.storageSize', props.database.storageSize, Size, 'cdk8s `Size`', 'Size.gibibytes(50)');
+  }
+  if (props.strategy._kind === 'backupRestore') {
+    const archiving = props.strategy._backup?.archiving;
+    checkStruct(scope, 'strategy.archiving', archiving, '{ target: BackupTarget.s3({ ... }) }');
+    checkInstance(scope, 'strategy.archiving.target', archiving!.target, BackupTarget, '`BackupTarget`', "BackupTarget.s3({ bucket: 'orders-wal', endpoint, credentialsSecretName })");
   }
   for (const prop of ['rpo', 'rto'] as const) {
     if (props[prop] !== undefined) checkInstance(scope, prop, props[prop], Duration, 'cdk8s `Duration`', 'Duration.minutes(5)');
