@@ -330,7 +330,7 @@ describe('targets', () => {
       '`rpo` (target 1 min 30 s) cannot be met: the RPO of postgresql 16 (WAL archiving) is 6 min: archive_timeout + archive upload, '
       + 'here archive_timeout 5 min + archive upload 1 min; the largest term is archive_timeout (setting `strategy.archiving.archiveTimeout` = 300 s). '
       + 'No single setting takes 4 min 30 s off. A warm standby (`DrStrategy.databaseReplication`) streams the changes within seconds. '
-      + 'An RPO of 0 needs synchronous replication between the sites (every write waits for the other site).');
+      + 'An RPO of 0 needs synchronous replication between the sites (every write waits for the other site): here, Stork Metro DR (`VolumeReplicationBackend.stork({ synchronous: true })`).');
   });
 
   test('RPO of 0 from an asynchronous standby: synchronous replication', () => {
@@ -338,15 +338,17 @@ describe('targets', () => {
       '`rpo` (target 0 s) cannot be met: the RPO of postgresql 16 (asynchronous streaming, bounded by the WAL archive) is 6 min: '
       + 'min(replication lag, archive_timeout + archive upload), here archive_timeout 5 min + archive upload 1 min; the largest term is '
       + 'archive_timeout (setting `strategy.archiving.archiveTimeout` = 300 s). No single setting takes 6 min off. '
-      + 'An RPO of 0 needs synchronous replication between the sites (every write waits for the other site).');
+      + 'An RPO of 0 needs synchronous replication between the sites (every write waits for the other site): here, Stork Metro DR (`VolumeReplicationBackend.stork({ synchronous: true })`).');
   });
 
-  test('RPO unbounded: add archiving, or replicate synchronously', () => {
+  test('RPO unbounded: strategies that bound it, or synchronous replication', () => {
     refused(check({ streaming: true }, { rpo: Duration.hours(1) }),
       '`rpo` (target 1 h) cannot be met: the RPO of postgresql 16 (asynchronous streaming) is unbounded (replication lag: asynchronous '
-      + 'streaming: the lag follows the write rate and the link, and no setting bounds it). Add continuous archiving to the strategy '
-      + '(`strategy.archiving`) to bound it by archive_timeout + archive upload. An RPO of 0 needs synchronous replication between the '
-      + 'sites (every write waits for the other site).');
+      + 'streaming: the lag follows the write rate and the link, and no setting bounds it). No setting bounds the lag of a streaming standby '
+      + '(one that also restores from the archive is not built): for a bounded RPO use DrStrategy.backupRestore({ archiving }) '
+      + '(archive_timeout + upload) or DrStrategy.volumeReplication(...) (interval + one sync), or remove `rpo` and alert on the replication '
+      + 'lag. An RPO of 0 needs synchronous replication between the sites (every write waits for the other site): here, Stork Metro DR '
+      + '(`VolumeReplicationBackend.stork({ synchronous: true })`).');
   });
 
   test('RPO of dumps: the schedule to change', () => {

@@ -91,7 +91,7 @@ export class DRPair extends Construct {
     const sameName = kind === 'volumeReplication';
     // Charts at the app's root, so that each site synthesizes to `<id>-<site>.k8s.yaml` (a chart nested in a construct
     // gets a hash in its file name).
-    const charts = sites.map((site) => site.chart ?? new Chart(this.node.root as Construct, `${id}-${site.name}`, { namespace: props.namespace }));
+    const charts = sites.map((site) => site.chart ?? this.siteChart(`${id}-${site.name}`, props.namespace));
     sites.forEach((site, i) => markClusterChart(charts[i], `dr:${site.name}`));
     const namespace = props.namespace ?? charts[0].namespace;
     check(namespace !== undefined && charts.every((c) => c.namespace === namespace), this,
@@ -201,6 +201,14 @@ export class DRPair extends Construct {
   /** Failback steps, in order, with the exact commands. */
   public failbackSteps(): string[] {
     return [...this.runbook.failback];
+  }
+
+  private siteChart(id: string, namespace: string | undefined): Chart {
+    const root = this.node.root as Construct;
+    check(root.node.tryFindChild(id) === undefined, this,
+      `the chart of a site would be "${id}" at the app's root, and a construct of that id is there already (a second DRPair of the same id?): `
+      + 'give this DRPair another id, or give its sites charts of their own (`sites[i].chart`).');
+    return new Chart(root, id, { namespace });
   }
 
   private part(site: string): SitePart {

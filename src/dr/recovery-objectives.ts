@@ -202,7 +202,8 @@ function archiveTerms(input: ObjectivesInput, s: Settings): ObjectiveTerm[] {
   ];
 }
 
-const SYNCHRONOUS_RPO_ALTERNATIVE = 'An RPO of 0 needs synchronous replication between the sites (every write waits for the other site).';
+const SYNCHRONOUS_RPO_ALTERNATIVE = 'An RPO of 0 needs synchronous replication between the sites (every write waits for the other site): '
+  + 'here, Stork Metro DR (`VolumeReplicationBackend.stork({ synchronous: true })`).';
 
 function rpoOf(input: ObjectivesInput, s: Settings): ObjectiveFigure {
   if (input.synchronous) {
@@ -239,7 +240,9 @@ function rpoOf(input: ObjectivesInput, s: Settings): ObjectiveFigure {
           basis: 'asynchronous streaming: the lag follows the write rate and the link, and no setting bounds it',
         }], [
           'Streaming usually keeps the standby seconds behind, but a slow link or a burst of writes lets it fall further.',
-        ], `Add continuous archiving to the strategy (\`${s.archiving}\`) to bound it by archive_timeout + archive upload. ${SYNCHRONOUS_RPO_ALTERNATIVE}`);
+        ], 'No setting bounds the lag of a streaming standby (one that also restores from the archive is not built): for a bounded RPO use '
+          + 'DrStrategy.backupRestore({ archiving }) (archive_timeout + upload) or DrStrategy.volumeReplication(...) (interval + one sync), '
+          + `or remove \`rpo\` and alert on the replication lag. ${SYNCHRONOUS_RPO_ALTERNATIVE}`);
       }
       throw new Error('computeObjectives: databaseReplication needs streaming, archiving or synchronous replication');
     case 'backupRestore':
