@@ -4,6 +4,7 @@ import * as path from 'path';
 import { App, Chart, Cron, Duration, Size, Testing } from 'cdk8s';
 import { parse, parseAllDocuments } from 'yaml';
 import {
+  Restore,
   ApplicationUser, BackupMethod, BackupSchedule, Credentials, DRPair, DrConnectivity, DrStrategy, Engine, MysqlVersion, RedisVersion,
   ReplicatedDatabase, Retention, VolumeReplicationBackend,
 } from '../src';
@@ -324,13 +325,16 @@ describe('switching activeSite is a reviewed diff of exactly the intended object
     }
   });
 
-  test('backupRestore: replicas and the clone move with the active site, and the active-only Jobs', () => {
+  test('backupRestore: replicas move with the active site, the origin gets the clone settings, the new active site keeps them', () => {
     const cold = DrStrategy.backupRestore({ archiving: { target: S3 } });
     const { diff, before, after } = switchDiff((activeSite) => newPair({ activeSite, strategy: cold }));
     expect(diff['site-a']).toEqual(['- Job/orders-site-a-app-<hash>', '- ServiceAccount/orders-site-a-app', '~ NetworkPolicy/orders-site-a', '~ StatefulSet/orders-site-a']);
     expect(diff['site-b']).toEqual(['+ Job/orders-site-b-app-<hash>', '+ ServiceAccount/orders-site-b-app', '~ NetworkPolicy/orders-site-b', '~ StatefulSet/orders-site-b']);
-    // What changes in the StatefulSets: the replicas, and the CLONE_* variables of the ready restore. The new active
-    // site's template loses them, so applying the flip rolls its members once (Spilo clones only into an empty volume).
+    // What changes in the StatefulSets: the replicas, and on the origin (the first site) the CLONE_* variables it gets
+    // as a cold site. The new active site KEEPS its clone settings: applying the flip before its promote Job ran still
+    // restores the archive instead of starting an empty database, and applying it after restarts nothing.
+    expect(statefulSet(after['site-b']).spec.template).toEqual(statefulSet(before['site-b']).spec.template);
+    expect(envOf(mainContainer(statefulSet(after['site-b']))).CLONE_SCOPE).toBe('orders-site-a');
     const stripped = (sts: any) => {
       const copy = JSON.parse(JSON.stringify(sts));
       delete copy.spec.replicas;
@@ -689,6 +693,8 @@ describe('bad inputs are refused, naming the pair, the prop and the fix', () => 
     ['zones in the database', () => newPair({ database: pairDatabase({ zones: ['a1', 'a2', 'a3'] }) }),
       'orders: `database.zones` (or `zoneCount`) is set, but each cluster has zones of its own: give them per site (`sites[i].zones`) and remove them from `database`.'],
     ['zoneCount in the database', () => newPair({ database: pairDatabase({ zoneCount: 3 }) }), 'orders: `database.zones` (or `zoneCount`) is set'],
+    ['a restore in the database', () => newPair({ database: pairDatabase({ restoreFrom: Restore.fromVolumeSnapshot('orders-snap') }) }),
+      'orders: `database.restoreFrom` is set, but a DRPair\'s sites take their data from each other', 'restore into a ReplicatedDatabase first'],
     ...([['generated', () => Credentials.generate()], ['missing', () => undefined]] as const).map(([label, credentials]): [string, () => unknown, string] => [
       `${label} credentials`, () => newPair({ database: pairDatabase({ credentials: credentials() }) }),
       'orders: `database.credentials` must name an existing Secret (`Credentials.fromSecretName(...)`) that is synchronized to both clusters (External Secrets, Sealed Secrets, Vault): '

@@ -121,9 +121,13 @@ export class DRPair extends Construct {
         replicationSslMode: 'verify-ca',
       } : { passive: !active };
       expectSiteDatabase(charts[i], id, crossSite);
-      const restoreFrom = kind === 'backupRestore' && !active
+      // Cold sites: the first site of `sites` creates the database; every other start of a site is a restore from the
+      // peer's archive. The clone settings stay on a site once it is not the origin, active or not, so applying the
+      // flipped YAML before the promote Job never starts an empty database there (Spilo clones only into an empty
+      // data directory: the settings cost nothing on a site that has its data).
+      const restoreFrom = kind === 'backupRestore' && (i !== 0 || !active)
         ? Restore.pointInTime({ target: props.strategy._backup!.archiving.target, sourceName: names[peerIndex] })
-        : props.database.restoreFrom;
+        : undefined;
       const database = new ReplicatedDatabase(charts[i], id, {
         ...props.database,
         name: names[i],

@@ -27,6 +27,10 @@ export function checkPairProps(scope: IConstruct, props: DRPairProps): [DrSite, 
   check(props.database.zones === undefined && props.database.zoneCount === undefined, scope,
     '`database.zones` (or `zoneCount`) is set, but each cluster has zones of its own: give them per site (`sites[i].zones`) and remove them from `database`.');
   checkInstance(scope, 'strategy', props.strategy, DrStrategy, '`DrStrategy`', 'DrStrategy.databaseReplication()');
+  check(props.database.restoreFrom === undefined, scope,
+    '`database.restoreFrom` is set, but a DRPair\'s sites take their data from each other (the standby from the active site, a cold site from its '
+    + 'archive, a replicated volume from its source): restore into a ReplicatedDatabase first, then move it into the pair with volume snapshots, or '
+    + 'load a dump into the active site once the pair runs.');
   if (props.connectivity !== undefined) {
     checkInstance(scope, 'connectivity', props.connectivity, DrConnectivity, '`DrConnectivity`', 'DrConnectivity.multiClusterServices()');
   }
