@@ -21,7 +21,7 @@ const ARCHIVE = BackupTarget.s3({ bucket: 'orders-dr', endpoint: 'https://s3.exa
 
 function sites(activeSite: string, strategy: DrStrategy, engine: Engine, tls = true): Record<string, any[]> {
   const app = Testing.app();
-  new DRPair(app, 'orders', { namespace: 'shop', sites: SITES, activeSite, database: { ...DATABASE, engine, ...(tls ? { tls: { issuerName: 'ca' } } : {}) }, strategy });
+  new DRPair(app, 'orders', { namespaceName: 'shop', sites: SITES, activeSite, database: { ...DATABASE, engine, ...(tls ? { tls: { issuerName: 'ca' } } : {}) }, strategy });
   return Object.fromEntries(app.charts.map((c) => [c.node.id, c.toJson()]));
 }
 

@@ -661,7 +661,7 @@ describe('RPO and RTO: computed from the configuration, held to the targets', ()
 
 describe('bad inputs are refused, naming the pair, the prop and the fix', () => {
   const newPairIn = (scope: Chart, id: string) => new DRPair(scope, id, {
-    namespace: NS, sites: [SITE_A, SITE_B], activeSite: 'site-a', database: pairDatabase(), strategy: DrStrategy.databaseReplication(),
+    namespaceName: NS, sites: [SITE_A, SITE_B], activeSite: 'site-a', database: pairDatabase(), strategy: DrStrategy.databaseReplication(),
   });
   const pg = () => pairDatabase();
   const cases: Array<[string, () => unknown, ...string[]]> = [
@@ -743,19 +743,19 @@ describe('bad inputs are refused, naming the pair, the prop and the fix', () => 
   test('charts of different namespaces', () => {
     const app = Testing.app();
     const sites = [{ ...SITE_A, chart: new Chart(app, 'a', { namespace: 'shop' }) }, { ...SITE_B, chart: new Chart(app, 'b', { namespace: 'orders' }) }];
-    expectRefused(() => newPair({ sites, namespace: undefined }, app),
-      'orders: the sites\' charts must share one namespace ("site-a": shop, "site-b": orders): give `namespace`, or charts of the same namespace '
+    expectRefused(() => newPair({ sites, namespaceName: undefined }, app),
+      'orders: the sites\' charts must be in the pair\'s namespace ("site-a": shop, "site-b": orders): give `namespaceName`, or charts of one namespace '
       + '(Multi-Cluster Services and the Secret references join the sites by namespace and name).');
   });
 
   test('charts of another namespace than the pair\'s', () => {
     const app = Testing.app();
     const sites = [{ ...SITE_A, chart: new Chart(app, 'a', { namespace: 'orders' }) }, { ...SITE_B, chart: new Chart(app, 'b', { namespace: 'orders' }) }];
-    expectRefused(() => newPair({ sites }, app), 'orders: the sites\' charts must share one namespace ("site-a": orders, "site-b": orders)');
+    expectRefused(() => newPair({ sites }, app), 'orders: the sites\' charts must be in the pair\'s namespace (`namespaceName` "shop"; "site-a": orders, "site-b": orders)');
   });
 
   test('no namespace at all', () => {
-    expectRefused(() => newPair({ namespace: undefined }), 'orders: the sites\' charts must share one namespace ("site-a": none, "site-b": none)');
+    expectRefused(() => newPair({ namespaceName: undefined }), 'orders: the sites\' charts must be in the pair\'s namespace ("site-a": none, "site-b": none)');
   });
 
   test('two pairs of one id in different scopes are refused naming the pair and the fix (their site charts would share an id)', () => {
@@ -768,7 +768,7 @@ describe('bad inputs are refused, naming the pair, the prop and the fix', () => 
     const app = Testing.app();
     const charts = [new Chart(app, 'cluster-a', { namespace: NS }), new Chart(app, 'cluster-b', { namespace: NS })];
     const sites = [{ ...SITE_A, chart: charts[0] }, { ...SITE_B, chart: charts[1] }];
-    newPair({ sites, namespace: undefined }, app);
+    newPair({ sites, namespaceName: undefined }, app);
     new DRPair(app, 'payments', { sites, activeSite: 'site-b', database: pairDatabase({ name: 'payments' }), strategy: DrStrategy.databaseReplication() });
     for (const chart of charts) {
       const manifests = chart.toJson();
@@ -874,7 +874,7 @@ describe('the synth report and the files', () => {
   test('sites given their own charts synthesize under those charts\' names', () => {
     const { files, report } = synthesize((app) => {
       const sites = [{ ...SITE_A, chart: new Chart(app, 'eu-west', { namespace: NS }) }, { ...SITE_B, chart: new Chart(app, 'eu-central', { namespace: NS }) }];
-      newPair({ sites, namespace: undefined }, app);
+      newPair({ sites, namespaceName: undefined }, app);
     });
     expect(Object.keys(files).sort()).toEqual(['eu-central.k8s.yaml', 'eu-west.k8s.yaml']);
     expect(statefulSet(files['eu-west.k8s.yaml']).metadata).toMatchObject({ name: 'orders-site-a', namespace: NS });

@@ -176,6 +176,39 @@ describe('switch scripts against a stand-in Patroni', () => {
     }, { SELECT: [0, 'streaming orders-site-b.shop.svc.clusterset.local:5432'] });
     const r = run(patroniDemoteScript({ ...options, memberApis: ['http://a:8008'] }), s);
     expect(r.out).toContain('demoted: http://a:8008 is the standby leader, streaming from orders-site-b.shop.svc.clusterset.local:5432');
+    expect(r.out).toContain('the other members follow the standby leader on timeline ');
+    expect(r.code).toBe(0);
+  });
+
+  test('demote: a replica left on the old timeline (it replayed the old primary\'s last WAL) is cloned again', () => {
+    const cluster = json({ members: [{ name: 'a', role: 'standby_leader', state: 'running', host: '10.0.0.1', port: 5432 }] });
+    const s = stand({
+      '* PATCH /config': [200, '{}'],
+      'a GET /patroni': [200, json({ state: 'running', role: 'standby_leader', timeline: 2 })],
+      'a GET /standby-leader': [200, ''],
+      'a GET /cluster': [200, cluster],
+      'b GET /patroni': [200, json({ state: 'running', role: 'replica', timeline: 1 })],
+      'b POST /reinitialize': [200, 'reinitialize started'],
+    }, { SELECT: [0, 'streaming orders-site-b.shop.svc.clusterset.local:5432'] });
+    const r = run(patroniDemoteScript({ ...options, memberApis: ['http://a:8008', 'http://b:8008', 'http://c:8008'], timeoutSeconds: 2 }), s);
+    expect(r.out).toContain('demoted: http://a:8008 is the standby leader, streaming from orders-site-b.shop.svc.clusterset.local:5432 (timeline 2)');
+    expect(r.out).toContain('http://b:8008 is not on timeline 2 after 2s: POST /reinitialize: HTTP 200 reinitialize started');
+    // The stand-in keeps answering timeline 1: the script waits its bound and says so.
+    expect(r.out).toContain('timed out after 2s waiting for the other members on timeline 2');
+    expect(r.code).toBe(1);
+  });
+
+  test('demote: a member that does not answer is left to its own start (Patroni checks for divergence when it starts)', () => {
+    const cluster = json({ members: [{ name: 'a', role: 'standby_leader', state: 'running', host: '10.0.0.1', port: 5432 }] });
+    const s = stand({
+      '* PATCH /config': [200, '{}'],
+      'a GET /patroni': [200, json({ state: 'running', role: 'standby_leader', timeline: 2 })],
+      'a GET /standby-leader': [200, ''],
+      'a GET /cluster': [200, cluster],
+      'b GET /patroni': [200, json({ state: 'running', role: 'replica', timeline: 2 })],
+    }, { SELECT: [0, 'streaming orders-site-b.shop.svc.clusterset.local:5432'] });
+    const r = run(patroniDemoteScript({ ...options, memberApis: ['http://a:8008', 'http://b:8008', 'http://c:8008'] }), s);
+    expect(r.out).toContain('the other members follow the standby leader on timeline 2; not answering, left to their own start: http://c:8008');
     expect(r.code).toBe(0);
   });
 

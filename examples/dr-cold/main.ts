@@ -5,7 +5,7 @@ import { ApplicationUser, BackupTarget, Credentials, DRPair, DrStrategy, Engine,
 // zero replicas, that clones the newest base backup and replays the archive when the promote Job starts it.
 const app = new App();
 new DRPair(app, 'ledger', {
-  namespace: 'finance',
+  namespaceName: 'finance',
   sites: [
     { name: 'primary', zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], trafficSourceCidrs: ['10.10.0.0/16'] },
     { name: 'recovery', zones: ['us-west-2a', 'us-west-2b', 'us-west-2c'], trafficSourceCidrs: ['10.20.0.0/16'] },

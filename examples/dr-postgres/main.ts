@@ -6,7 +6,7 @@ import { ApplicationUser, Credentials, DRPair, DrStrategy, Engine, PostgresVersi
 // (dist/cdk8s-databases-report/) holds the RPO, the RTO and the failover and failback runbook.
 const app = new App();
 new DRPair(app, 'orders', {
-  namespace: 'shop',
+  namespaceName: 'shop',
   sites: [
     // trafficSourceCidrs: where each cluster's pods reach the other from (a flat multi-cluster network here).
     { name: 'site-a', zones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'], trafficSourceCidrs: ['10.1.0.0/16'] },

@@ -10,7 +10,7 @@ const sites = [
 
 // MySQL Group Replication on Ceph RBD, mirrored by ceph-csi through csi-addons VolumeReplication every 5 minutes.
 new DRPair(app, 'inventory', {
-  namespace: 'inventory',
+  namespaceName: 'inventory',
   sites,
   activeSite: 'dc1',
   database: {
@@ -28,7 +28,7 @@ new DRPair(app, 'inventory', {
 // Valkey with Sentinel on Portworx, migrated by Stork every 15 minutes through an existing ClusterPair, with the
 // engine's own quiesce (BGREWRITEAOF) before each copy.
 new DRPair(app, 'sessions', {
-  namespace: 'web',
+  namespaceName: 'web',
   sites,
   activeSite: 'dc1',
   database: {

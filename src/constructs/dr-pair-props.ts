@@ -60,7 +60,7 @@ export interface DRPairProps {
    * Namespace of the database on both clusters (Multi-Cluster Services joins Services by namespace and name).
    * @default - the sites' charts' namespace
    */
-  readonly namespace?: string;
+  readonly namespaceName?: string;
   /**
    * The recovery point objective: synth fails when the configuration cannot hold it.
    * @default - none (the report shows the computed figure)

@@ -91,12 +91,13 @@ export class DRPair extends Construct {
     const sameName = kind === 'volumeReplication';
     // Charts at the app's root, so that each site synthesizes to `<id>-<site>.k8s.yaml` (a chart nested in a construct
     // gets a hash in its file name).
-    const charts = sites.map((site) => site.chart ?? this.siteChart(`${id}-${site.name}`, props.namespace));
+    const charts = sites.map((site) => site.chart ?? this.siteChart(`${id}-${site.name}`, props.namespaceName));
     sites.forEach((site, i) => markClusterChart(charts[i], `dr:${site.name}`));
-    const namespace = props.namespace ?? charts[0].namespace;
+    const namespace = props.namespaceName ?? charts[0].namespace;
     check(namespace !== undefined && charts.every((c) => c.namespace === namespace), this,
-      `the sites' charts must share one namespace (${charts.map((c, i) => `"${sites[i].name}": ${c.namespace ?? 'none'}`).join(', ')}): `
-      + 'give `namespace`, or charts of the same namespace (Multi-Cluster Services and the Secret references join the sites by namespace and name).');
+      `the sites' charts must be in the pair's namespace (${props.namespaceName !== undefined ? `\`namespaceName\` "${props.namespaceName}"; ` : ''}`
+      + `${charts.map((c, i) => `"${sites[i].name}": ${c.namespace ?? 'none'}`).join(', ')}): give \`namespaceName\`, or charts of one namespace `
+      + '(Multi-Cluster Services and the Secret references join the sites by namespace and name).');
     const names = sites.map((s) => siteDatabaseName(this, base, s.name, sameName));
     const clientPort = def.ports.find((p) => p.role === PortRole.CLIENT)!.port;
     const endpoints = sites.map((s, i) => siteEndpoint(this.connectivity, s, names[i], namespace!, clientPort));

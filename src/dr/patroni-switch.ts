@@ -44,6 +44,8 @@ export interface PatroniFenceOptions extends PatroniSwitchOptions {
 const FENCE_PARAMETER = 'default_transaction_read_only';
 /** Patroni's own sessions (3.0: `Patroni`; 3.3: `Patroni heartbeat`, `Patroni restapi`): never terminated. */
 const PATRONI_APPLICATION = 'Patroni%';
+/** How long (at most) the members of a demoted site get to follow their standby leader onto its timeline before a re-clone. */
+const REPLICA_GRACE_SECONDS = 60;
 /** Patroni's replication slot names (patroni/dcs/__init__.py `slot_name_re`). */
 const SLOT_NAME = /^[a-z0-9_]+$/;
 
@@ -119,7 +121,31 @@ export function patroniDemoteScript(o: PatroniSwitchOptions): string {
     `patch_config ${shellQuote(JSON.stringify(patch))} || fail "no member of ${o.memberApis.length} accepted PATCH /config"`,
     'log "waiting for a standby leader streaming from $PEER"',
     'wait_for streaming_standby_leader "a standby leader streaming from $PEER"',
-    'log "demoted: $LEADER is the standby leader, streaming from $PEER"',
+    'log "demoted: $LEADER is the standby leader, streaming from $PEER (timeline $TIMELINE)"',
+    // The site's other members follow the standby leader onto its timeline. One that replayed WAL past the fork point
+    // (the old primary's last writes) cannot, and Patroni checks a replica for divergence only when it starts or
+    // changes whom it follows (ha.py `trigger_check_diverged_lsn` callers), which the demotion does not do for them:
+    // it is cloned again from the standby leader (`POST /reinitialize`: api.py `do_POST_reinitialize`, ha.py
+    // `reinitialize`). A member that does not answer is left to its own start, which checks.
+    'replicas_follow() {',
+    '  LAGGING=""; SILENT=""',
+    '  for api in $MEMBERS; do',
+    '    [ "$api" != "$LEADER" ] || continue',
+    '    request GET "$api/patroni"',
+    '    if [ "$CODE" = 000 ]; then SILENT="$SILENT $api"; continue; fi',
+    '    [ "$CODE" = 200 ] && field state running && [ "$(timeline)" = "$TIMELINE" ] || LAGGING="$LAGGING $api"',
+    '  done',
+    '  [ -z "$LAGGING" ]',
+    '}',
+    `GRACE=${Math.min(REPLICA_GRACE_SECONDS, o.timeoutSeconds)}`,
+    'if ! wait_until "$GRACE" replicas_follow; then',
+    '  for api in $LAGGING; do',
+    '    request POST "$api/reinitialize" "{}"',
+    '    log "$api is not on timeline $TIMELINE after ${GRACE}s: POST /reinitialize: HTTP $CODE $BODY"',
+    '  done',
+    'fi',
+    'wait_for replicas_follow "the other members on timeline $TIMELINE"',
+    'log "the other members follow the standby leader on timeline $TIMELINE${SILENT:+; not answering, left to their own start:$SILENT}"',
   ].join('\n');
 }
 
@@ -160,6 +186,8 @@ function preamble(o: PatroniSwitchOptions): string[] {
     '  return 1',
     '}',
     'field() { echo "$BODY" | grep -Eq "\\"$1\\": ?\\"$2\\""; }',
+    // The timeline PostgreSQL replays (/patroni: IDENTIFY_SYSTEM on a standby, postgresql `replica_cached_timeline`).
+    'timeline() { echo "$BODY" | sed -n \'s/.*"timeline": *\\([0-9]*\\).*/\\1/p\'; }',
     // The lock holder (/primary 200) whose PostgreSQL left recovery (/patroni role master: 3.0.2 and 3.3.3).
     'primary_leader() {',
     '  for api in $MEMBERS; do',
@@ -176,6 +204,7 @@ function preamble(o: PatroniSwitchOptions): string[] {
     '  for api in $MEMBERS; do',
     '    request GET "$api/patroni"',
     '    [ "$CODE" = 200 ] && field role standby_leader && field state running || continue',
+    '    TIMELINE=$(timeline)',
     '    request GET "$api/standby-leader"',
     '    [ "$CODE" = 200 ] || continue',
     '    request GET "$api/cluster"',
@@ -189,20 +218,23 @@ function preamble(o: PatroniSwitchOptions): string[] {
     '  done',
     '  return 1',
     '}',
-    // wait_for CHECK WHAT: polls CHECK every 2 s for TIMEOUT seconds; on timeout prints what the members answered.
+    // wait_until SECONDS CHECK: polls CHECK every 2 s; wait_for CHECK WHAT: for TIMEOUT seconds, else prints what
+    // the members answered and exits 1.
     'SEEN=""',
-    'wait_for() {',
-    '  deadline=$(( $(date +%s) + TIMEOUT ))',
-    '  until "$1"; do',
-    '    if [ "$(date +%s)" -ge "$deadline" ]; then',
-    '      log "timed out after ${TIMEOUT}s waiting for $2; the members answer:"',
-    '      for api in $MEMBERS; do request GET "$api/patroni"; log "  $api/patroni: HTTP $CODE $BODY"; done',
-    '      for api in $MEMBERS; do request GET "$api/cluster"; if [ "$CODE" = 200 ]; then log "  $api/cluster: $BODY"; break; fi; done',
-    '      [ -z "$SEEN" ] || log "  $SEEN"',
-    '      exit 1',
-    '    fi',
+    'wait_until() {',
+    '  deadline=$(( $(date +%s) + $1 ))',
+    '  until "$2"; do',
+    '    [ "$(date +%s)" -lt "$deadline" ] || return 1',
     '    sleep 2',
     '  done',
+    '}',
+    'wait_for() {',
+    '  wait_until "$TIMEOUT" "$1" && return 0',
+    '  log "timed out after ${TIMEOUT}s waiting for $2; the members answer:"',
+    '  for api in $MEMBERS; do request GET "$api/patroni"; log "  $api/patroni: HTTP $CODE $BODY"; done',
+    '  for api in $MEMBERS; do request GET "$api/cluster"; if [ "$CODE" = 200 ]; then log "  $api/cluster: $BODY"; break; fi; done',
+    '  [ -z "$SEEN" ] || log "  $SEEN"',
+    '  exit 1',
     '}',
   ];
 }

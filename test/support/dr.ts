@@ -26,7 +26,7 @@ export function pairDatabase(over: Partial<ReplicatedDatabaseProps> = {}): Repli
 /** A DRPair `orders` in namespace `shop` at the root of `app`: a PostgreSQL warm standby with site-a active, unless told. */
 export function newPair(over: Partial<DRPairProps> = {}, app: App = Testing.app()): DRPair {
   return new DRPair(app, 'orders', {
-    namespace: 'shop',
+    namespaceName: 'shop',
     sites: [SITE_A, SITE_B],
     activeSite: 'site-a',
     database: pairDatabase(),
