@@ -75,12 +75,17 @@ describe('DrStrategy.databaseReplication(): a Patroni standby cluster on the pas
     expect(spiloYaml(m, db(site)).bootstrap.dcs.slots).toEqual({ [slot(peerOf(site))]: { type: 'physical' } });
   });
 
-  test.each(SITES)('%s: replication connections verify the peer against the shared CA', (site) => {
+  test.each(SITES)('%s: replication, basebackup and pg_rewind connections verify the peer against the shared CA', (site) => {
     const sts = statefulSet(sites[site]);
-    const env = envOf(mainContainer(sts));
-    expect(env.PATRONI_REPLICATION_SSLMODE).toBe('verify-ca');
-    const root = env.PATRONI_REPLICATION_SSLROOTCERT!;
-    expect(root).toBe('/tls/ca.crt');
+    // In SPILO_CONFIGURATION's local block (Spilo starts Patroni with an emptied environment: PATRONI_* variables
+    // would never reach it), for the replication user and the superuser pg_rewind connects as.
+    const authentication = spiloYaml(sites[site], db(site)).postgresql.authentication;
+    expect(authentication).toEqual({
+      replication: { sslmode: 'verify-ca', sslrootcert: '/tls/ca.crt' },
+      superuser: { sslmode: 'verify-ca', sslrootcert: '/tls/ca.crt' },
+    });
+    expect(Object.keys(envOf(mainContainer(sts))).filter((k) => k.startsWith('PATRONI_'))).toEqual([]);
+    const root = authentication.replication.sslrootcert;
     // The file is the CA of the site's certificate Secret, mounted where the variable points.
     const mount = mainContainer(sts).volumeMounts.find((v: any) => root.startsWith(`${v.mountPath}/`));
     const volume = sts.spec.template.spec.volumes.find((v: any) => v.name === mount.name);
@@ -879,5 +884,26 @@ describe('the synth report and the files', () => {
     expect(Object.keys(files).sort()).toEqual(['eu-central.k8s.yaml', 'eu-west.k8s.yaml']);
     expect(statefulSet(files['eu-west.k8s.yaml']).metadata).toMatchObject({ name: 'orders-site-a', namespace: NS });
     expect(report.disasterRecovery[0].sites[1]).toBe('site-b (passive): orders-site-b in chart eu-central, zones b1, b2, b3');
+  });
+});
+
+test('WAL archiving added to a site\'s database keeps the peer TLS block: archive_timeout joins the local parameters after it', () => {
+  const app = Testing.app();
+  const pair = newPair({ database: pairDatabase({ config: { shared_buffers: '256MB' } }) }, app);
+  new BackupSchedule(pair.chart('site-a'), 'Backups', {
+    database: pair.database('site-a'),
+    methods: [BackupMethod.continuousArchiving({ target: S3, retention: Retention.keepLast(3) })],
+  });
+  const manifests = pair.chart('site-a').toJson();
+  assertValidManifests(manifests);
+  const config = only(manifests, 'ConfigMap', 'orders-site-a-spilo').data['spilo.yaml'];
+  // One top-level postgresql key (PyYAML keeps the last of duplicate keys: a second would drop the TLS block).
+  expect(config.match(/^postgresql:$/gm)).toHaveLength(1);
+  expect(parse(config).postgresql).toEqual({
+    authentication: {
+      replication: { sslmode: 'verify-ca', sslrootcert: '/tls/ca.crt' },
+      superuser: { sslmode: 'verify-ca', sslrootcert: '/tls/ca.crt' },
+    },
+    parameters: { shared_buffers: '256MB', archive_timeout: '300s' },
   });
 });

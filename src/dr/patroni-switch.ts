@@ -45,7 +45,7 @@ const FENCE_PARAMETER = 'default_transaction_read_only';
 /** Patroni's own sessions (3.0: `Patroni`; 3.3: `Patroni heartbeat`, `Patroni restapi`): never terminated. */
 const PATRONI_APPLICATION = 'Patroni%';
 /** How long (at most) the members of a demoted site get to follow their standby leader onto its timeline before a re-clone. */
-const REPLICA_GRACE_SECONDS = 60;
+const REPLICA_GRACE_SECONDS = 30;
 /** Patroni's replication slot names (patroni/dcs/__init__.py `slot_name_re`). */
 const SLOT_NAME = /^[a-z0-9_]+$/;
 
@@ -109,9 +109,11 @@ export function patroniFenceScript(o: PatroniFenceOptions): string {
 
 /**
  * Demotes this site into a standby cluster of the peer: sets `standby_cluster` (and clears the fence: a standby
- * refuses writes anyway), then waits until the lock holder runs as standby leader streaming from the peer. Patroni
+ * refuses writes anyway), then waits until the lock holder runs as standby leader streaming from the peer, and until
+ * the site's other members replay its timeline (re-cloning a member the old primary's last WAL left behind). Patroni
  * stops the old primary at once, restarts it following the peer, and runs pg_rewind when its timeline diverged
- * (`use_pg_rewind`). Needs the superuser in PGUSER / PGPASSWORD (pg_stat_wal_receiver shows the peer to it only).
+ * (`use_pg_rewind`). Needs the superuser in PGUSER / PGPASSWORD (pg_stat_wal_receiver shows the sender to
+ * pg_read_all_stats only).
  */
 export function patroniDemoteScript(o: PatroniSwitchOptions): string {
   const patch = { standby_cluster: patroniStandbyCluster(o), postgresql: { parameters: { [FENCE_PARAMETER]: null } } };

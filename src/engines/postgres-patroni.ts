@@ -113,9 +113,22 @@ export function patroniPlan(ctx: ReplicationContext, major: string): Replication
   // standby_cluster goes into bootstrap.dcs only, read once by the member that creates the cluster: never into the
   // file the config sidecar PATCHes at every pod start, where it would demote a promoted site (or, as a null,
   // promote a fenced one) whenever a pod restarts. Switching sites is the suspended Jobs' work (src/dr/).
+  // TLS of the connections to the peer site: the standby leader's replication and basebackup, and pg_rewind's and
+  // CHECKPOINT's as the superuser (patroni/postgresql/config.py `primary_conninfo_params`, bootstrap.py
+  // `create_replica`, rewind.py). Only through SPILO_CONFIGURATION: Spilo's runit script starts Patroni with an emptied
+  // environment, so PATRONI_* variables never reach it (runit/patroni/run); configure_spilo.py merges this block over
+  // its own template, the user's values winning. verify-ca, not verify-full: the same settings serve the members'
+  // own replication to the leader's pod IP, which no certificate names. Unix sockets ignore sslmode.
+  const peerTls = cross?.replicationSslMode && ctx.tlsPath
+    ? { sslmode: cross.replicationSslMode, sslrootcert: `${ctx.tlsPath}/ca.crt` } : undefined;
+  const localBlock = {
+    ...(peerTls ? { authentication: { replication: peerTls, superuser: peerTls } } : {}),
+    // Last: methods that extend the configuration append to it (withSpiloLocalParameters).
+    ...(Object.keys(localParameters).length > 0 ? { parameters: localParameters } : {}),
+  };
   const spiloConfiguration = toYaml({
     bootstrap: { dcs: cross?.standbyCluster ? { ...dcs, standby_cluster: cross.standbyCluster } : dcs },
-    ...(Object.keys(localParameters).length > 0 ? { postgresql: { parameters: localParameters } } : {}),
+    ...(Object.keys(localBlock).length > 0 ? { postgresql: localBlock } : {}),
   });
   // The same values for PATCH /config; a null removes a key (patch_config), so turning synchronous mode off
   // also drops the node count.
@@ -169,12 +182,6 @@ export function patroniPlan(ctx: ReplicationContext, major: string): Replication
         // existing key and writes nothing (launch.sh runs configure_spilo.py without --force), and the template
         // sets ssl_cert_file/ssl_key_file/ssl_ca_file from them. With SSL_PRIVATE_KEY_FILE set, SSL_TEST_RELOAD
         // defaults on: a cron job reloads PostgreSQL when cert-manager rotates the files (test_reload_ssl.sh).
-        // Patroni's environment configuration of the replication user's TLS (patroni/config.py
-        // `_build_environment_configuration`), used by the standby leader's connection to the peer site.
-        ...(cross?.replicationSslMode ? [
-          plainEnv('PATRONI_REPLICATION_SSLMODE', cross.replicationSslMode),
-          ...(tls ? [plainEnv('PATRONI_REPLICATION_SSLROOTCERT', `${ctx.tlsPath}/ca.crt`)] : []),
-        ] : []),
         ...(tls ? [
           plainEnv('SSL_CERTIFICATE_FILE', `${ctx.tlsPath}/tls.crt`),
           plainEnv('SSL_PRIVATE_KEY_FILE', `${ctx.tlsPath}/tls.key`),
@@ -195,7 +202,9 @@ export function patroniPlan(ctx: ReplicationContext, major: string): Replication
     configFiles: { 'spilo.yaml': spiloConfiguration, [PATRONI_DYNAMIC_KEY]: dynamicPatch },
     // bootstrap.dcs is read once, by the member that initialises the cluster, and the dynamic file is applied by the
     // sidecar: only Spilo's local parameters need the members restarted.
-    restartInput: ({ 'spilo.yaml': _spilo, [PATRONI_DYNAMIC_KEY]: _dynamic, ...rest }) => ({ ...rest, 'spilo.yaml#local': toYaml(localParameters) }),
+    restartInput: ({ 'spilo.yaml': _spilo, [PATRONI_DYNAMIC_KEY]: _dynamic, ...rest }) => ({
+      ...rest, 'spilo.yaml#local': toYaml(localParameters) + (peerTls ? toYaml({ authentication: peerTls }) : ''),
+    }),
     configMapName,
     clientSslMode: patroniClientSslMode(tls),
     replacesConfig: true,
@@ -239,8 +248,10 @@ export function patroniPlan(ctx: ReplicationContext, major: string): Replication
  */
 export function withSpiloLocalParameters(spiloYaml: string, parameters: Record<string, string>): string {
   const lines = toYaml(parameters, '    ');
-  const hasBlock = spiloYaml.startsWith(LOCAL_BLOCK) || spiloYaml.includes(`\n${LOCAL_BLOCK}`);
-  return hasBlock ? `${spiloYaml}${lines}` : `${spiloYaml}${LOCAL_BLOCK}${lines}`;
+  // The top-level `postgresql:` block, when there is one, is the last in the file, and `parameters` its last key.
+  const top = spiloYaml.startsWith('postgresql:\n') ? 0 : spiloYaml.indexOf('\npostgresql:\n');
+  if (top < 0) return `${spiloYaml}${LOCAL_BLOCK}${lines}`;
+  return spiloYaml.slice(top).includes('\n  parameters:\n') ? `${spiloYaml}${lines}` : `${spiloYaml}  parameters:\n${lines}`;
 }
 
 /**
