@@ -319,7 +319,8 @@ function rejoinNotes(kind: string): { promote: string; rejoin: string } {
   if (kind === 'databaseReplication') {
     return {
       promote: 'Patroni drops `standby_cluster` and the standby leader becomes the leader, on a new timeline',
-      rejoin: 'Patroni sets `standby_cluster` on the old site; its leader rewinds with pg_rewind (use_pg_rewind) to the new timeline, or is rebuilt from a base backup of the new active site when the slot it needs was invalidated',
+      rejoin: 'Patroni sets `standby_cluster` on the old site; its leader rewinds with pg_rewind (use_pg_rewind) to the new timeline, and the Job '
+        + 're-clones a member that replayed past the fork; a site whose slot on the other side was invalidated (past `maxSlotWalKeep`) is rebuilt from a base backup',
     };
   }
   if (kind === 'backupRestore') {

@@ -34,7 +34,8 @@ export function writeRunbook(kind: 'databaseReplication' | 'backupRestore' | 'vo
     `Redirect clients to ${to.databaseName} on ${to.name} (its read-write Service), and check the applications write there.`,
     `Make the YAML say what runs: set \`activeSite: '${to.name}'\` in the DRPair, review the diff of both sites and apply it.`,
     kind === 'databaseReplication'
-      ? `When ${from.name} is back, demote it to follow ${to.name}: ${resume(from, from.jobs.demote)} (${notes.rejoin}).`
+      ? `If ${from.name} was fenced, it follows ${to.name} already. If it was unreachable, it comes back as a primary of its own: before `
+        + `its clients reach it, demote it to follow ${to.name}: ${resume(from, from.jobs.demote)} (${notes.rejoin}).`
       : `When ${from.name} is back: ${notes.rejoin}.`,
   ];
   return { failover: steps(active, passive), failback: steps(passive, active) };
