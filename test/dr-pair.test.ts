@@ -21,7 +21,7 @@ const DR_ACTION = 'cdk8s-databases.io/dr-action';
 const clusterset = (db: string) => `${db}.${NS}.svc.clusterset.local`;
 const peerOf = (site: string) => SITES.find((s) => s !== site)!;
 const slot = (site: string) => `dr_${site.replace(/-/g, '_')}`;
-const cidrOf = (site: string) => (site === SITE_A.name ? SITE_A : SITE_B).trafficSourceCidrs[0];
+const cidrOf = (site: string) => (site === SITE_A.name ? SITE_A : SITE_B).trafficSourceCidrs![0];
 /** An address inside a site's traffic source range. */
 const addressOf = (site: string) => cidrOf(site).replace('0.0/16', '7.9');
 
@@ -421,9 +421,13 @@ describe('DrStrategy.backupRestore(): a cold site that clones the active site\'s
     const dr = jobs(m).filter((j) => j.metadata.labels[DR_ACTION] !== undefined);
     expect(dr.map((j) => j.metadata.labels[DR_ACTION]).sort()).toEqual(['fence', 'promote']);
     const role = only(m, 'Role', `${db}-dr-switch`);
+    const claims = [0, 1, 2].map((i) => `data-${db}-${i}`);
     expect(role.rules).toEqual([
       { apiGroups: ['apps'], resources: ['statefulsets/scale'], resourceNames: [db], verbs: ['get', 'patch', 'update'] },
       { apiGroups: ['apps'], resources: ['statefulsets'], verbs: ['get', 'list', 'watch'] },
+      // Promote refuses a site that still has claims of an earlier run, and clears Patroni's objects of the scope.
+      { apiGroups: [''], resources: ['persistentvolumeclaims'], resourceNames: claims, verbs: ['get'] },
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['config', 'leader', 'failover', 'sync'].map((k) => `${db}-${k}`), verbs: ['delete'] },
     ]);
     const binding = only(m, 'RoleBinding', `${db}-dr-switch`);
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata.name });
@@ -742,6 +746,14 @@ describe('bad inputs are refused, naming the pair, the prop and the fix', () => 
       'orders: `strategy.archiving.target` must be a `BackupTarget`'],
     ['a misspelt assumption', () => newPair({ assumptions: { detectoin: Duration.minutes(1) } as any }), 'orders: `assumptions.detectoin` is not an assumption: give detection, decision, '],
     ['props that are no object', () => new DRPair(Testing.app(), 'orders', undefined as any), 'orders: the props (third argument) must be an object'],
+    ['volumeReplication of no backend', () => newPair({ database: mysql(), strategy: DrStrategy.volumeReplication('csi' as any) }),
+      'orders: `strategy (its backend)` must be a `VolumeReplicationBackend`'],
+    ['volumeReplication of nothing', () => newPair({ database: mysql(), strategy: DrStrategy.volumeReplication(undefined as any) }),
+      'orders: `strategy (its backend)` must be a `VolumeReplicationBackend`'],
+    ['a base backup schedule given as text', () => newPair({ strategy: DrStrategy.backupRestore({ archiving: { target: S3, baseBackupSchedule: '0 1 * * *' as any } }) }),
+      'orders: `strategy.archiving.baseBackupSchedule` must be a cdk8s `Cron`'],
+    ['a warm standby without the ranges of a site', () => newPair({ sites: [SITE_A, { ...SITE_B, trafficSourceCidrs: undefined }] }),
+      'orders: `sites[1].trafficSourceCidrs` must be a list of strings'],
   ];
   test.each(cases)('%s', (_label, build, ...fragments) => expectRefused(build, ...fragments));
 
@@ -811,7 +823,13 @@ describe('the synth report and the files', () => {
   }
 
   /** The `kubectl --context <site> ... patch job <name>` commands of a step, as [site, Job name]. */
-  const jobsNamed = (step: string) => [...step.matchAll(/kubectl --context (\S+) -n shop patch job (\S+) --type merge -p '\{"spec":\{"suspend":false\}\}' && kubectl --context \1 -n shop wait --for=condition=complete job\/\2 --timeout=10m/g)]
+  // A Job is run afresh: deleted (a Job that ran before stays complete for its TTL, and resuming it runs nothing),
+  // created again from the site's file (only the objects of that action), resumed, and waited for.
+  const jobsNamed = (step: string) => [...step.matchAll(new RegExp(
+    'kubectl --context (\\S+) -n shop delete job (\\S+) --ignore-not-found --wait '
+    + '&& kubectl --context \\1 -n shop apply -f orders-\\1\\.k8s\\.yaml -l cdk8s-databases\\.io/dr-action=(fence|promote|demote) '
+    + '&& kubectl --context \\1 -n shop patch job \\2 --type merge -p \'\\{"spec":\\{"suspend":false\\}\\}\' '
+    + '&& kubectl --context \\1 -n shop wait --for=condition=complete job/\\2 --timeout=15m', 'g'))]
     .map((m) => [m[1], m[2]]);
 
   test('each site goes to its own file; the report gives the sites, the link, the figures and the runbook with the exact Jobs', () => {
@@ -872,8 +890,13 @@ describe('the synth report and the files', () => {
     expect(dr.link).toBeUndefined();
     expect(dr.rtoTerms.map((t: string) => t.split(':')[0])).toEqual(['detection', 'decision', 'fence', 'promotion', 'startup', 'restore', 'WAL replay', 'redirect']);
     const jobIn = (site: string, action: string) => drJob(files[`orders-${site}.k8s.yaml`], action).metadata.name;
-    expect(dr.failover.map(jobsNamed)).toEqual([[], [['site-a', jobIn('site-a', 'fence')]], [['site-b', jobIn('site-b', 'promote')]], [], [], []]);
-    expect(dr.failover[5]).toContain('When site-a is back: the old site restores only into empty volumes');
+    expect(dr.failover.map(jobsNamed)).toEqual([[], [['site-a', jobIn('site-a', 'fence')]], [['site-b', jobIn('site-b', 'promote')]], [], [], [], []]);
+    // The restored site has WAL in its archive but no base backup until its schedule fires: one is taken at once.
+    expect(dr.failover[3]).toContain('Take a first base backup of site-b');
+    expect(dr.failover[3]).toContain('envdir /run/etc/wal-e.d/env /scripts/postgres_backup.sh "$PGDATA"');
+    // The old site comes back as the next restore target only once its claims are gone (its promote Job checks).
+    expect(dr.failover[6]).toContain('When site-a is back: apply the flipped YAML there');
+    expect(dr.failover[6]).toContain('`kubectl --context site-a -n shop delete pvc data-orders-site-a-0 data-orders-site-a-1 data-orders-site-a-2`');
   });
 
   test('sites given their own charts synthesize under those charts\' names', () => {
@@ -905,5 +928,43 @@ test('WAL archiving added to a site\'s database keeps the peer TLS block: archiv
       superuser: { sslmode: 'verify-ca', sslrootcert: '/tls/ca.crt' },
     },
     parameters: { shared_buffers: '256MB', archive_timeout: '300s' },
+  });
+});
+
+describe('more refusals and edge cases', () => {
+  test('one chart given for both sites is refused: each site is another cluster', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'one', { namespace: NS });
+    expectRefused(() => newPair({ sites: [{ ...SITE_A, chart }, { ...SITE_B, chart }], namespaceName: undefined }, app),
+      'orders: `sites` "site-a" and "site-b" are given the same chart');
+  });
+
+  test('switchJob names the actions it knows', () => {
+    const pair = newPair();
+    expect(pair.switchJob('site-a', 'fence')!.name).toMatch(/^orders-site-a-dr-fence-[0-9a-f]{6}$/);
+    expectRefused(() => pair.switchJob('site-a', 'constructor'), 'orders: `switchJob` action "constructor" is not one of fence, promote, demote.');
+    expectRefused(() => pair.switchJob('site-c', 'fence'), 'orders: there is no site "site-c" in this DRPair');
+  });
+
+  test('the WAL kept for the peer defaults to a quarter of the volume, whatever its size (never more than the volume)', () => {
+    const keep = (size: Size) => JSON.parse(only(siteManifests(newPair({ database: pairDatabase({ storageSize: size }) }), 'site-a'), 'ConfigMap', 'orders-site-a-spilo')
+      .data['patroni-dynamic.json']).postgresql.parameters.max_slot_wal_keep_size;
+    expect(keep(Size.mebibytes(512))).toBe('128MB');
+    expect(keep(Size.gibibytes(2))).toBe('512MB');
+    expect(keep(Size.gibibytes(100))).toBe('25600MB');
+  });
+
+  test('cold and volume pairs need no traffic ranges: their data travels by the object store or the storage system', () => {
+    const bare = SITES.map((name) => ({ name, zones: name === 'site-a' ? SITE_A.zones : SITE_B.zones }));
+    const cold = newPair({ sites: bare, strategy: DrStrategy.backupRestore({ archiving: { target: S3 } }) });
+    for (const site of SITES) assertValidManifests(siteManifests(cold, site));
+    const volumes = newPair({ sites: bare, database: mysql(), strategy: CSI() });
+    for (const site of SITES) assertValidManifests(siteManifests(volumes, site));
+  });
+
+  test('a cold pair whose active site is not the first: the report says it starts as a restore (right after a failover, wrong at a first deployment)', () => {
+    const pair = newPair({ activeSite: 'site-b', strategy: DrStrategy.backupRestore({ archiving: { target: S3 } }) });
+    expect(pair._reportEntry().notes[0]).toBe('site-b is active but not the first of `sites`: it starts as a restore of site-a\'s archive. '
+      + 'That is right after a failover; at a first deployment, list site-b first (it must create the database).');
   });
 });

@@ -48,6 +48,8 @@ describe('switch scripts', () => {
     const body = (script: string) => JSON.parse(script.match(/^patch_config '(.*)' \|\|/m)![1]);
     expect(body(scripts.promote)).toEqual({ standby_cluster: null, postgresql: { parameters: { default_transaction_read_only: null } } });
     expect(body(scripts.fence)).toEqual({ postgresql: { parameters: { default_transaction_read_only: 'on' } } });
+    // The hard fence makes the site a standby cluster of the peer with the demote's own body.
+    expect(JSON.parse(scripts.fence.match(/^HARD='(.*)'$/m)![1])).toEqual(body(scripts.demote));
     expect(body(scripts.demote)).toEqual({
       standby_cluster: patroniStandbyCluster(options), postgresql: { parameters: { default_transaction_read_only: null } },
     });
@@ -67,31 +69,41 @@ describe('switch scripts', () => {
 
 /**
  * Stand-in curl and psql. curl answers `<METHOD> <path>` from a table by the member's host (`a` or `b`), with
- * `*` for any member; no entry: connection refused (http_code 000, exit 7). psql answers by the SQL's first word.
+ * `*` for any member; no entry: connection refused (http_code 000, exit 7). Once a PATCH body names
+ * `standby_cluster` (Patroni demotes the primary), the `afterStandby` table answers first. psql answers with the first
+ * entry whose key the SQL contains.
  */
 interface Stand { bin: string; dir: string; calls(): string[] }
-function stand(curl: Record<string, [number, string]>, psql: Record<string, [number, string]>): Stand {
+type Answers = Record<string, [number, string]>;
+function stand(curl: Answers, psql: Answers, afterStandby: Answers = {}): Stand {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patroni-switch-'));
   const bin = path.join(dir, 'bin');
   fs.mkdirSync(bin);
-  const table = (t: Record<string, [number, string]>) => Object.entries(t).map(([k, [code, body]]) => `${k}\t${code}\t${body}`).join('\n') + '\n';
+  const table = (t: Answers) => Object.entries(t).map(([k, [code, body]]) => `${k}\t${code}\t${body}`).join('\n') + '\n';
   fs.writeFileSync(path.join(dir, 'curl.tsv'), table(curl));
+  fs.writeFileSync(path.join(dir, 'after.tsv'), table(afterStandby));
   fs.writeFileSync(path.join(dir, 'psql.tsv'), table(psql));
   fs.writeFileSync(path.join(bin, 'curl'), `#!/bin/sh
-method=GET; fmt=""; url=""
+method=GET; fmt=""; url=""; data=""
 while [ $# -gt 0 ]; do
-  case "$1" in -X) method=$2; shift 2 ;; -w) fmt=$2; shift 2 ;; -m|-H|--data-binary) shift 2 ;; -s) shift ;; *) url=$1; shift ;; esac
+  case "$1" in -X) method=$2; shift 2 ;; -w) fmt=$2; shift 2 ;; --data-binary) data=$2; shift 2 ;; -m|-H) shift 2 ;; -s) shift ;; *) url=$1; shift ;; esac
 done
 host=\${url#http://}; host=\${host%%[.:]*}; p=/\${url#http://*/}
-echo "curl $method $host $p" >> "$STAND/calls"
-line=$(grep -F "$host $method $p	" "$STAND/curl.tsv" || grep -F "* $method $p	" "$STAND/curl.tsv")
+echo "curl $method $host $p\${data:+ $data}" >> "$STAND/calls"
+tables="$STAND/curl.tsv"; [ -e "$STAND/standby" ] && tables="$STAND/after.tsv $tables"
+line=$(cat $tables | grep -F "$host $method $p	" | head -n 1)
+[ -n "$line" ] || line=$(cat $tables | grep -F "* $method $p	" | head -n 1)
 if [ -z "$line" ]; then printf '%s' "$fmt" | sed 's/%{http_code}/000/'; exit 7; fi
+case "$method $data" in PATCH*'"standby_cluster":{'*) touch "$STAND/standby" ;; esac
 printf '%s' "$(echo "$line" | cut -f3)"; printf '%s' "$fmt" | sed "s/%{http_code}/$(echo "$line" | cut -f2)/"
 `, { mode: 0o755 });
   fs.writeFileSync(path.join(bin, 'psql'), `#!/bin/sh
 for a; do sql=$a; done
 echo "psql $sql" >> "$STAND/calls"
-line=$(grep -F "\${sql%% *}	" "$STAND/psql.tsv")
+line=""
+while IFS= read -r entry; do
+  case "$sql" in *"\${entry%%	*}"*) line=$entry; break ;; esac
+done < "$STAND/psql.tsv"
 out=$(echo "$line" | cut -f3); code=$(echo "$line" | cut -f2)
 if [ "$code" = 0 ]; then echo "$out"; else echo "$out" >&2; fi
 exit \${code:-2}
@@ -100,14 +112,17 @@ exit \${code:-2}
   return { bin, dir, calls: () => fs.readFileSync(path.join(dir, 'calls'), 'utf8').trim().split('\n') };
 }
 
-function run(script: string, s: Stand): { code: number; out: string } {
+/** Runs a script against the stand-ins: its exit code, its output, and the calls it made (`curl METHOD host path [body]`, `psql SQL`). */
+function run(script: string, s: Stand): { code: number; out: string; calls: string[] } {
+  let result: { code: number; out: string };
   try {
-    return { code: 0, out: execFileSync('sh', ['-c', script], { env: { PATH: `${s.bin}:/usr/bin:/bin`, STAND: s.dir }, encoding: 'utf8', stdio: 'pipe' }) };
+    result = { code: 0, out: execFileSync('sh', ['-c', script], { env: { PATH: `${s.bin}:/usr/bin:/bin`, STAND: s.dir }, encoding: 'utf8', stdio: 'pipe' }) };
   } catch (e: any) {
-    return { code: e.status, out: `${e.stdout}${e.stderr}` };
-  } finally {
-    fs.rmSync(s.dir, { recursive: true, force: true });
+    result = { code: e.status, out: `${e.stdout}${e.stderr}` };
   }
+  const calls = fs.existsSync(path.join(s.dir, 'calls')) ? s.calls() : [];
+  fs.rmSync(s.dir, { recursive: true, force: true });
+  return { ...result, calls };
 }
 
 /** GET /patroni and /cluster bodies as Patroni writes them (json.dumps: `"key": value`). */
@@ -147,23 +162,97 @@ describe('switch scripts against a stand-in Patroni', () => {
     expect(r.out).toContain('FAILED: no member of 2 accepted PATCH /config');
   });
 
-  test('fence: read-only first, then the client sessions terminated, then a refused write', () => {
-    const s = stand({ '* PATCH /config': [200, '{}'] }, {
-      SHOW: [0, 'on'],
-      SELECT: [0, '3'],
-      CREATE: [1, 'ERROR:  cannot execute CREATE TABLE in a read-only transaction'],
+  describe('fence', () => {
+    const standbyCluster = json({
+      members: [
+        { name: 'a', role: 'replica', state: 'running', host: '10.0.0.1', port: 5432 },
+        { name: 'b', role: 'standby_leader', state: 'running', host: '10.0.0.2', port: 5432 },
+      ],
     });
-    const r = run(patroniFenceScript(fenceOptions), s);
-    expect(r.out).toContain('new sessions on orders.shop.svc.cluster.local are read-only; terminated 3 client session(s)');
-    expect(r.out).toContain('fenced: orders.shop.svc.cluster.local refuses writes (ERROR:  cannot execute CREATE TABLE in a read-only transaction)');
-    expect(r.code).toBe(0);
-  });
+    /** Site of members a (replica) and b (leader): b runs as primary until a PATCH sets standby_cluster. */
+    const site = (psql: Answers, over: Answers = {}) => stand({
+      '* PATCH /config': [200, '{}'],
+      'a GET /patroni': [200, patroni('replica')],
+      'b GET /patroni': [200, patroni('master')],
+      'b GET /primary': [200, ''],
+      'b GET /config': [200, json({ loop_wait: 10, slots: { dr_site_b: { type: 'physical' } } })],
+      ...over,
+    }, {
+      'SHOW': [0, 'on'],
+      'pg_terminate_backend': [0, '3'],
+      'BEGIN READ WRITE': [1, 'ERROR:  cannot set transaction read-write mode during recovery'],
+      'CREATE': [1, 'ERROR:  cannot execute CREATE TABLE in a read-only transaction'],
+      'json_each': [0, "'dr_site_b'"],
+      'pg_current_wal_lsn': [0, 'received dr_site_b: flushed 0/3000148, 0 bytes behind 0/3000148'],
+      ...psql,
+    }, {
+      'b GET /patroni': [200, json({ state: 'running', role: 'standby_leader', timeline: 1 })],
+      'b GET /primary': [503, ''],
+      'b GET /standby-leader': [200, ''],
+      'b GET /cluster': [200, standbyCluster],
+    });
+    const fence = patroniFenceScript({ ...fenceOptions, memberApis: ['http://a:8008', 'http://b:8008'] });
 
-  test('fence: a write that is accepted fails the fence', () => {
-    const s = stand({ '* PATCH /config': [200, '{}'] }, { SHOW: [0, 'on'], SELECT: [0, '0'], CREATE: [0, 'CREATE TABLE'] });
-    const r = run(patroniFenceScript(fenceOptions), s);
-    expect(r.code).toBe(1);
-    expect(r.out).toContain('FAILED: a write was accepted on orders.shop.svc.cluster.local');
+    test('read-only first, sessions terminated, the peer has all WAL, then standby_cluster on the leader: no primary left, READ WRITE refused', () => {
+      const r = run(fence, site({}));
+      expect(r.out).toContain('new sessions on orders.shop.svc.cluster.local are read-only; terminated 3 client session(s)');
+      expect(r.out).toContain('soft fence: orders.shop.svc.cluster.local refuses writes by default (ERROR:  cannot execute CREATE TABLE in a read-only transaction)');
+      expect(r.out).toContain("waiting until the peer has flushed all WAL of this site (slots 'dr_site_b')");
+      expect(r.out).toMatch(/the peer has all WAL of this site after \d+s: received dr_site_b: flushed 0\/3000148, 0 bytes behind 0\/3000148/);
+      expect(r.out).toContain('fenced: this site is a standby cluster of orders-site-b.shop.svc.clusterset.local:5432; the standby leader 10.0.0.2:5432 refuses READ WRITE '
+        + '(ERROR:  cannot set transaction read-write mode during recovery)');
+      expect(r.code).toBe(0);
+      // The soft PATCH goes to any member, the hard one to the leader (whose HA loop it wakes), with the demote's body.
+      const patches = r.calls.filter((c) => c.startsWith('curl PATCH'));
+      expect(patches).toEqual([
+        'curl PATCH a /config {"postgresql":{"parameters":{"default_transaction_read_only":"on"}}}',
+        `curl PATCH b /config ${JSON.stringify({ standby_cluster: patroniStandbyCluster(options), postgresql: { parameters: { default_transaction_read_only: null } } })}`,
+      ]);
+      // The permanent slots come from Patroni's configuration; the catch-up compares the walsender's flush_lsn to the WAL written.
+      const sql = r.calls.filter((c) => c.startsWith('psql '));
+      expect(sql.find((c) => c.includes('json_each'))).toContain(`json_each($cfg$${json({ loop_wait: 10, slots: { dr_site_b: { type: 'physical' } } })}$cfg$::json -> 'slots')`);
+      expect(sql.find((c) => c.includes('pg_current_wal_lsn'))).toContain("WHEN r.flush_lsn >= w.lsn THEN 'received'");
+      expect(sql.find((c) => c.includes('pg_current_wal_lsn'))).toContain("unnest(ARRAY['dr_site_b']::text[])");
+    });
+
+    test('a peer that does not catch up: exits 1 naming the bytes it lacks and what promoting it now loses; the site stays primary', () => {
+      const r = run(fence, site({ pg_current_wal_lsn: [0, 'missing dr_site_b: flushed 0/3000000, 328 bytes behind 0/3000148'] }));
+      expect(r.code).toBe(1);
+      expect(r.out).toContain('FAILED: the peer has not received all WAL of this site after 4s: missing dr_site_b: flushed 0/3000000, 328 bytes behind 0/3000148. '
+        + 'Promoting the peer now loses those bytes (the last writes on this site). The site stays read-only for new sessions and is still primary: '
+        + 'run the fence again to wait longer, or promote the peer accepting the loss, then run the demote Job here.');
+      expect(r.calls.filter((c) => c.includes('standby_cluster'))).toEqual([]);
+    });
+
+    test('no permanent physical slot in Patroni\'s configuration: refuses to go on, as nothing tells what the peer has', () => {
+      const r = run(fence, site({ json_each: [0, ''] }));
+      expect(r.code).toBe(1);
+      expect(r.out).toContain("FAILED: Patroni's configuration has no permanent physical slot (slots): nothing tells whether the peer has this site's WAL; not fencing further");
+    });
+
+    test('a write accepted under the soft fence fails it before anything else', () => {
+      const r = run(fence, site({ CREATE: [0, 'CREATE TABLE'] }));
+      expect(r.code).toBe(1);
+      expect(r.out).toContain('FAILED: a write was accepted on orders.shop.svc.cluster.local');
+    });
+
+    test('a READ WRITE transaction accepted once demoted fails the fence', () => {
+      const r = run(fence, site({ 'BEGIN READ WRITE': [0, ''] }));
+      expect(r.code).toBe(1);
+      expect(r.out).toContain('FAILED: a READ WRITE transaction was accepted on the standby leader 10.0.0.2:5432');
+    });
+
+    test('a second run on a site that is a standby cluster already changes nothing', () => {
+      const r = run(fence, site({}, {
+        'b GET /patroni': [200, json({ state: 'running', role: 'standby_leader', timeline: 1 })],
+        'b GET /primary': [503, ''],
+        'b GET /standby-leader': [200, ''],
+        'b GET /cluster': [200, standbyCluster],
+      }));
+      expect(r.code).toBe(0);
+      expect(r.out).toContain('already fenced: no member runs as primary, http://b:8008 is a standby leader (standby_cluster: orders-site-b.shop.svc.clusterset.local:5432); nothing to do');
+      expect(r.calls.filter((c) => c.startsWith('curl PATCH') || c.startsWith('psql'))).toEqual([]);
+    });
   });
 
   test('demote: done once the standby leader\'s WAL receiver streams from the peer', () => {

@@ -32,7 +32,7 @@ import { PvcRetention, StorageAccessMode, VolumeMode } from '../storage/volume';
 import { ANNOTATION_ORIGINAL_STORAGE_SIZE, StorageSizes, emitGrownClaims, planVolumeSizes } from '../storage/volume-expansion';
 import { ZONE_KEY } from '../topology/spread';
 
-const DEFAULT_STORAGE = Size.gibibytes(10);
+export const DEFAULT_STORAGE = Size.gibibytes(10);
 const DEFAULT_MONITORING_NAMESPACE = 'monitoring';
 /** Label that tells the StatefulSets of a ring's racks apart. */
 export const LABEL_RACK = 'cdk8s-databases.io/rack';

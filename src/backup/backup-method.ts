@@ -18,6 +18,10 @@ import { checkSubdomainName } from '../private/names';
 import { INT32_MAX, checkInteger, wholeSeconds } from '../private/numbers';
 
 /** How the assembled database is quiesced, dumped and loaded. */
+/** Continuous archiving's defaults: a segment switch at least every 5 minutes, a base backup every day at 01:00. */
+export const DEFAULT_ARCHIVE_TIMEOUT = Duration.minutes(5);
+export const DEFAULT_BASE_BACKUP_SCHEDULE = Cron.schedule({ minute: '0', hour: '1' });
+
 export function engineBackup(a: DatabaseAssembly): EngineBackup {
   return engineBackupFor(a.def, a.replication !== undefined, a.ctx.tlsPath !== undefined);
 }
@@ -323,9 +327,9 @@ class ContinuousArchivingMethod extends BackupMethod {
     validateTarget(scope, 'continuousArchiving', this.options.target);
     // At least 60 s: shorter switches fill the store with mostly empty 16 MiB segments; PostgreSQL's
     // archive_timeout stops at INT_MAX / 2 seconds.
-    const timeout = wholeSeconds(scope, 'continuousArchiving.archiveTimeout', this.options.archiveTimeout ?? Duration.minutes(5),
+    const timeout = wholeSeconds(scope, 'continuousArchiving.archiveTimeout', this.options.archiveTimeout ?? DEFAULT_ARCHIVE_TIMEOUT,
       { min: 60, max: 1073741823, hint: 'shorter switches fill the store with mostly empty 16 MiB segments' });
-    const baseSchedule = this.options.baseBackupSchedule ?? Cron.schedule({ minute: '0', hour: '1' });
+    const baseSchedule = this.options.baseBackupSchedule ?? DEFAULT_BASE_BACKUP_SCHEDULE;
     checkSchedule(scope, 'continuousArchiving baseBackupSchedule', baseSchedule);
     const retention = this.options.retention ?? Retention.keepLast(7);
     check(retention.maxAgeSeconds === undefined && retention.keepLastCount !== undefined, scope,

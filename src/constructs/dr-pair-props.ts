@@ -13,8 +13,9 @@ export interface DrSite {
   /**
    * Where this site's connections to the other site come from, as the other site sees them (its pods' ranges on a
    * flat multi-cluster network, or its NAT gateway's addresses): the other site admits only these.
+   * @default - none; required with `DrStrategy.databaseReplication()`, the one strategy whose engines talk across sites
    */
-  readonly trafficSourceCidrs: string[];
+  readonly trafficSourceCidrs?: string[];
   /**
    * The host name the other site reaches this site's database at, with `DrConnectivity.loadBalancer()` (the DNS name
    * of this site's LoadBalancer). Also a name in the database's certificate.

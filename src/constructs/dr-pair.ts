@@ -1,11 +1,12 @@
-import { ApiObject, Chart, Cron, Duration, JsonPatch, Names, Size } from 'cdk8s';
+import { ApiObject, Chart, JsonPatch, Names, Size } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { BackupSchedule } from './backup-schedule';
 import { DRPairProps, DrSite } from './dr-pair-props';
 import { ReplicatedDatabase } from './replicated-database';
-import { DatabaseAssembly } from '../assembly/database-assembly';
+import { DEFAULT_STORAGE, DatabaseAssembly } from '../assembly/database-assembly';
 import { databaseRecord } from '../assembly/database-record';
-import { BackupMethod } from '../backup/backup-method';
+import { BackupMethod, DEFAULT_ARCHIVE_TIMEOUT, DEFAULT_BASE_BACKUP_SCHEDULE } from '../backup/backup-method';
 import { parseCron, worstGapMinutes } from '../backup/cron';
 import { Restore } from '../backup/restore';
 import { resolveAssumptions } from '../dr/dr-assumptions';
@@ -13,14 +14,15 @@ import { DrConnectivity } from '../dr/dr-connectivity';
 import { checkPairProps, siteDatabaseName } from '../dr/pair-checks';
 import { patroniStandbyCluster } from '../dr/patroni-switch';
 import { ObjectivesInput, RecoveryObjectives, checkObjectiveTargets, computeObjectives, describeDuration } from '../dr/recovery-objectives';
-import { Runbook, RunbookSite, writeRunbook } from '../dr/runbook';
+import { Runbook, RunbookNotes, RunbookSite, writeRunbook } from '../dr/runbook';
 import { SiteEndpoint, linkSite, siteEndpoint } from '../dr/site-link';
-import { SwitchJobs, patroniSwitchJobs, scaleSwitchJobs } from '../dr/switch-jobs';
+import { DrAction, SWITCH_TIMEOUT_SECONDS, SwitchJobs, patroniSwitchJobs, scaleSwitchJobs } from '../dr/switch-jobs';
 import { volumeSite } from '../dr/volume-site';
 import { Engine } from '../engines/engine';
 import { CrossSiteReplication } from '../engines/engine-definition';
 import { PortRole } from '../engines/engine-port';
-import { PATRONI_ROLE } from '../engines/postgres-patroni';
+import { LOOP_WAIT, PATRONI_PORT, PATRONI_ROLE, patroniObjectNames } from '../engines/postgres-patroni';
+import { memberClaimName } from '../private/claim-names';
 import { markClusterChart } from '../private/clusters';
 import type { YamlValue } from '../private/config-format';
 import { expectSiteDatabase } from '../private/dr-membership';
@@ -29,10 +31,6 @@ import { MAX_STATEFULSET_NAME } from '../private/names';
 import { checkInstance } from '../private/value-types';
 import { ReportEntry, SynthReport } from '../report/synth-report';
 
-/** Patroni's HA cycle (postgres-patroni.ts LOOP_WAIT): a PATCH /config takes effect on the next one. */
-const PATRONI_LOOP_WAIT = 10;
-const PATRONI_API_PORT = 8008;
-const DEFAULT_STORAGE_BYTES = 10 * 1024 ** 3;
 
 interface SitePart {
   readonly site: DrSite;
@@ -68,6 +66,7 @@ export class DRPair extends Construct {
   private readonly runbook: Runbook;
   private readonly strategyKind: string;
   private readonly connectivity: DrConnectivity;
+  private readonly notes: string[];
 
   constructor(scope: Construct, id: string, props: DRPairProps) {
     super(scope, id);
@@ -101,10 +100,9 @@ export class DRPair extends Construct {
     const names = sites.map((s) => siteDatabaseName(this, base, s.name, sameName));
     const clientPort = def.ports.find((p) => p.role === PortRole.CLIENT)!.port;
     const endpoints = sites.map((s, i) => siteEndpoint(this.connectivity, s, names[i], namespace!, clientPort));
-    const storageBytes = props.database.storageSize?.toKibibytes() !== undefined
-      ? props.database.storageSize.toKibibytes() * 1024 : DEFAULT_STORAGE_BYTES;
     const slotFor = (site: DrSite) => `dr_${site.name.replace(/-/g, '_')}`;
 
+    const storageBytes = (props.database.storageSize ?? DEFAULT_STORAGE).toKibibytes() * 1024;
     for (const [i, site] of sites.entries()) {
       const peerIndex = 1 - i;
       const peer = sites[peerIndex];
@@ -149,19 +147,19 @@ export class DRPair extends Construct {
           leaderSelector: { ...assembly.labels.selector, [PATRONI_ROLE.key]: PATRONI_ROLE.primaryValue },
         });
         jobs = patroniSwitchJobs(database, assembly, {
-          memberApis: database.memberHosts.map((h) => `http://${h}:${PATRONI_API_PORT}`),
-          apiPort: PATRONI_API_PORT,
+          memberApis: database.memberHosts.map((h) => `http://${h}:${PATRONI_PORT}`),
+          apiPort: PATRONI_PORT,
           peerHost: endpoints[peerIndex].host,
           peerPort: clientPort,
           slotName: slotFor(site),
-          timeoutSeconds: 300,
+          timeoutSeconds: SWITCH_TIMEOUT_SECONDS,
         });
       } else {
         if (kind === 'volumeReplication') {
           const volumes = volumeSite(database, assembly, props.strategy._volume!, { namespace: namespace!, active });
           jobs = scaleSwitchJobs(database, assembly, volumes.switch);
         } else {
-          jobs = scaleSwitchJobs(database, assembly);
+          jobs = scaleSwitchJobs(database, assembly, coldPromotion(assembly));
         }
         // The passive site's engine does not run: its StatefulSets wait at zero replicas for the promote Job.
         if (!active) for (const sts of assembly.statefulSets) ApiObject.of(sts).addJsonPatch(JsonPatch.replace('/spec/replicas', 0));
@@ -179,7 +177,12 @@ export class DRPair extends Construct {
     this.rpoSeconds = this.objectives.rpo.seconds;
     this.rtoSeconds = this.objectives.rto.seconds!;
     const passivePart = this.parts.get(this.passiveSite)!;
-    this.runbook = writeRunbook(kind, this.runbookSite(activePart, namespace!), this.runbookSite(passivePart, namespace!), rejoinNotes(kind));
+    this.runbook = writeRunbook(kind, this.runbookSite(activePart, namespace!), this.runbookSite(passivePart, namespace!), runbookNotes(kind));
+    // A cold pair's first site creates the database; any other active site starts as a restore of the other's archive.
+    this.notes = kind === 'backupRestore' && this.activeSite !== sites[0].name
+      ? [`${this.activeSite} is active but not the first of \`sites\`: it starts as a restore of ${sites[0].name}'s archive. That is right after a failover; `
+        + `at a first deployment, list ${this.activeSite} first (it must create the database).`]
+      : [];
     SynthReport.register(this, this);
   }
 
@@ -195,7 +198,8 @@ export class DRPair extends Construct {
 
   /** The suspended Job of a site that does `action` (`fence`, `promote` or `demote`), where the strategy has it. */
   public switchJob(site: string, action: string): ApiObject | undefined {
-    return (this.part(site).jobs as Record<string, ApiObject | undefined>)[action];
+    check(['fence', 'promote', 'demote'].includes(action), this, `\`switchJob\` action "${action}" is not one of fence, promote, demote.`);
+    return this.part(site).jobs[action as DrAction];
   }
 
   /** Failover steps, in order, with the exact commands. */
@@ -223,7 +227,10 @@ export class DRPair extends Construct {
   }
 
   private runbookSite(p: SitePart, namespace: string): RunbookSite {
-    return { name: p.site.name, namespace, databaseName: p.database.name, jobs: p.jobs };
+    // cdk8s names a chart's file after its id when the chart sits at the app's root (a nested one gets a hash).
+    const atRoot = p.chart.node.scope === this.node.root;
+    const file = atRoot ? `${p.chart.node.id}.k8s.yaml` : `<the YAML of chart ${p.chart.node.path}>`;
+    return { name: p.site.name, namespace, databaseName: p.database.name, file, claims: memberClaims(p.assembly), jobs: p.jobs };
   }
 
   private objectivesInput(props: DRPairProps, storageBytes: number): ObjectivesInput {
@@ -239,20 +246,20 @@ export class DRPair extends Construct {
       return {
         ...common,
         streaming: true,
-        promoteSeconds: 2 * PATRONI_LOOP_WAIT,
-        promoteBasis: `Patroni applies \`PATCH /config\` on its next HA cycle (loop_wait ${PATRONI_LOOP_WAIT} s) and promotes the standby leader within the following one`,
-        fenceSeconds: 2 * PATRONI_LOOP_WAIT,
-        fenceBasis: `the fence Job's \`PATCH /config\` reaches PostgreSQL with Patroni's reload on its next HA cycle (loop_wait ${PATRONI_LOOP_WAIT} s), then ends the sessions`,
+        promoteSeconds: 2 * LOOP_WAIT,
+        promoteBasis: `Patroni applies \`PATCH /config\` on its next HA cycle (loop_wait ${LOOP_WAIT} s) and promotes the standby leader within the following one`,
+        fenceSeconds: 2 * LOOP_WAIT,
+        fenceBasis: `the fence Job's \`PATCH /config\` reaches PostgreSQL with Patroni's reload on its next HA cycle (loop_wait ${LOOP_WAIT} s), then ends the sessions`,
       };
     }
     if (kind === 'backupRestore') {
       const archiving = props.strategy._backup!.archiving;
-      const base = archiving.baseBackupSchedule ?? Cron.schedule({ minute: '0', hour: '1' });
+      const base = archiving.baseBackupSchedule ?? DEFAULT_BASE_BACKUP_SCHEDULE;
       const parsed = parseCron(base.expressionString);
       const gap = typeof parsed === 'string' ? undefined : worstGapMinutes(parsed);
       return {
         ...common,
-        archiveTimeoutSeconds: (archiving.archiveTimeout ?? Duration.minutes(5)).toSeconds(),
+        archiveTimeoutSeconds: (archiving.archiveTimeout ?? DEFAULT_ARCHIVE_TIMEOUT).toSeconds(),
         baseBackupIntervalSeconds: gap !== undefined ? gap * 60 : undefined,
         promoteSeconds: 0,
         promoteBasis: 'the promote Job only scales the StatefulSet up; the start and the restore are the startup and replay terms',
@@ -288,7 +295,7 @@ export class DRPair extends Construct {
         strategy: this.strategyKind,
         sites: sites.map((p) => `${p.site.name}${p.site.name === this.activeSite ? ' (active)' : ' (passive)'}: ${p.database.name} in chart ${p.chart.node.path}, zones ${p.site.zones.join(', ')}`),
         link: this.strategyKind === 'databaseReplication'
-          ? sites.map((p) => `${p.site.name} reached at ${p.endpoint.host}:${p.endpoint.port} (${this.connectivity._kind === 'mcs' ? 'ServiceExport' : 'LoadBalancer'}, TLS verify-ca), admits ${sites.find((q) => q !== p)!.site.trafficSourceCidrs.join(', ')}`)
+          ? sites.map((p) => `${p.site.name} reached at ${p.endpoint.host}:${p.endpoint.port} (${this.connectivity._kind === 'mcs' ? 'ServiceExport' : 'LoadBalancer'}, TLS verify-ca), admits ${sites.find((q) => q !== p)!.site.trafficSourceCidrs!.join(', ')}`)
           : undefined,
         rpo: figure(o.rpo),
         rpoTerms: terms(o.rpo),
@@ -299,7 +306,7 @@ export class DRPair extends Construct {
         failover: this.runbook.failover,
         failback: this.runbook.failback,
       },
-      notes: [...o.rpo.notes, ...o.rto.notes],
+      notes: [...this.notes, ...o.rpo.notes, ...o.rto.notes],
     };
   }
 }
@@ -307,7 +314,7 @@ export class DRPair extends Construct {
 /** A quarter of the data volume by default; never more than the volume. */
 function maxSlotWalKeepMebibytes(scope: Construct, given: Size | undefined, storageBytes: number): number {
   const storageMib = Math.floor(storageBytes / 1024 / 1024);
-  if (given === undefined) return Math.max(1024, Math.floor(storageMib / 4));
+  if (given === undefined) return Math.max(64, Math.floor(storageMib / 4));
   checkInstance(scope, 'strategy.maxSlotWalKeep', given, Size, 'cdk8s `Size`', 'Size.gibibytes(8)');
   const mib = Math.floor(given.toMebibytes());
   check(mib >= 64 && mib < storageMib, scope,
@@ -315,18 +322,59 @@ function maxSlotWalKeepMebibytes(scope: Construct, given: Size | undefined, stor
   return mib;
 }
 
-function rejoinNotes(kind: string): { promote: string; rejoin: string } {
+/** The claims of a database's members, in the StatefulSets' order. */
+function memberClaims(assembly: DatabaseAssembly): string[] {
+  return assembly.statefulSetViews.flatMap((v) => Array.from({ length: v.spec.replicas }, (_, i) => memberClaimName('data', v.metadata.name, i)));
+}
+
+/**
+ * Before a cold site starts as a restore of the other's archive:
+ * - its members' claims must not exist: a site that ran before (the old active site, on failback) would start on the
+ *   data it had when it was left, silently behind the other site, and Spilo clones only into an empty data directory.
+ *   Deleting them is a person's decision (the runbook says when), never the Job's.
+ * - Patroni's objects of the scope go (`<scope>-config`, `-leader`, `-failover`, `-sync`): with the `initialize` key of
+ *   its earlier life, Patroni skips the bootstrap (the clone) and creates the members as replicas from the site's OWN
+ *   archive (patroni/ha.py `bootstrap`: the method runs only while `cluster.initialize` is None; Spilo's
+ *   `create_replica_methods` has WAL-G with `no_master`), which ends at the first failover.
+ */
+function coldPromotion(assembly: DatabaseAssembly): { promoteFirst: string; rules: k8s.PolicyRule[] } {
+  const claims = memberClaims(assembly);
+  const patroniObjects = patroniObjectNames(assembly.name);
+  return {
+    promoteFirst: [
+      `for pvc in ${claims.join(' ')}; do`,
+      '  if out=$(kubectl get "persistentvolumeclaim/$pvc" -o name 2>&1); then',
+      '    echo "claim $pvc exists: this site ran before and holds the data it had then, behind the other site. Delete its claims once nothing on them is needed'
+        + ` (kubectl delete pvc ${claims.join(' ')}), then run this Job again: the members then start as a restore of the archive of the other site."; exit 1`,
+      '  fi',
+      '  case "$out" in *NotFound*|*"not found"*) ;; *) echo "reading claim $pvc: $out"; exit 1 ;; esac',
+      'done',
+      `kubectl delete configmap ${patroniObjects.join(' ')} --ignore-not-found --wait=false`,
+    ].join('\n'),
+    rules: [
+      { apiGroups: [''], resources: ['persistentvolumeclaims'], resourceNames: claims, verbs: ['get'] },
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: patroniObjects, verbs: ['delete'] },
+    ],
+  };
+}
+
+function runbookNotes(kind: string): RunbookNotes {
   if (kind === 'databaseReplication') {
     return {
       promote: 'Patroni drops `standby_cluster` and the standby leader becomes the leader, on a new timeline',
-      rejoin: 'Patroni sets `standby_cluster` on the old site; its leader rewinds with pg_rewind (use_pg_rewind) to the new timeline, and the Job '
+      rejoin: () => 'Patroni sets `standby_cluster` on the old site; its leader rewinds with pg_rewind (use_pg_rewind) to the new timeline, and the Job '
         + 're-clones a member that replayed past the fork; a site whose slot on the other side was invalidated (past `maxSlotWalKeep`) is rebuilt from a base backup',
     };
   }
   if (kind === 'backupRestore') {
     return {
-      promote: 'the members start and Spilo clones the newest base backup of the other site\'s archive and replays its WAL to the end',
-      rejoin: 'the old site restores only into empty volumes: delete its data claims (`kubectl delete pvc -l app.kubernetes.io/instance=<database>`) after checking nothing newer is on them, then apply the flipped YAML; it waits at zero replicas as the new cold site',
+      promote: 'the Job refuses a site that still has claims from an earlier run, clears Patroni\'s state of the scope, and starts the members: Spilo clones '
+        + 'the newest base backup of the other site\'s archive and replays its WAL to the end',
+      afterPromote: (to) => `Take a first base backup of ${to.name} (its archive has WAL but no base backup until its schedule fires): `
+        + `\`kubectl --context ${to.name} -n ${to.namespace} exec $(kubectl --context ${to.name} -n ${to.namespace} get pod -l app.kubernetes.io/instance=${to.databaseName},spilo-role=master -o name) `
+        + '-c postgresql -- sh -c \'envdir /run/etc/wal-e.d/env /scripts/postgres_backup.sh "$PGDATA"\'\`',
+      rejoin: (from) => 'apply the flipped YAML there (it waits at zero replicas). Before it can be the restore target again, delete the claims of its last run once '
+        + `nothing on them is needed: \`kubectl --context ${from.name} -n ${from.namespace} delete pvc ${from.claims.join(' ')}\`; its promote Job refuses to start while they exist`,
     };
   }
   return {
@@ -334,7 +382,7 @@ function rejoinNotes(kind: string): { promote: string; rejoin: string } {
       + 'must already be bound to the mirrored images on this cluster (Ramen restores the PersistentVolumes and claims; the library cannot, '
       + 'since the volume handles exist only at run time): until then the VolumeReplications report that the claim is missing and the Job waits. '
       + 'With Stork the claims are the migrated ones, and `storkctl activate migration` does the same scaling',
-    rejoin: 'run its fence Job (zero replicas; csi-addons: its volumes marked secondary). A csi-addons volume that took writes after the last '
+    rejoin: () => 'run its fence Job (zero replicas; csi-addons: its volumes marked secondary). A csi-addons volume that took writes after the last '
       + 'copy stays in error until `replicationState: resync` is set on its VolumeReplication, which discards those writes: never automatic. '
       + 'With Stork, the MigrationSchedule runs from the site that is active once the flipped YAML is applied, through the ClusterPair of that '
       + 'name on that cluster (create it in both directions)',

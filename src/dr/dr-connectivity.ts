@@ -4,7 +4,9 @@ export class DrConnectivity {
    * Kubernetes Multi-Cluster Services (KEP-1645): each site exports its read-write Service with a `ServiceExport`;
    * the other site reaches it as `<service>.<namespace>.svc.clusterset.local`. The Service names differ per site
    * (`<name>-<site>`), so the two exports never merge into one ServiceImport. Needs an MCS implementation (GKE MCS,
-   * Submariner Lighthouse, Cilium ClusterMesh) and the namespace on both clusters.
+   * Submariner Lighthouse) and the namespace on both clusters. The peer is admitted by address (`ipBlock`): with a CNI
+   * that applies CIDR rules only to sources outside its own endpoints (Cilium ClusterMesh), admit the peer with a
+   * policy of that CNI instead.
    * @see https://github.com/kubernetes/enhancements/tree/master/keps/sig-multicluster/1645-multi-cluster-services-api
    */
   public static multiClusterServices(): DrConnectivity {

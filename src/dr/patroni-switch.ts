@@ -78,24 +78,56 @@ export function patroniPromoteScript(o: PatroniSwitchOptions): string {
 }
 
 /**
- * Stops writes on this (active) site now: `default_transaction_read_only` in the dynamic configuration (Patroni
- * reloads every member; a pod restart keeps it, as the config sidecar's PATCH never names it), then, once new
- * sessions are read-only, terminates the client sessions the leader still has (an open transaction could go on
- * writing), and checks that a write is refused. Needs the superuser in PGUSER / PGPASSWORD.
+ * Stops writes on this (active) site, in two steps, and leaves it a standby cluster of the peer. Needs the superuser
+ * in PGUSER / PGPASSWORD.
  *
- * A fence of settings, not of access: a client that sets `default_transaction_read_only = off` or begins `READ
- * WRITE` itself can still write. The runbook fences first and promotes the peer after; the demotion that follows
- * is the hard stop (Patroni stops PostgreSQL at once).
+ * 1. Soft fence: `default_transaction_read_only` in the dynamic configuration (Patroni reloads every member; a pod
+ *    restart keeps it, as the config sidecar's PATCH never names it); once new sessions are read-only, the client
+ *    sessions the leader still has are terminated (an open transaction could go on writing) and a write is checked
+ *    to be refused. A fence of settings only: a client that begins `READ WRITE` still writes.
+ * 2. Catch-up: waits until the peer has flushed all of this site's WAL: for each permanent physical slot of Patroni's
+ *    configuration (`slots`: in a pair, the one this site keeps for the peer) the `flush_lsn` of the walsender using
+ *    it (`pg_replication_slots.active_pid` = `pg_stat_replication.pid`) reaches `pg_current_wal_lsn()`. `flush_lsn`
+ *    is "last write-ahead log location flushed to disk by this standby server" (PostgreSQL docs, monitoring-stats,
+ *    pg_stat_replication); a physical slot has no `confirmed_flush_lsn` (logical slots only, docs view-pg-replication-
+ *    slots), and its `restart_lsn` is only the oldest WAL it still needs, so it serves as the figure of a peer that
+ *    is not connected. A promotion replays all WAL the standby has (docs warm-standby-failover). When the peer does
+ *    not catch up within the bound the script stops here, read-only, and exits 1 naming the bytes the peer lacks:
+ *    promoting it now loses them. Running the fence again waits again.
+ * 3. Hard fence: `PATCH /config` with the demote's `standby_cluster` block, sent to the leader first (the member
+ *    that takes it wakes its HA loop: api.py `do_PATCH_config` -> `ha.wakeup()`). Patroni stops the primary at once,
+ *    without a checkpoint (ha.py `enforce_follow_remote_member` -> `demote('immediate-nolock')`) before it reloads
+ *    the parameters the same PATCH clears (__main__.py `Patroni._run_cycle`: `ha.run_cycle()`, then
+ *    `reload_config()`), and restarts it as the standby leader following the peer. The script waits until no member
+ *    runs as primary and checks that a `BEGIN READ WRITE` is refused on the standby leader.
+ *
+ * Run again on a site that is a standby cluster already, it changes nothing and says so. The demote Job stays for a
+ * site that could not be fenced (unreachable during the failover) and comes back as a primary.
  */
 export function patroniFenceScript(o: PatroniFenceOptions): string {
-  const patch = { postgresql: { parameters: { [FENCE_PARAMETER]: 'on' } } };
+  const softPatch = { postgresql: { parameters: { [FENCE_PARAMETER]: 'on' } } };
   const terminate = 'SELECT count(pg_catalog.pg_terminate_backend(pid)) FROM pg_catalog.pg_stat_activity'
     + ` WHERE backend_type = 'client backend' AND pid <> pg_catalog.pg_backend_pid() AND coalesce(application_name, '') NOT LIKE '${PATRONI_APPLICATION}'`;
+  // Patroni's permanent physical slots, read from its configuration by PostgreSQL's JSON functions (no jq in Spilo).
+  const peerSlots = "SELECT coalesce(string_agg(pg_catalog.quote_literal(key), ','), '') FROM pg_catalog.json_each(\\$cfg\\$$BODY\\$cfg\\$::json -> 'slots')"
+    + " WHERE value ->> 'type' = 'physical'";
+  // One line per peer slot: `received` once the peer flushed everything this site wrote, else `missing`.
+  const catchUp = "SELECT CASE WHEN r.flush_lsn >= w.lsn THEN 'received' ELSE 'missing' END || ' ' || p.name || ': ' ||"
+    + " CASE WHEN s.slot_name IS NULL THEN 'no such slot' WHEN r.pid IS NULL THEN 'not streaming, restart_lsn ' || coalesce(s.restart_lsn::text, 'none')"
+    + " ELSE 'flushed ' || coalesce(r.flush_lsn::text, 'none') END || ', ' ||"
+    + " coalesce(pg_catalog.pg_wal_lsn_diff(w.lsn, coalesce(r.flush_lsn, s.restart_lsn))::bigint::text, 'all') || ' bytes behind ' || w.lsn"
+    + ' FROM pg_catalog.pg_current_wal_lsn() w(lsn) CROSS JOIN unnest(ARRAY[$SLOTS]::text[]) p(name)'
+    + ' LEFT JOIN pg_catalog.pg_replication_slots s ON s.slot_name = p.name LEFT JOIN pg_catalog.pg_stat_replication r ON r.pid = s.active_pid';
   return [
     ...preamble(o),
     `export PGHOST=${shellWord(o.clientHost)} PGDATABASE=postgres`,
+    `PEER=${shellWord(`${o.peerHost}:${o.peerPort}`)}`,
     'sql() { psql -X -A -t -v ON_ERROR_STOP=1 -c "$1"; }',
-    `patch_config ${shellQuote(JSON.stringify(patch))} || fail "no member of ${o.memberApis.length} accepted PATCH /config"`,
+    'if ! primary_leader && standby_leader_running; then',
+    '  log "already fenced: no member runs as primary, $LEADER is a standby leader (standby_cluster: $PEER); nothing to do"',
+    '  exit 0',
+    'fi',
+    `patch_config ${shellQuote(JSON.stringify(softPatch))} || fail "no member of ${o.memberApis.length} accepted PATCH /config"`,
     // Patroni writes postgresql.conf and reloads on the leader's next HA cycle; new sessions then start read-only.
     `read_only() { [ "$(sql 'SHOW ${FENCE_PARAMETER}' 2>/dev/null)" = on ]; }`,
     'wait_for read_only "new sessions on $PGHOST read-only"',
@@ -103,7 +135,37 @@ export function patroniFenceScript(o: PatroniFenceOptions): string {
     'log "new sessions on $PGHOST are read-only; terminated $n client session(s)"',
     // A rejected CREATE changes nothing: read-only transactions refuse every CREATE, temporary tables included.
     'if out=$(sql "CREATE TEMPORARY TABLE dr_fence_check (id int)" 2>&1); then fail "a write was accepted on $PGHOST"; fi',
-    'case $out in *read-only*) log "fenced: $PGHOST refuses writes ($out)" ;; *) fail "the write check failed otherwise: $out" ;; esac',
+    'case $out in *read-only*) log "soft fence: $PGHOST refuses writes by default ($out)" ;; *) fail "the write check failed otherwise: $out" ;; esac',
+    'wait_for primary_leader "the leader running as primary"',
+    'FORMER=$LEADER',
+    'request GET "$FORMER/config"',
+    '[ "$CODE" = 200 ] || fail "GET $FORMER/config: HTTP $CODE $BODY"',
+    `SLOTS=$(sql "${peerSlots}") || fail "could not read the permanent slots of $FORMER/config: $SLOTS"`,
+    '[ -n "$SLOTS" ] || fail "Patroni\'s configuration has no permanent physical slot (slots): nothing tells whether the peer has this site\'s WAL; not fencing further"',
+    'caught_up() {',
+    `  PEER_WAL=$(sql "${catchUp}" 2>&1) || return 1`,
+    '  case "$NL$PEER_WAL" in *"${NL}missing "*) return 1 ;; esac',
+    '}',
+    'log "waiting until the peer has flushed all WAL of this site (slots $SLOTS)"',
+    'started=$(date +%s)',
+    'if ! wait_until "$TIMEOUT" caught_up; then',
+    '  fail "the peer has not received all WAL of this site after ${TIMEOUT}s: $PEER_WAL. Promoting the peer now loses those bytes '
+      + '(the last writes on this site). The site stays read-only for new sessions and is still primary: run the fence again to wait longer, '
+      + 'or promote the peer accepting the loss, then run the demote Job here."',
+    'fi',
+    'log "the peer has all WAL of this site after $(( $(date +%s) - started ))s: $PEER_WAL"',
+    `HARD=${shellQuote(JSON.stringify(standbyPatch(o)))}`,
+    'request PATCH "$FORMER/config" "$HARD"',
+    'if [ "$CODE" = 200 ]; then log "PATCH $FORMER/config $HARD: HTTP 200"; else',
+    '  log "PATCH $FORMER/config: HTTP $CODE $BODY"',
+    `  patch_config "$HARD" || fail "no member of ${o.memberApis.length} accepted PATCH /config"`,
+    'fi',
+    'wait_for no_primary "no member running as primary"',
+    'wait_for standby_leader_running "a standby leader running"',
+    'if out=$(psql -X -A -t -h "$HOST" -p "$PORT" -d postgres -c "BEGIN READ WRITE; CREATE TEMPORARY TABLE dr_fence_check (id int)" 2>&1); then',
+    '  fail "a READ WRITE transaction was accepted on the standby leader $HOST:$PORT"',
+    'fi',
+    'log "fenced: this site is a standby cluster of $PEER; the standby leader $HOST:$PORT refuses READ WRITE ($out)"',
   ].join('\n');
 }
 
@@ -116,7 +178,7 @@ export function patroniFenceScript(o: PatroniFenceOptions): string {
  * pg_read_all_stats only).
  */
 export function patroniDemoteScript(o: PatroniSwitchOptions): string {
-  const patch = { standby_cluster: patroniStandbyCluster(o), postgresql: { parameters: { [FENCE_PARAMETER]: null } } };
+  const patch = standbyPatch(o);
   return [
     ...preamble(o),
     `PEER=${shellWord(`${o.peerHost}:${o.peerPort}`)}`,
@@ -151,6 +213,11 @@ export function patroniDemoteScript(o: PatroniSwitchOptions): string {
   ].join('\n');
 }
 
+/** The PATCH that makes this site a standby cluster of the peer (a standby refuses writes: the fence goes). */
+function standbyPatch(o: PatroniSwitchOptions): Record<string, unknown> {
+  return { standby_cluster: patroniStandbyCluster(o), postgresql: { parameters: { [FENCE_PARAMETER]: null } } };
+}
+
 /** Shared lines: members, bounds, the REST helpers and the checks each script waits on. */
 function preamble(o: PatroniSwitchOptions): string[] {
   if (o.memberApis.length === 0 || o.memberApis.some((api) => !/^https?:\/\/[^\s'"]+$/.test(api))) {
@@ -165,7 +232,7 @@ function preamble(o: PatroniSwitchOptions): string[] {
     `TIMEOUT=${o.timeoutSeconds}`,
     "NL='",
     "'",
-    'LEADER=""',
+    'LEADER=""; HOST=""; PORT=""; TIMELINE=""',
     'log() { echo "$(date -u +%H:%M:%S) $*"; }',
     'fail() { log "FAILED: $*"; exit 1; }',
     // request METHOD URL [BODY]: sets CODE (000 when unreachable) and BODY.
@@ -200,9 +267,9 @@ function preamble(o: PatroniSwitchOptions): string[] {
     '  done',
     '  return 1',
     '}',
-    // The lock holder of a standby cluster (/standby-leader 200, /patroni role standby_leader), whose WAL receiver
-    // streams from the peer (psql on the address /cluster gives for it).
-    'streaming_standby_leader() {',
+    // The lock holder of a standby cluster (/standby-leader 200, /patroni role standby_leader) running: sets LEADER,
+    // TIMELINE, and HOST and PORT, its PostgreSQL address as /cluster gives it.
+    'standby_leader_running() {',
     '  for api in $MEMBERS; do',
     '    request GET "$api/patroni"',
     '    [ "$CODE" = 200 ] && field role standby_leader && field state running || continue',
@@ -211,14 +278,30 @@ function preamble(o: PatroniSwitchOptions): string[] {
     '    [ "$CODE" = 200 ] || continue',
     '    request GET "$api/cluster"',
     '    line=$(echo "$BODY" | tr "{" "\\n" | grep -E \'"role": ?"standby_leader"\')',
-    '    host=$(echo "$line" | sed -n \'s/.*"host": *"\\([^"]*\\)".*/\\1/p\')',
-    '    port=$(echo "$line" | sed -n \'s/.*"port": *\\([0-9]*\\).*/\\1/p\')',
-    '    [ -n "$host" ] || continue',
-    '    rx=$(psql -X -A -t -h "$host" -p "${port:-5432}" -d postgres -c "SELECT status || \' \' || sender_host || \':\' || sender_port FROM pg_catalog.pg_stat_wal_receiver" 2>&1)',
-    '    SEEN="$host:${port:-5432} WAL receiver: ${rx:-none}"',
-    '    if [ "$rx" = "streaming $PEER" ]; then LEADER=$api; return 0; fi',
+    '    HOST=$(echo "$line" | sed -n \'s/.*"host": *"\\([^"]*\\)".*/\\1/p\')',
+    '    PORT=$(echo "$line" | sed -n \'s/.*"port": *\\([0-9]*\\).*/\\1/p\')',
+    '    PORT=${PORT:-5432}',
+    '    [ -n "$HOST" ] || continue',
+    '    LEADER=$api',
+    '    return 0',
     '  done',
     '  return 1',
+    '}',
+    // No member answers as a running primary (one that does not answer holds no lock: Patroni demotes a primary
+    // that cannot renew it).
+    'no_primary() {',
+    '  for api in $MEMBERS; do',
+    '    request GET "$api/patroni"',
+    '    [ "$CODE" = 200 ] && field role master && return 1',
+    '  done',
+    '  return 0',
+    '}',
+    // The standby leader, whose WAL receiver streams from the peer (psql on its address).
+    'streaming_standby_leader() {',
+    '  standby_leader_running || return 1',
+    '  rx=$(psql -X -A -t -h "$HOST" -p "$PORT" -d postgres -c "SELECT status || \' \' || sender_host || \':\' || sender_port FROM pg_catalog.pg_stat_wal_receiver" 2>&1)',
+    '  SEEN="$HOST:$PORT WAL receiver: ${rx:-none}"',
+    '  [ "$rx" = "streaming $PEER" ]',
     '}',
     // wait_until SECONDS CHECK: polls CHECK every 2 s; wait_for CHECK WHAT: for TIMEOUT seconds, else prints what
     // the members answered and exits 1.

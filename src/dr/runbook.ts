@@ -1,11 +1,15 @@
 import { ApiObject } from 'cdk8s';
-import { SwitchJobs } from './switch-jobs';
+import { LABEL_DR_ACTION, SwitchJobs } from './switch-jobs';
 
 /** One site as the runbook names it. */
 export interface RunbookSite {
   readonly name: string;
   readonly namespace: string;
   readonly databaseName: string;
+  /** The YAML file the site's chart synthesizes to (relative to the app's output folder). */
+  readonly file: string;
+  /** The members' data claims. */
+  readonly claims: string[];
   readonly jobs: SwitchJobs;
 }
 
@@ -15,28 +19,48 @@ export interface Runbook {
   readonly failback: string[];
 }
 
-const resume = (site: RunbookSite, job: ApiObject | undefined) => job
-  ? `kubectl --context ${site.name} -n ${site.namespace} patch job ${job.name} --type merge -p '{"spec":{"suspend":false}}' `
-    + `&& kubectl --context ${site.name} -n ${site.namespace} wait --for=condition=complete job/${job.name} --timeout=10m`
-  : '';
+/**
+ * Runs a suspended Job of a site: deleted and created again from the site's YAML first, because a Job that ran
+ * before (a drill, the last switch) stays complete for its TTL, and resuming a complete Job runs nothing while
+ * `kubectl wait` reports success at once. `kubectl apply -l` creates only the objects with that action's label.
+ */
+function runJob(site: RunbookSite, job: ApiObject | undefined): string {
+  if (!job) return '';
+  const k = `kubectl --context ${site.name} -n ${site.namespace}`;
+  const action = job.metadata.getLabel(LABEL_DR_ACTION);
+  return `\`${k} delete job ${job.name} --ignore-not-found --wait && ${k} apply -f ${site.file} -l ${LABEL_DR_ACTION}=${action} `
+    + `&& ${k} patch job ${job.name} --type merge -p '{"spec":{"suspend":false}}' `
+    + `&& ${k} wait --for=condition=complete job/${job.name} --timeout=15m\``;
+}
+
+/** What the construct tells the runbook about its strategy. */
+export interface RunbookNotes {
+  readonly promote: string;
+  /** How the old site comes back, given the site it rejoins under and the one it follows. */
+  readonly rejoin: (from: RunbookSite, to: RunbookSite) => string;
+  /** Steps after the promotion, before clients come (e.g. a first base backup of a restored site). */
+  readonly afterPromote?: (to: RunbookSite) => string | undefined;
+}
 
 /**
  * The order is the one that never has two writers: fence the old active site first (when it is reachable), then
- * promote, then redirect; the old site rejoins only as a follower (demote, or a rebuild), never by itself.
+ * promote, then redirect; the old site rejoins only as a follower (demote, or a rebuild), never by itself. The
+ * commands assume kubeconfig contexts named after the sites, and the synthesized YAML in the current folder.
  */
 export function writeRunbook(kind: 'databaseReplication' | 'backupRestore' | 'volumeReplication',
-  active: RunbookSite, passive: RunbookSite, notes: { readonly promote: string; readonly rejoin: string }): Runbook {
+  active: RunbookSite, passive: RunbookSite, notes: RunbookNotes): Runbook {
   const steps = (from: RunbookSite, to: RunbookSite) => [
     `Decide: ${from.name} is lost or must stop serving (the RTO's decision term starts here).`,
-    `Fence ${from.name} if it is reachable, so it takes no more writes: ${resume(from, from.jobs.fence)}. `
+    `Fence ${from.name} if it is reachable, so it takes no more writes: ${runJob(from, from.jobs.fence)}. `
       + 'If it is not reachable, cut its clients off at the network or DNS before going on: a site that comes back by itself must find no client.',
-    `Promote ${to.name}: ${resume(to, to.jobs.promote)} (${notes.promote}).`,
+    `Promote ${to.name}: ${runJob(to, to.jobs.promote)} (${notes.promote}).`,
+    ...[notes.afterPromote?.(to)].filter((s): s is string => s !== undefined),
     `Redirect clients to ${to.databaseName} on ${to.name} (its read-write Service), and check the applications write there.`,
     `Make the YAML say what runs: set \`activeSite: '${to.name}'\` in the DRPair, review the diff of both sites and apply it.`,
     kind === 'databaseReplication'
       ? `If ${from.name} was fenced, it follows ${to.name} already. If it was unreachable, it comes back as a primary of its own: before `
-        + `its clients reach it, demote it to follow ${to.name}: ${resume(from, from.jobs.demote)} (${notes.rejoin}).`
-      : `When ${from.name} is back: ${notes.rejoin}.`,
+        + `its clients reach it, demote it to follow ${to.name}: ${runJob(from, from.jobs.demote)} (${notes.rejoin(from, to)}).`
+      : `When ${from.name} is back: ${notes.rejoin(from, to)}.`,
   ];
   return { failover: steps(active, passive), failback: steps(passive, active) };
 }

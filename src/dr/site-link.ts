@@ -48,11 +48,11 @@ export function linkSite(options: {
         selector: options.leaderSelector,
         ports: [{ name: 'peer-client', port: endpoint.port, targetPort: k8s.IntOrString.fromNumber(endpoint.port) }],
         // The cloud's firewall keeps every other source out before the NetworkPolicy does.
-        loadBalancerSourceRanges: peer.trafficSourceCidrs,
+        loadBalancerSourceRanges: peer.trafficSourceCidrs!,
       },
     });
   }
-  for (const cidr of peer.trafficSourceCidrs) database.connections.allowFrom(DatabasePeer.ipBlock(cidr));
+  for (const cidr of peer.trafficSourceCidrs!) database.connections.allowFrom(DatabasePeer.ipBlock(cidr));
   // The peer connects with verification against the shared CA: the name it uses must be in the certificate.
   const certificate = database.node.tryFindChild('Certificate') as ApiObject | undefined;
   if (certificate) certificate.addJsonPatch(JsonPatch.add('/spec/dnsNames/-', endpoint.host));

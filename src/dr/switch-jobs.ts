@@ -16,7 +16,7 @@ export type DrAction = 'fence' | 'promote' | 'demote';
 export type SwitchJobs = Partial<Record<DrAction, ApiObject>>;
 
 /** Bound of one switch: a promotion waits for Patroni's next HA cycles, a fence for the reload. */
-const SWITCH_TIMEOUT_SECONDS = 300;
+export const SWITCH_TIMEOUT_SECONDS = 300;
 
 /**
  * Patroni sites: fence, promote and demote through Patroni's REST API (src/dr/patroni-switch.ts), run from the Spilo
@@ -134,7 +134,8 @@ export function scaleSwitchJobs(scope: Construct, assembly: DatabaseAssembly,
       serviceAccountName: name,
       needsApiToken: true,
       imagePullSecrets: assembly.props.imagePullSecrets,
-      activeDeadlineSeconds: SWITCH_TIMEOUT_SECONDS * 2,
+      // Each wait is bounded by SWITCH_TIMEOUT_SECONDS; a fence may wait twice (members, then volumes).
+      activeDeadlineSeconds: SWITCH_TIMEOUT_SECONDS * 3,
       suspend: true,
     });
   }

@@ -1,4 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
+import { SWITCH_TIMEOUT_SECONDS } from './switch-jobs';
 import { StorkConsistency, VolumeReplicationBackend, storkPassiveAnnotations } from './volume-replication';
 import { DatabaseAssembly } from '../assembly/database-assembly';
 import { engineBackup } from '../backup/backup-method';
@@ -38,7 +39,8 @@ export function volumeSite(database: ReplicatedDatabase, assembly: DatabaseAssem
   }, storkConsistency(assembly));
   if (backend._kind === 'csi-addons') {
     const mark = (state: string) => `for vr in ${claims.join(' ')}; do kubectl patch "volumereplication.${CSI_ADDONS_GROUP}/$vr" --type merge -p '{"spec":{"replicationState":"${state}"}}'; done`;
-    const wait = (state: string) => `for vr in ${claims.join(' ')}; do kubectl wait "volumereplication.${CSI_ADDONS_GROUP}/$vr" --for=jsonpath='{.status.state}'=${state} --timeout=300s; done`;
+    // One wait for all of them, within one bound.
+    const wait = (state: string) => `kubectl wait ${claims.map((c) => `volumereplication.${CSI_ADDONS_GROUP}/${c}`).join(' ')} --for=jsonpath='{.status.state}'=${state} --timeout=${SWITCH_TIMEOUT_SECONDS}s`;
     return {
       switch: {
         promoteFirst: [mark('primary'), wait('Primary')].join('\n'),
@@ -59,8 +61,15 @@ export function volumeSite(database: ReplicatedDatabase, assembly: DatabaseAssem
   const schedule = `${assembly.name}-dr`;
   return {
     switch: {
-      // The schedule exists only on the site that was active when the YAML was applied: absent is not an error.
-      fenceAfter: `kubectl patch "migrationschedule.${STORK_GROUP}/${schedule}" --type merge -p '{"spec":{"suspend":true}}' || echo "no MigrationSchedule ${schedule} here"`,
+      // The schedule exists only on the site that was active when the YAML was applied: absent is not an error, any other
+      // failure (RBAC, no Stork) is.
+      fenceAfter: [
+        `if out=$(kubectl get "migrationschedule.${STORK_GROUP}/${schedule}" -o name 2>&1); then`,
+        `  kubectl patch "migrationschedule.${STORK_GROUP}/${schedule}" --type merge -p '{"spec":{"suspend":true}}'`,
+        'else',
+        `  case "$out" in *NotFound*|*"not found"*) echo "no MigrationSchedule ${schedule} on this site" ;; *) echo "reading MigrationSchedule ${schedule}: $out"; exit 1 ;; esac`,
+        'fi',
+      ].join('\n'),
       rules: [{ apiGroups: [STORK_GROUP], resources: ['migrationschedules'], resourceNames: [schedule], verbs: ['get', 'patch'] }],
     },
   };

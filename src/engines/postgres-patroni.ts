@@ -20,9 +20,10 @@ export const REPLICATION_PASSWORD_KEY = 'replication-password';
 /** Key of the ConfigMap that holds the dynamic configuration the members apply with `PATCH /config`. */
 export const PATRONI_DYNAMIC_KEY = 'patroni-dynamic.json';
 
-const PATRONI_PORT = 8008;
+export const PATRONI_PORT = 8008;
 const API = `http://localhost:${PATRONI_PORT}`;
-const LOOP_WAIT = 10;
+/** Patroni's HA cycle: a `PATCH /config` takes effect on the next one. */
+export const LOOP_WAIT = 10;
 const TTL = 30;
 const RETRY_TIMEOUT = 10;
 /** Where the config sidecar mounts the ConfigMap, and the file it leaves once the configuration is applied. */

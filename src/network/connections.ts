@@ -1,6 +1,6 @@
-import { isIP } from 'net';
 import { IConstruct } from 'constructs';
 import { DatabasePeer } from './database-peer';
+import { isCidr } from '../private/cidr';
 import { DatabaseConfigError, check } from '../private/errors';
 import { isDnsLabel, isLabelValue, isQualifiedKey } from '../private/names';
 import { ConnectionsContext, PeerJson, PeerSpec, cdk8sPlusPeerSpec, peerJson } from '../private/peers';
@@ -113,12 +113,4 @@ export class DatabaseConnections {
     }
     return peer._spec;
   }
-}
-
-function isCidr(value: unknown): boolean {
-  if (typeof value !== 'string') return false;
-  const [address, mask, ...rest] = value.split('/');
-  const version = isIP(address);
-  if (rest.length > 0 || version === 0 || mask === undefined || !/^\d{1,3}$/.test(mask)) return false;
-  return Number(mask) <= (version === 4 ? 32 : 128);
 }
