@@ -854,7 +854,7 @@ describe('the synth report and the files', () => {
     expect(dr.rtoTerms).toEqual([
       'detection: 2 min (assumption `assumptions.detection` = 120 s)',
       'decision: 15 min (assumption `assumptions.decision` = 900 s)',
-      expect.stringMatching(/^fence: 20 s \(the fence Job's `PATCH \/config`/),
+      expect.stringMatching(/^fence: 20 s \(the fence Job's read-only setting .* stops PostgreSQL at once/),
       expect.stringMatching(/^promotion: 20 s \(Patroni applies `PATCH \/config`/),
       'replay: 0 s (the warm standby replays the changes as they arrive)',
       'redirect: 1 min (assumption `assumptions.redirect` = 60 s)',

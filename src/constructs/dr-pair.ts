@@ -249,7 +249,9 @@ export class DRPair extends Construct {
         promoteSeconds: 2 * LOOP_WAIT,
         promoteBasis: `Patroni applies \`PATCH /config\` on its next HA cycle (loop_wait ${LOOP_WAIT} s) and promotes the standby leader within the following one`,
         fenceSeconds: 2 * LOOP_WAIT,
-        fenceBasis: `the fence Job's \`PATCH /config\` reaches PostgreSQL with Patroni's reload on its next HA cycle (loop_wait ${LOOP_WAIT} s), then ends the sessions`,
+        fenceBasis: `the fence Job's read-only setting reaches PostgreSQL with Patroni's reload on its next HA cycle (loop_wait ${LOOP_WAIT} s); `
+          + 'the standby has the last WAL within seconds while it streams (the Job waits up to its 300 s bound), and the demotion into a standby '
+          + `of the other site stops PostgreSQL at once, a standby leader within the next cycle`,
       };
     }
     if (kind === 'backupRestore') {
@@ -361,7 +363,8 @@ function coldPromotion(assembly: DatabaseAssembly): { promoteFirst: string; rule
 function runbookNotes(kind: string): RunbookNotes {
   if (kind === 'databaseReplication') {
     return {
-      promote: 'Patroni drops `standby_cluster` and the standby leader becomes the leader, on a new timeline',
+      promote: 'Patroni drops `standby_cluster` and the standby leader becomes the leader, on a new timeline. A fenced old site follows it '
+        + 'from there on: the fence left it a standby cluster of this site',
       rejoin: () => 'Patroni sets `standby_cluster` on the old site; its leader rewinds with pg_rewind (use_pg_rewind) to the new timeline, and the Job '
         + 're-clones a member that replayed past the fork; a site whose slot on the other side was invalidated (past `maxSlotWalKeep`) is rebuilt from a base backup',
     };

@@ -51,7 +51,11 @@ export function writeRunbook(kind: 'databaseReplication' | 'backupRestore' | 'vo
   active: RunbookSite, passive: RunbookSite, notes: RunbookNotes): Runbook {
   const steps = (from: RunbookSite, to: RunbookSite) => [
     `Decide: ${from.name} is lost or must stop serving (the RTO's decision term starts here).`,
-    `Fence ${from.name} if it is reachable, so it takes no more writes: ${runJob(from, from.jobs.fence)}. `
+    `Fence ${from.name} if it is reachable, so it takes no more writes: ${runJob(from, from.jobs.fence)}`
+      + (kind === 'databaseReplication'
+        ? ` (new transactions read-only, client sessions ended, then it waits until ${to.name} has every WAL record and turns ${from.name} `
+          + `into a standby cluster of ${to.name}; if ${to.name} does not catch up in time the Job fails saying how much promoting now loses). `
+        : '. ')
       + 'If it is not reachable, cut its clients off at the network or DNS before going on: a site that comes back by itself must find no client.',
     `Promote ${to.name}: ${runJob(to, to.jobs.promote)} (${notes.promote}).`,
     ...[notes.afterPromote?.(to)].filter((s): s is string => s !== undefined),
