@@ -191,8 +191,13 @@ export function patroniDemoteScript(o: PatroniSwitchOptions): string {
     // changes whom it follows (ha.py `trigger_check_diverged_lsn` callers), which the demotion does not do for them:
     // it is cloned again from the standby leader (`POST /reinitialize`: api.py `do_POST_reinitialize`, ha.py
     // `reinitialize`). A member that does not answer is left to its own start, which checks.
+    // The standby leader's timeline is read again each round: read once, it can be the one it left a moment later
+    // (it reports streaming on the old timeline until the peer's new history arrives), and every member would then
+    // seem to lag forever.
     'replicas_follow() {',
     '  LAGGING=""; SILENT=""',
+    '  request GET "$LEADER/patroni"',
+    '  [ "$CODE" = 200 ] && [ -n "$(timeline)" ] && TIMELINE=$(timeline)',
     '  for api in $MEMBERS; do',
     '    [ "$api" != "$LEADER" ] || continue',
     '    request GET "$api/patroni"',
