@@ -26,8 +26,9 @@ function synthExample(name: string, outdir: string): void {
   }
 }
 
-function objectsIn(dir: string): string[] {
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.k8s.yaml')).flatMap((f) =>
+/** `Kind/name` of every object of the folder's YAML files, or of the one file given. */
+function objectsIn(dir: string, file?: string): string[] {
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.k8s.yaml') && (file === undefined || f === file)).flatMap((f) =>
     parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8')).map((d) => d.toJS()).filter((o) => o)
       .map((o) => `${o.kind}/${o.metadata.name}`));
 }
@@ -44,15 +45,18 @@ describe('kubectl apply -f dist/ of every example', () => {
   test.each(NAMES)('%s: every object of the folder is applied (the report sits in a subfolder)', async (name) => {
     const dist = path.join(root, name);
     synthExample(name, dist);
-    const expected = objectsIn(dist);
-    expect(expected.length).toBeGreaterThan(0);
-
-    const r = await kubectl(['apply', '-f', dist, '--dry-run=client', '--validate=false', '-o', 'name'], api.url);
-    expect(r.out).not.toMatch(/error|unable to/i);
-    expect(r.code).toBe(0);
-    // `-o name` prints <resource>.<group>/<name> per object, e.g. statefulset.apps/orders-db.
-    const applied = r.out.trim().split('\n').map((l) => l.replace(/^([^./]+)(\.[^/]+)?\//, '$1/')).sort();
-    expect(applied).toEqual(expected.map((o) => o.replace(/^([^/]+)\//, (_, kind: string) => `${kind.toLowerCase()}/`)).sort());
+    // A DRPair's sites are two clusters: each site's file is applied on its own (`kubectl --context <site> apply -f`).
+    const targets = name.startsWith('dr-') ? fs.readdirSync(dist).filter((f) => f.endsWith('.k8s.yaml')) : [''];
+    for (const target of targets) {
+      const expected = objectsIn(dist, target || undefined);
+      expect(expected.length).toBeGreaterThan(0);
+      const r = await kubectl(['apply', '-f', path.join(dist, target), '--dry-run=client', '--validate=false', '-o', 'name'], api.url);
+      expect(r.out).not.toMatch(/error|unable to/i);
+      expect(r.code).toBe(0);
+      // `-o name` prints <resource>.<group>/<name> per object, e.g. statefulset.apps/orders-db.
+      const applied = r.out.trim().split('\n').map((l) => l.replace(/^([^./]+)(\.[^/]+)?\//, '$1/')).sort();
+      expect(applied).toEqual(expected.map((o) => o.replace(/^([^/]+)\//, (_, kind: string) => `${kind.toLowerCase()}/`)).sort());
+    }
   });
 
   test('the apply fails on a folder holding a file that is not a Kubernetes object (how the report broke it)', async () => {

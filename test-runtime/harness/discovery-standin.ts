@@ -15,8 +15,9 @@ const cluster = (groupVersion: string, kind: string, plural: string): Served => 
 
 /**
  * The resources of a Kubernetes 1.28 cluster with the library's prerequisites installed (external-snapshotter's
- * CRDs, prometheus-operator's, cert-manager's), as their API groups publish them. An object of any other kind
- * is a "no matches for kind" error in kubectl, as on such a cluster.
+ * CRDs, prometheus-operator's, cert-manager's) and a DRPair's (Multi-Cluster Services' ServiceExport, csi-addons'
+ * volume replication, Portworx Stork's), as their API groups publish them. An object of any other kind is a
+ * "no matches for kind" error in kubectl, as on such a cluster.
  */
 const SERVED: Served[] = [
   ns('v1', 'ConfigMap', 'configmaps'), ns('v1', 'Secret', 'secrets'), ns('v1', 'Service', 'services'),
@@ -36,6 +37,12 @@ const SERVED: Served[] = [
   ns('monitoring.coreos.com/v1', 'ServiceMonitor', 'servicemonitors'),
   ns('monitoring.coreos.com/v1', 'PrometheusRule', 'prometheusrules'),
   ns('cert-manager.io/v1', 'Certificate', 'certificates'),
+  ns('multicluster.x-k8s.io/v1alpha1', 'ServiceExport', 'serviceexports'),
+  ns('replication.storage.openshift.io/v1alpha1', 'VolumeReplication', 'volumereplications'),
+  cluster('replication.storage.openshift.io/v1alpha1', 'VolumeReplicationClass', 'volumereplicationclasses'),
+  cluster('stork.libopenstorage.org/v1alpha1', 'SchedulePolicy', 'schedulepolicies'),
+  ns('stork.libopenstorage.org/v1alpha1', 'MigrationSchedule', 'migrationschedules'),
+  ns('stork.libopenstorage.org/v1alpha1', 'Rule', 'rules'),
 ];
 
 const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
