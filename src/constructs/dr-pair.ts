@@ -1,28 +1,26 @@
 import { ApiObject, Chart, JsonPatch, Names, Size } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { BackupSchedule } from './backup-schedule';
 import { DRPairProps, DrSite } from './dr-pair-props';
 import { ReplicatedDatabase } from './replicated-database';
 import { DEFAULT_STORAGE, DatabaseAssembly } from '../assembly/database-assembly';
 import { databaseRecord } from '../assembly/database-record';
-import { BackupMethod, DEFAULT_ARCHIVE_TIMEOUT, DEFAULT_BASE_BACKUP_SCHEDULE } from '../backup/backup-method';
-import { parseCron, worstGapMinutes } from '../backup/cron';
+import { BackupMethod } from '../backup/backup-method';
 import { Restore } from '../backup/restore';
-import { resolveAssumptions } from '../dr/dr-assumptions';
+import { coldPromotion, memberClaims } from '../dr/cold-site';
 import { DrConnectivity } from '../dr/dr-connectivity';
 import { checkPairProps, siteDatabaseName } from '../dr/pair-checks';
+import { pairObjectivesInput } from '../dr/pair-objectives';
 import { patroniStandbyCluster } from '../dr/patroni-switch';
-import { ObjectivesInput, RecoveryObjectives, checkObjectiveTargets, computeObjectives, describeDuration } from '../dr/recovery-objectives';
-import { Runbook, RunbookNotes, RunbookSite, writeRunbook } from '../dr/runbook';
+import { RecoveryObjectives, checkObjectiveTargets, computeObjectives, describeDuration } from '../dr/recovery-objectives';
+import { Runbook, RunbookSite, strategyNotes, writeRunbook } from '../dr/runbook';
 import { SiteEndpoint, linkSite, siteEndpoint } from '../dr/site-link';
 import { DrAction, SWITCH_TIMEOUT_SECONDS, SwitchJobs, patroniSwitchJobs, scaleSwitchJobs } from '../dr/switch-jobs';
 import { volumeSite } from '../dr/volume-site';
 import { Engine } from '../engines/engine';
 import { CrossSiteReplication } from '../engines/engine-definition';
 import { PortRole } from '../engines/engine-port';
-import { LOOP_WAIT, PATRONI_PORT, PATRONI_ROLE, patroniObjectNames } from '../engines/postgres-patroni';
-import { memberClaimName } from '../private/claim-names';
+import { PATRONI_PORT, PATRONI_ROLE } from '../engines/postgres-patroni';
 import { markClusterChart } from '../private/clusters';
 import type { YamlValue } from '../private/config-format';
 import { expectSiteDatabase } from '../private/dr-membership';
@@ -172,12 +170,12 @@ export class DRPair extends Construct {
     }
 
     const activePart = this.parts.get(this.activeSite)!;
-    this.objectives = computeObjectives(this.objectivesInput(props, storageBytes));
+    this.objectives = computeObjectives(pairObjectivesInput(this, props, storageBytes));
     checkObjectiveTargets(this, this.objectives, { rpo: props.rpo, rto: props.rto });
     this.rpoSeconds = this.objectives.rpo.seconds;
     this.rtoSeconds = this.objectives.rto.seconds!;
     const passivePart = this.parts.get(this.passiveSite)!;
-    this.runbook = writeRunbook(kind, this.runbookSite(activePart, namespace!), this.runbookSite(passivePart, namespace!), runbookNotes(kind));
+    this.runbook = writeRunbook(kind, this.runbookSite(activePart, namespace!), this.runbookSite(passivePart, namespace!), strategyNotes(kind));
     // A cold pair's first site creates the database; any other active site starts as a restore of the other's archive.
     this.notes = kind === 'backupRestore' && this.activeSite !== sites[0].name
       ? [`${this.activeSite} is active but not the first of \`sites\`: it starts as a restore of ${sites[0].name}'s archive. That is right after a failover; `
@@ -233,53 +231,6 @@ export class DRPair extends Construct {
     return { name: p.site.name, namespace, databaseName: p.database.name, file, claims: memberClaims(p.assembly), jobs: p.jobs };
   }
 
-  private objectivesInput(props: DRPairProps, storageBytes: number): ObjectivesInput {
-    const kind = props.strategy._kind;
-    const assumptions = resolveAssumptions(this, props.assumptions);
-    const common = {
-      strategy: kind,
-      engine: `${props.database.engine.family} ${props.database.engine.version}`,
-      storageBytes,
-      assumptions,
-    };
-    if (kind === 'databaseReplication') {
-      return {
-        ...common,
-        streaming: true,
-        promoteSeconds: 2 * LOOP_WAIT,
-        promoteBasis: `Patroni applies \`PATCH /config\` on its next HA cycle (loop_wait ${LOOP_WAIT} s) and promotes the standby leader within the following one`,
-        fenceSeconds: 2 * LOOP_WAIT,
-        fenceBasis: `the fence Job's read-only setting reaches PostgreSQL with Patroni's reload on its next HA cycle (loop_wait ${LOOP_WAIT} s); `
-          + 'the standby has the last WAL within seconds while it streams (the Job waits up to its 300 s bound), and the demotion into a standby '
-          + `of the other site stops PostgreSQL at once, a standby leader within the next cycle`,
-      };
-    }
-    if (kind === 'backupRestore') {
-      const archiving = props.strategy._backup!.archiving;
-      const base = archiving.baseBackupSchedule ?? DEFAULT_BASE_BACKUP_SCHEDULE;
-      const parsed = parseCron(base.expressionString);
-      const gap = typeof parsed === 'string' ? undefined : worstGapMinutes(parsed);
-      return {
-        ...common,
-        archiveTimeoutSeconds: (archiving.archiveTimeout ?? DEFAULT_ARCHIVE_TIMEOUT).toSeconds(),
-        baseBackupIntervalSeconds: gap !== undefined ? gap * 60 : undefined,
-        promoteSeconds: 0,
-        promoteBasis: 'the promote Job only scales the StatefulSet up; the start and the restore are the startup and replay terms',
-        fenceSeconds: 60,
-        fenceBasis: 'the fence Job scales the old site to zero and waits for its pods to stop (Patroni stops PostgreSQL on SIGTERM)',
-      };
-    }
-    const backend = props.strategy._volume!;
-    return {
-      ...common,
-      replicationIntervalSeconds: backend._intervalSeconds(this),
-      synchronous: backend._synchronous,
-      promoteSeconds: 60,
-      promoteBasis: 'the promote Job marks the volumes primary and scales the StatefulSets up; the storage system\'s promotion is assumed to take under a minute',
-      fenceSeconds: 60,
-      fenceBasis: 'the fence Job scales the old site to zero and waits for its pods to stop',
-    };
-  }
 
   /** @internal */
   public _reportEntry(): ReportEntry {
@@ -322,72 +273,4 @@ function maxSlotWalKeepMebibytes(scope: Construct, given: Size | undefined, stor
   check(mib >= 64 && mib < storageMib, scope,
     `\`strategy.maxSlotWalKeep\` ${mib} MiB must be at least 64 MiB and less than the data volume (${storageMib} MiB): the WAL kept for the peer shares the volume with the data.`);
   return mib;
-}
-
-/** The claims of a database's members, in the StatefulSets' order. */
-function memberClaims(assembly: DatabaseAssembly): string[] {
-  return assembly.statefulSetViews.flatMap((v) => Array.from({ length: v.spec.replicas }, (_, i) => memberClaimName('data', v.metadata.name, i)));
-}
-
-/**
- * Before a cold site starts as a restore of the other's archive:
- * - its members' claims must not exist: a site that ran before (the old active site, on failback) would start on the
- *   data it had when it was left, silently behind the other site, and Spilo clones only into an empty data directory.
- *   Deleting them is a person's decision (the runbook says when), never the Job's.
- * - Patroni's objects of the scope go (`<scope>-config`, `-leader`, `-failover`, `-sync`): with the `initialize` key of
- *   its earlier life, Patroni skips the bootstrap (the clone) and creates the members as replicas from the site's OWN
- *   archive (patroni/ha.py `bootstrap`: the method runs only while `cluster.initialize` is None; Spilo's
- *   `create_replica_methods` has WAL-G with `no_master`), which ends at the first failover.
- */
-function coldPromotion(assembly: DatabaseAssembly): { promoteFirst: string; rules: k8s.PolicyRule[] } {
-  const claims = memberClaims(assembly);
-  const patroniObjects = patroniObjectNames(assembly.name);
-  return {
-    promoteFirst: [
-      `for pvc in ${claims.join(' ')}; do`,
-      '  if out=$(kubectl get "persistentvolumeclaim/$pvc" -o name 2>&1); then',
-      '    echo "claim $pvc exists: this site ran before and holds the data it had then, behind the other site. Delete its claims once nothing on them is needed'
-        + ` (kubectl delete pvc ${claims.join(' ')}), then run this Job again: the members then start as a restore of the archive of the other site."; exit 1`,
-      '  fi',
-      '  case "$out" in *NotFound*|*"not found"*) ;; *) echo "reading claim $pvc: $out"; exit 1 ;; esac',
-      'done',
-      `kubectl delete configmap ${patroniObjects.join(' ')} --ignore-not-found --wait=false`,
-    ].join('\n'),
-    rules: [
-      { apiGroups: [''], resources: ['persistentvolumeclaims'], resourceNames: claims, verbs: ['get'] },
-      { apiGroups: [''], resources: ['configmaps'], resourceNames: patroniObjects, verbs: ['delete'] },
-    ],
-  };
-}
-
-function runbookNotes(kind: string): RunbookNotes {
-  if (kind === 'databaseReplication') {
-    return {
-      promote: 'Patroni drops `standby_cluster` and the standby leader becomes the leader, on a new timeline. A fenced old site follows it '
-        + 'from there on: the fence left it a standby cluster of this site',
-      rejoin: () => 'Patroni sets `standby_cluster` on the old site; its leader rewinds with pg_rewind (use_pg_rewind) to the new timeline, and the Job '
-        + 're-clones a member that replayed past the fork; a site whose slot on the other side was invalidated (past `maxSlotWalKeep`) is rebuilt from a base backup',
-    };
-  }
-  if (kind === 'backupRestore') {
-    return {
-      promote: 'the Job refuses a site that still has claims from an earlier run, clears Patroni\'s state of the scope, and starts the members: Spilo clones '
-        + 'the newest base backup of the other site\'s archive and replays its WAL to the end',
-      afterPromote: (to) => `Take a first base backup of ${to.name} (its archive has WAL but no base backup until its schedule fires): `
-        + `\`kubectl --context ${to.name} -n ${to.namespace} exec $(kubectl --context ${to.name} -n ${to.namespace} get pod -l app.kubernetes.io/instance=${to.databaseName},spilo-role=master -o name) `
-        + '-c postgresql -- sh -c \'envdir /run/etc/wal-e.d/env /scripts/postgres_backup.sh "$PGDATA"\'\`',
-      rejoin: (from) => 'apply the flipped YAML there (it waits at zero replicas). Before it can be the restore target again, delete the claims of its last run once '
-        + `nothing on them is needed: \`kubectl --context ${from.name} -n ${from.namespace} delete pvc ${from.claims.join(' ')}\`; its promote Job refuses to start while they exist`,
-    };
-  }
-  return {
-    promote: 'its volumes become primary and the members start on the replicated data, by crash recovery. With csi-addons the claims '
-      + 'must already be bound to the mirrored images on this cluster (Ramen restores the PersistentVolumes and claims; the library cannot, '
-      + 'since the volume handles exist only at run time): until then the VolumeReplications report that the claim is missing and the Job waits. '
-      + 'With Stork the claims are the migrated ones, and `storkctl activate migration` does the same scaling',
-    rejoin: () => 'run its fence Job (zero replicas; csi-addons: its volumes marked secondary). A csi-addons volume that took writes after the last '
-      + 'copy stays in error until `replicationState: resync` is set on its VolumeReplication, which discards those writes: never automatic. '
-      + 'With Stork, the MigrationSchedule runs from the site that is active once the flipped YAML is applied, through the ClusterPair of that '
-      + 'name on that cluster (create it in both directions)',
-  };
 }

@@ -68,3 +68,36 @@ export function writeRunbook(kind: 'databaseReplication' | 'backupRestore' | 'vo
   ];
   return { failover: steps(active, passive), failback: steps(passive, active) };
 }
+
+/** What the runbook says of each strategy's promotion and of the old site's return. */
+export function strategyNotes(kind: string): RunbookNotes {
+  if (kind === 'databaseReplication') {
+    return {
+      promote: 'Patroni drops `standby_cluster` and the standby leader becomes the leader, on a new timeline. A fenced old site follows it '
+        + 'from there on: the fence left it a standby cluster of this site',
+      rejoin: () => 'Patroni sets `standby_cluster` on the old site; its leader rewinds with pg_rewind (use_pg_rewind) to the new timeline, and the Job '
+        + 're-clones a member that replayed past the fork; a site whose slot on the other side was invalidated (past `maxSlotWalKeep`) is rebuilt from a base backup',
+    };
+  }
+  if (kind === 'backupRestore') {
+    return {
+      promote: 'the Job refuses a site that still has claims from an earlier run, clears Patroni\'s state of the scope, and starts the members: Spilo clones '
+        + 'the newest base backup of the other site\'s archive and replays its WAL to the end',
+      afterPromote: (to) => `Take a first base backup of ${to.name} (its archive has WAL but no base backup until its schedule fires): `
+        + `\`kubectl --context ${to.name} -n ${to.namespace} exec $(kubectl --context ${to.name} -n ${to.namespace} get pod -l app.kubernetes.io/instance=${to.databaseName},spilo-role=master -o name) `
+        + '-c postgresql -- sh -c \'envdir /run/etc/wal-e.d/env /scripts/postgres_backup.sh "$PGDATA"\'\`',
+      rejoin: (from) => 'apply the flipped YAML there (it waits at zero replicas). Before it can be the restore target again, delete the claims of its last run once '
+        + `nothing on them is needed: \`kubectl --context ${from.name} -n ${from.namespace} delete pvc ${from.claims.join(' ')}\`; its promote Job refuses to start while they exist`,
+    };
+  }
+  return {
+    promote: 'its volumes become primary and the members start on the replicated data, by crash recovery. With csi-addons the claims '
+      + 'must already be bound to the mirrored images on this cluster (Ramen restores the PersistentVolumes and claims; the library cannot, '
+      + 'since the volume handles exist only at run time): until then the VolumeReplications report that the claim is missing and the Job waits. '
+      + 'With Stork the claims are the migrated ones, and `storkctl activate migration` does the same scaling',
+    rejoin: () => 'run its fence Job (zero replicas; csi-addons: its volumes marked secondary). A csi-addons volume that took writes after the last '
+      + 'copy stays in error until `replicationState: resync` is set on its VolumeReplication, which discards those writes: never automatic. '
+      + 'With Stork, the MigrationSchedule runs from the site that is active once the flipped YAML is applied, through the ClusterPair of that '
+      + 'name on that cluster (create it in both directions)',
+  };
+}
