@@ -1,11 +1,11 @@
 import { k8s } from 'cdk8s-plus-28';
 import { DatabaseAssembly } from '../assembly/database-assembly';
 import { patroniObjectNames } from '../engines/postgres-patroni';
-import { memberClaimName } from '../private/claim-names';
+import { dataClaims } from '../private/claim-names';
 
 /** The claims of a database's members, in the StatefulSets' order. */
 export function memberClaims(assembly: DatabaseAssembly): string[] {
-  return assembly.statefulSetViews.flatMap((v) => Array.from({ length: v.spec.replicas }, (_, i) => memberClaimName('data', v.metadata.name, i)));
+  return dataClaims(assembly.statefulSetViews);
 }
 
 /**

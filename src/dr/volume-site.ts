@@ -4,7 +4,7 @@ import { StorkConsistency, VolumeReplicationBackend, storkPassiveAnnotations } f
 import { DatabaseAssembly } from '../assembly/database-assembly';
 import { engineBackup } from '../backup/backup-method';
 import type { ReplicatedDatabase } from '../constructs/replicated-database';
-import { memberClaimName } from '../private/claim-names';
+import { dataClaims } from '../private/claim-names';
 
 /** What the switch Jobs of a replicated-volume site do besides scaling. */
 export interface VolumeSwitch {
@@ -26,8 +26,7 @@ const STORK_GROUP = 'stork.libopenstorage.org';
  */
 export function volumeSite(database: ReplicatedDatabase, assembly: DatabaseAssembly, backend: VolumeReplicationBackend,
   site: { readonly namespace: string; readonly active: boolean }): { switch: VolumeSwitch } {
-  const claims = assembly.statefulSetViews.flatMap((v) =>
-    Array.from({ length: v.spec.replicas }, (_, i) => memberClaimName('data', v.metadata.name, i)));
+  const claims = dataClaims(assembly.statefulSetViews);
   backend._objects(database, {
     namespace: site.namespace,
     databaseName: assembly.name,

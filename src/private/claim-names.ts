@@ -3,6 +3,17 @@ export function memberClaimName(claimTemplateName: string, statefulSetName: stri
   return `${claimTemplateName}-${statefulSetName}-${ordinal}`;
 }
 
+/** A StatefulSet's name and replica count, as the tolerance views hold them. */
+interface StatefulSetReplicas {
+  readonly metadata: { readonly name: string };
+  readonly spec: { readonly replicas: number };
+}
+
+/** Every member's data claim (the claim template `data`), StatefulSet by StatefulSet, in ordinal order. */
+export function dataClaims(statefulSets: ReadonlyArray<StatefulSetReplicas>): string[] {
+  return statefulSets.flatMap((s) => Array.from({ length: s.spec.replicas }, (_, i) => memberClaimName('data', s.metadata.name, i)));
+}
+
 /** The member claims of one claim template, for messages: `<claim template>-<StatefulSet>-<i>`. */
 export function memberClaimPattern(claimTemplateName: string, statefulSetName: string): string {
   return `${claimTemplateName}-${statefulSetName}-<i>`;
