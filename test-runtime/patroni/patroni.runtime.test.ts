@@ -315,9 +315,24 @@ describe('Patroni 3.0.2 runs the synthesized configuration and scripts', () => {
   });
 
   test('the leader\'s preStop switches over before it stops: no committed write lost, the old leader rejoins', async () => {
-    // After the restarts of the settings change, the leader names its synchronous standby again first.
-    await until('one leader, a sync standby and a replica', async () =>
-      Object.values(await roles(members)).sort().join() === 'leader/running,replica/running,sync_standby/running', 90);
+    // After the restarts of the settings change, the leader names its synchronous standby again first, and may name
+    // another one a cycle later while the last restarted replica catches up: a switchover in that moment is refused
+    // (412, "can not find sync_standby"), as Patroni must. Wait for the same synchronous standby over a whole HA
+    // cycle (loop_wait 10 s), so that the handover below is the one of a settled cluster.
+    const syncStandby = async () => {
+      const r = await roles(members);
+      return Object.values(r).sort().join() === 'leader/running,replica/running,sync_standby/running'
+        ? Object.keys(r).find((name) => r[name] === 'sync_standby/running') : undefined;
+    };
+    let seen: { name?: string; since: number } = { since: Date.now() };
+    await until('one leader and the same sync standby over an HA cycle, and a replica', async () => {
+      const now = await syncStandby();
+      if (now === undefined || now !== seen.name) {
+        seen = { name: now, since: Date.now() };
+        return false;
+      }
+      return Date.now() - seen.since >= 11000;
+    }, 120);
     const leader = members[0];
     leader.sql('CREATE TABLE handover (id int); INSERT INTO handover VALUES (1)');
     const r = await leader.sh(first.preStop, 90);
