@@ -7,7 +7,7 @@ import { BackupTarget } from '../backup/target';
 import type { DRPairProps, DrSite } from '../constructs/dr-pair-props';
 import { isCidr } from '../private/cidr';
 import { check } from '../private/errors';
-import { MAX_STATEFULSET_NAME, isDnsLabel } from '../private/names';
+import { MAX_STATEFULSET_NAME, isDnsLabel, isDnsSubdomain } from '../private/names';
 import { checkInstance, checkProps, checkStringList, checkStruct, checkStructList } from '../private/value-types';
 import { ApplicationUser } from '../security/application-user';
 import { Credentials } from '../security/credentials';
@@ -87,7 +87,7 @@ function checkSite(scope: IConstruct, prop: string, site: DrSite, linked: boolea
     check(isCidr(cidr), scope, `\`${prop}.trafficSourceCidrs\` "${cidr}" is not a CIDR range: write it as an address and a prefix length, e.g. '10.1.0.0/16' or '2001:db8::/48'.`);
   }
   if (site.address !== undefined) {
-    check(typeof site.address === 'string' && /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(site.address), scope,
+    check(typeof site.address === 'string' && isDnsSubdomain(site.address), scope,
       `\`${prop}.address\` ${JSON.stringify(site.address)} must be a lower-case DNS name (the host name of the site's LoadBalancer, e.g. 'orders.site-a.example.com').`);
   }
   checkSiteChart(scope, prop, site);

@@ -6,7 +6,7 @@ import { DatabaseAssembly } from '../assembly/database-assembly';
 import { plainEnv, secretEnv } from '../engines/probes';
 import { oneOffJob } from '../pod/one-off-job';
 import { TOOLS_IMAGE, rewriteRegistry } from '../private/images';
-import { LABEL_COMPONENT } from '../private/labels';
+import { LABEL_COMPONENT, withoutLabel } from '../private/labels';
 
 /** The label that names what a DR Job does; the runbook and `kubectl get job -l` find the Jobs by it. */
 export const LABEL_DR_ACTION = 'cdk8s-databases.io/dr-action';
@@ -35,29 +35,51 @@ export function patroniSwitchJobs(scope: Construct, assembly: DatabaseAssembly, 
     promote: patroniPromoteScript(switchOptions),
     demote: patroniDemoteScript(switchOptions),
   };
-  new k8s.KubeServiceAccount(scope, 'DrSwitchServiceAccount', {
-    metadata: { name: `${assembly.name}-dr-switch`, labels: assembly.labels.forComponent('dr') },
-    automountServiceAccountToken: false,
+  const jobs = suspendedJobs(scope, assembly, scripts, {
+    image: assembly.image, env, runAsUser: 101, needsApiToken: false, activeDeadlineSeconds: SWITCH_TIMEOUT_SECONDS * 2,
   });
-  const jobs: SwitchJobs = {};
-  for (const action of ['fence', 'promote', 'demote'] as const) {
-    jobs[action] = oneOffJob(scope, `Dr${action[0].toUpperCase()}${action.slice(1)}`, {
-      name: `${assembly.name}-dr-${action}`,
-      labels: { ...assembly.labels.forComponent('dr'), [LABEL_DR_ACTION]: action },
-      image: assembly.image,
-      script: scripts[action],
-      env,
-      runAsUser: 101,
-      serviceAccountName: `${assembly.name}-dr-switch`,
-      needsApiToken: false,
-      imagePullSecrets: assembly.props.imagePullSecrets,
-      activeDeadlineSeconds: SWITCH_TIMEOUT_SECONDS * 2,
-      suspend: true,
-    });
-  }
   admitSwitchJobs(scope, assembly, switchOptions.apiPort);
   return jobs;
 }
+
+/** How every Job of one site's switch runs. */
+interface SwitchContainer {
+  readonly image: string;
+  readonly env: k8s.EnvVar[];
+  readonly runAsUser: number;
+  readonly needsApiToken: boolean;
+  readonly activeDeadlineSeconds: number;
+}
+
+/**
+ * One suspended Job per action (`<db>-dr-<action>`, labelled with it) and the ServiceAccount `<db>-dr-switch` they
+ * share, which mounts no token for other pods.
+ */
+function suspendedJobs(scope: Construct, assembly: DatabaseAssembly, scripts: SwitchJobScripts, container: SwitchContainer): SwitchJobs {
+  const serviceAccountName = switchAccountName(assembly);
+  new k8s.KubeServiceAccount(scope, 'DrSwitchServiceAccount', {
+    metadata: { name: serviceAccountName, labels: assembly.labels.forComponent('dr') },
+    automountServiceAccountToken: false,
+  });
+  const jobs: SwitchJobs = {};
+  for (const [action, script] of Object.entries(scripts) as Array<[DrAction, string]>) {
+    jobs[action] = oneOffJob(scope, `Dr${action[0].toUpperCase()}${action.slice(1)}`, {
+      ...container,
+      name: `${assembly.name}-dr-${action}`,
+      labels: { ...assembly.labels.forComponent('dr'), [LABEL_DR_ACTION]: action },
+      script,
+      serviceAccountName,
+      imagePullSecrets: assembly.props.imagePullSecrets,
+      suspend: true,
+    });
+  }
+  return jobs;
+}
+
+/** The scripts of a site's switch Jobs, in the order they are emitted. */
+type SwitchJobScripts = Partial<Record<DrAction, string>>;
+
+const switchAccountName = (assembly: DatabaseAssembly) => `${assembly.name}-dr-switch`;
 
 /** The members admit the DR Jobs of their own database to the Patroni API and the client port, nothing else. */
 function admitSwitchJobs(scope: Construct, assembly: DatabaseAssembly, apiPort: number): void {
@@ -68,15 +90,11 @@ function admitSwitchJobs(scope: Construct, assembly: DatabaseAssembly, apiPort: 
       policyTypes: ['Ingress'],
       ingress: [{
         // This database's DR Jobs: its name and instance labels (their component is `dr`, not `database`) and an action.
-        from: [{ podSelector: { matchLabels: withoutComponent(assembly.labels.selector), matchExpressions: [{ key: LABEL_DR_ACTION, operator: 'Exists' }] } }],
+        from: [{ podSelector: { matchLabels: withoutLabel(assembly.labels.selector, LABEL_COMPONENT), matchExpressions: [{ key: LABEL_DR_ACTION, operator: 'Exists' }] } }],
         ports: [apiPort, assembly.port].map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) })),
       }],
     },
   });
-}
-
-function withoutComponent(selector: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(selector).filter(([key]) => key !== LABEL_COMPONENT));
 }
 
 /**
@@ -86,12 +104,11 @@ function withoutComponent(selector: Record<string, string>): Record<string, stri
  */
 export function scaleSwitchJobs(scope: Construct, assembly: DatabaseAssembly,
   extra: { readonly promoteFirst?: string; readonly fenceAfter?: string; readonly rules?: k8s.PolicyRule[] } = {}): SwitchJobs {
-  const name = `${assembly.name}-dr-switch`;
+  const name = switchAccountName(assembly);
   const labels = assembly.labels.forComponent('dr');
   const statefulSets = assembly.statefulSets.map((s) => s.name);
   // Each StatefulSet back to the replicas the YAML gives the active site (racks may differ).
   const scaleUp = assembly.statefulSetViews.map((v) => `${v.metadata.name}=${v.spec.replicas}`).join(' ');
-  new k8s.KubeServiceAccount(scope, 'DrSwitchServiceAccount', { metadata: { name, labels }, automountServiceAccountToken: false });
   new k8s.KubeRole(scope, 'DrSwitchRole', {
     metadata: { name, labels },
     rules: [
@@ -122,22 +139,12 @@ export function scaleSwitchJobs(scope: Construct, assembly: DatabaseAssembly,
       ...(extra.fenceAfter ? [extra.fenceAfter] : []),
     ] : []),
   ].join('\n');
-  const jobs: SwitchJobs = {};
-  for (const action of ['fence', 'promote'] as const) {
-    jobs[action] = oneOffJob(scope, `Dr${action[0].toUpperCase()}${action.slice(1)}`, {
-      name: `${assembly.name}-dr-${action}`,
-      labels: { ...labels, [LABEL_DR_ACTION]: action },
-      image: rewriteRegistry(TOOLS_IMAGE, assembly.props.imageRegistry),
-      script: script(action),
-      env: [plainEnv('STATEFULSETS', statefulSets.join(' '))],
-      runAsUser: 65534,
-      serviceAccountName: name,
-      needsApiToken: true,
-      imagePullSecrets: assembly.props.imagePullSecrets,
-      // Each wait is bounded by SWITCH_TIMEOUT_SECONDS; a fence may wait twice (members, then volumes).
-      activeDeadlineSeconds: SWITCH_TIMEOUT_SECONDS * 3,
-      suspend: true,
-    });
-  }
-  return jobs;
+  return suspendedJobs(scope, assembly, { fence: script('fence'), promote: script('promote') }, {
+    image: rewriteRegistry(TOOLS_IMAGE, assembly.props.imageRegistry),
+    env: [plainEnv('STATEFULSETS', statefulSets.join(' '))],
+    runAsUser: 65534,
+    needsApiToken: true,
+    // Each wait is bounded by SWITCH_TIMEOUT_SECONDS; a fence may wait twice (members, then volumes).
+    activeDeadlineSeconds: SWITCH_TIMEOUT_SECONDS * 3,
+  });
 }

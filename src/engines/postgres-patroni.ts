@@ -5,6 +5,7 @@ import { postgresApplicationUserJob } from './postgres-application-user';
 import { patroniInitJob } from './postgres-patroni-init';
 import { MIB, execProbe, plainEnv, secretEnv } from './probes';
 import { toYaml } from '../private/config-format';
+import { withoutLabel } from '../private/labels';
 
 /**
  * Spilo: PostgreSQL with Patroni, the image Zalando's operator runs. One spilo-16 image carries
@@ -174,7 +175,7 @@ export function patroniPlan(ctx: ReplicationContext, major: string): Replication
         plainEnv('KUBERNETES_USE_CONFIGMAPS', 'true'),
         plainEnv('KUBERNETES_SCOPE_LABEL', SCOPE_LABEL),
         plainEnv('KUBERNETES_ROLE_LABEL', PATRONI_ROLE.key),
-        plainEnv('KUBERNETES_LABELS', JSON.stringify(withoutKey(ctx.selectorLabels, SCOPE_LABEL))),
+        plainEnv('KUBERNETES_LABELS', JSON.stringify(withoutLabel(ctx.selectorLabels, SCOPE_LABEL))),
         secretEnv('PGUSER_SUPERUSER', secretName, usernameKey),
         secretEnv('PGPASSWORD_SUPERUSER', secretName, passwordKey),
         plainEnv('PGUSER_STANDBY', 'standby'),
@@ -380,8 +381,4 @@ function configSidecar(): EngineSidecar {
     cpuMillis: 20,
     memoryMebibytes: 32,
   };
-}
-
-function withoutKey(labels: Record<string, string>, key: string): Record<string, string> {
-  return Object.fromEntries(Object.entries(labels).filter(([k]) => k !== key));
 }

@@ -19,6 +19,11 @@ export function isReservedKey(key: string, reserved: string[] = RESERVED_LABEL_K
   return reserved.includes(key) || key.startsWith(OWN_KEY_PREFIX);
 }
 
+/** The labels without one key. */
+export function withoutLabel(labels: Record<string, string>, key: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(labels).filter(([k]) => k !== key));
+}
+
 /**
  * Labels of one database.
  *
