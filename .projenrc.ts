@@ -18,8 +18,13 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   typescriptVersion: '~6.0.0',
   docgen: true,
 
+  // Bundled into the package (jsii): the report's pictures are drawn by Graphviz compiled to WebAssembly, offline,
+  // and its schedules are put in words by cronstrue.
+  bundledDeps: ['@viz-js/viz@3.31.0', 'cronstrue@3.39.0'],
   devDeps: [
     '@types/node@^20',
+    // Renders the report's SVG pictures to PNG in a test, to look at them.
+    '@resvg/resvg-js@2.6.2',
     'cdk8s-cli@2.207.56',
     'kubernetes-models@4.5.1',
     '@kubernetes-models/validate@^4',
