@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { PolicyReport } from '../policy/policy-report';
 
 /** One section of the report: a database's tolerance, a backup schedule's RPO and restore paths, or a DR pair's figures and runbook. */
 export interface ReportEntry {
@@ -35,10 +36,16 @@ export class SynthReport extends Construct {
   public static register(scope: IConstruct, entry: Reported): void {
     const app = scope.node.root;
     if (!(app instanceof App)) return;
-    const existing = app.node.tryFindChild(REPORT_ID) as SynthReport | undefined;
-    (existing ?? new SynthReport(app)).entries.push(entry);
+    SynthReport.of(app).entries.push(entry);
   }
 
+  /** The app's report, created on first use. */
+  public static of(app: App): SynthReport {
+    return (app.node.tryFindChild(REPORT_ID) as SynthReport | undefined) ?? new SynthReport(app);
+  }
+
+  /** The policy check's outcome, set by `Policy.enforce`/`Policy.report` before this report is written. */
+  public policy?: PolicyReport;
   private readonly entries: Reported[] = [];
 
   private constructor(private readonly app: App) {
@@ -73,4 +80,9 @@ export class SynthReport extends Construct {
 
 function flatten(e: ReportEntry): Record<string, unknown> {
   return { path: e.path, name: e.name, summary: e.summary, ...e.details, notes: e.notes };
+}
+
+/** Hands the policy check's outcome to the app's report. */
+export function recordPolicy(app: App, report: PolicyReport): void {
+  SynthReport.of(app).policy = report;
 }

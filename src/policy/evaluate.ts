@@ -1,0 +1,116 @@
+import { SUPPRESSION_PREFIX, annotationsOf, objectNamespace, objectRef, CLUSTER_SCOPED_KINDS } from './manifest';
+import { PolicyContext } from './policy-context';
+import { FindingStatus, LEVEL_WEIGHT, PolicyFinding, RuleTally } from './policy-finding';
+import { PolicyPack } from './policy-pack';
+import { PolicyReport } from './policy-report';
+import { IPolicyRule, RuleLevel, RuleStatus, Verdict } from './rule';
+
+/** A suppression given outside the objects (the plugin's properties, plain YAML): a rule, the objects, the reason. */
+export interface PolicySuppression {
+  readonly ruleId: string;
+  /** At least 10 characters: why breaking the rule is right here. */
+  readonly reason: string;
+  /** @default - every kind */
+  readonly kind?: string;
+  /** @default - every namespace */
+  readonly namespace?: string;
+  /** @default - every name */
+  readonly name?: string;
+}
+
+/** What to check against, and what fails. */
+export interface PolicyOptions {
+  /**
+   * The packs to check.
+   * @default - PolicyPack.dataOnKubernetes() and PolicyPack.securityBaseline()
+   */
+  readonly packs?: PolicyPack[];
+  /**
+   * Findings at or above this level fail.
+   * @default RuleLevel.ERROR
+   */
+  readonly failOn?: RuleLevel;
+  /**
+   * Suppressions by rule and object, beside the ones on the objects (`Policy.suppress`, or the
+   * `ignore-check.cdk8s-databases.io/<RULE-ID>` annotation).
+   * @default - none
+   */
+  readonly suppressions?: PolicySuppression[];
+}
+
+export const MIN_REASON_LENGTH = 10;
+
+/** Runs every rule of every pack over every object. A rule that throws is a finding, never a crash. */
+export function evaluate(objects: any[], options: PolicyOptions = {}, constructPaths?: Map<any, string>): PolicyReport {
+  const packs = options.packs ?? PolicyPack.builtIns();
+  const context = new PolicyContext(objects);
+  const findings: PolicyFinding[] = [];
+  const tallies: RuleTally[] = [];
+  const seen = new Set<string>();
+  for (const pack of packs) {
+    for (const rule of pack.rules) {
+      if (seen.has(rule.id)) continue; // a rule in two packs runs once
+      seen.add(rule.id);
+      const tally = { compliant: 0, nonCompliant: 0, notApplicable: 0, suppressed: 0, failed: 0 };
+      for (const object of context.objects) {
+        const finding = judge(rule, pack.name, object, context, options.suppressions ?? [], constructPaths?.get(object));
+        if (!finding) { tally.notApplicable++; continue; }
+        if (finding === 'compliant') { tally.compliant++; continue; }
+        findings.push(finding);
+        if (finding.status === FindingStatus.SUPPRESSED) tally.suppressed++;
+        else if (finding.status === FindingStatus.RULE_FAILED) tally.failed++;
+        else tally.nonCompliant++;
+      }
+      tallies.push({ ruleId: rule.id, pack: pack.name, level: rule.level, finding: rule.finding, ...tally });
+    }
+  }
+  findings.sort((a, b) => LEVEL_WEIGHT[b.level] - LEVEL_WEIGHT[a.level] || a.ruleId.localeCompare(b.ruleId) || a.object.localeCompare(b.object));
+  return new PolicyReport(findings, tallies, options.failOn ?? RuleLevel.ERROR);
+}
+
+function judge(rule: IPolicyRule, pack: string, object: any, context: PolicyContext, suppressions: PolicySuppression[],
+  constructPath: string | undefined): PolicyFinding | 'compliant' | undefined {
+  let verdict: Verdict;
+  try {
+    verdict = rule.evaluate(object, context);
+    if (!(verdict instanceof Verdict)) throw new Error(`returned ${JSON.stringify(verdict)} instead of a Verdict`);
+  } catch (e) {
+    return finding(rule, pack, object, constructPath, FindingStatus.RULE_FAILED, `the rule failed on this object: ${(e as Error)?.message ?? e}`);
+  }
+  if (verdict.status === RuleStatus.NOT_APPLICABLE) return undefined;
+  if (verdict.status === RuleStatus.COMPLIANT) return 'compliant';
+  const detail = verdict.detail ?? rule.finding;
+  const reason = suppressionOf(rule.id, object, suppressions);
+  if (reason !== undefined && reason.trim().length >= MIN_REASON_LENGTH) {
+    return finding(rule, pack, object, constructPath, FindingStatus.SUPPRESSED, detail, reason.trim());
+  }
+  const note = reason !== undefined ? ` (its suppression is ignored: the reason ${JSON.stringify(reason)} is shorter than ${MIN_REASON_LENGTH} characters)` : '';
+  return finding(rule, pack, object, constructPath, FindingStatus.NON_COMPLIANT, detail + note);
+}
+
+function suppressionOf(ruleId: string, object: any, suppressions: PolicySuppression[]): string | undefined {
+  const annotated = annotationsOf(object)[SUPPRESSION_PREFIX + ruleId];
+  if (annotated !== undefined) return String(annotated);
+  const given = suppressions.find((s) => s.ruleId === ruleId && (!s.kind || s.kind === object.kind)
+    && (!s.namespace || s.namespace === objectNamespace(object)) && (!s.name || s.name === object.metadata?.name));
+  return given?.reason;
+}
+
+function finding(rule: IPolicyRule, pack: string, object: any, constructPath: string | undefined, status: FindingStatus,
+  detail: string, suppressionReason?: string): PolicyFinding {
+  return {
+    ruleId: rule.id,
+    pack,
+    level: status === FindingStatus.RULE_FAILED ? RuleLevel.ERROR : rule.level,
+    status,
+    object: objectRef(object),
+    kind: object.kind,
+    namespace: CLUSTER_SCOPED_KINDS.has(object.kind) ? undefined : objectNamespace(object),
+    name: object.metadata?.name ?? '(unnamed)',
+    constructPath,
+    finding: rule.finding,
+    detail,
+    explanation: rule.explanation,
+    suppressionReason,
+  };
+}

@@ -1,0 +1,35 @@
+import { objectNamespace } from './manifest';
+
+/** Every object a check sees, for rules that compare objects (budgets against replicas, Services against pods). */
+export class PolicyContext {
+  /** The rendered objects, as JSON, in the order they were given. */
+  public readonly objects: any[];
+  private readonly byKind = new Map<string, any[]>();
+
+  constructor(objects: any[]) {
+    this.objects = objects.filter((o) => o && typeof o === 'object' && typeof o.kind === 'string');
+    for (const o of this.objects) {
+      const list = this.byKind.get(o.kind) ?? [];
+      list.push(o);
+      this.byKind.set(o.kind, list);
+    }
+  }
+
+  /** The objects of one kind (e.g. `StatefulSet`), in every namespace. */
+  public ofKind(kind: string): any[] {
+    return this.byKind.get(kind) ?? [];
+  }
+
+  /** The objects of one kind in one namespace (`default` for objects that name none). */
+  public inNamespace(kind: string, namespace: string): any[] {
+    return this.ofKind(kind).filter((o) => objectNamespace(o) === namespace);
+  }
+
+  /**
+   * One object by kind, namespace and name.
+   * @returns undefined when the set has none
+   */
+  public find(kind: string, namespace: string, name: string): any | undefined {
+    return this.inNamespace(kind, namespace).find((o) => o.metadata?.name === name);
+  }
+}

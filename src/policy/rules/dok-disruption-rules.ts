@@ -1,0 +1,4 @@
+import { IPolicyRule } from '../rule';
+
+export const DOK_DISRUPTION_RULES: IPolicyRule[] = [
+];

@@ -1,0 +1,4 @@
+import { IPolicyRule } from '../rule';
+
+export const DOK_OBJECT_SET_RULES: IPolicyRule[] = [
+];

@@ -1,0 +1,4 @@
+import { IPolicyRule } from '../rule';
+
+export const SECURITY_RULES: IPolicyRule[] = [
+];
