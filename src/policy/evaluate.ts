@@ -53,12 +53,12 @@ export function evaluate(objects: any[], options: PolicyOptions = {}, constructP
       seen.add(rule.id);
       const tally = { compliant: 0, nonCompliant: 0, notApplicable: 0, suppressed: 0, failed: 0 };
       for (const object of context.objects) {
-        const finding = judge(rule, pack.name, object, context, options.suppressions ?? [], constructPaths?.get(object));
-        if (!finding) { tally.notApplicable++; continue; }
-        if (finding === 'compliant') { tally.compliant++; continue; }
-        findings.push(finding);
-        if (finding.status === FindingStatus.SUPPRESSED) tally.suppressed++;
-        else if (finding.status === FindingStatus.RULE_FAILED) tally.failed++;
+        const outcome = judge(rule, pack.name, object, context, options.suppressions ?? [], constructPaths?.get(object));
+        if (!outcome) { tally.notApplicable++; continue; }
+        if (outcome === 'compliant') { tally.compliant++; continue; }
+        findings.push(outcome);
+        if (outcome.status === FindingStatus.SUPPRESSED) tally.suppressed++;
+        else if (outcome.status === FindingStatus.RULE_FAILED) tally.failed++;
         else tally.nonCompliant++;
       }
       tallies.push({ ruleId: rule.id, pack: pack.name, level: rule.level, finding: rule.finding, ...tally });

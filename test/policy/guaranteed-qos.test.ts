@@ -2,7 +2,9 @@ import { RuleStatus } from '../../src';
 import { guaranteedQos } from '../../src/policy/rules/dok/guaranteed-qos';
 import { expectNonCompliant, statefulSet, verdictOf } from '../support/policy';
 
-const limited = (cpu: string, memory: string, reqCpu = cpu, reqMemory = memory) => ({ requests: { cpu: reqCpu, memory: reqMemory }, limits: { cpu, memory } });
+const limited = (cpu: string, memory: string, reqCpu = cpu, reqMemory = memory) => ({
+  requests: { cpu: reqCpu, memory: reqMemory }, limits: { cpu, memory },
+});
 
 describe('DOK-GUARANTEED-QOS', () => {
   test('compliant: every container, the init container included, requests what it is limited to (1 and 1000m are equal)', () => {
