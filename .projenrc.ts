@@ -109,6 +109,10 @@ const fuzz = project.addTask('fuzz', {
 });
 fuzz.exec('FUZZ_RUNS=${FUZZ_RUNS:-2000} jest test/properties --coverage=false');
 
+// RULES.md is generated from the rules (src/policy/rules); a unit test fails when it is stale.
+const rulesDoc = project.addTask('docs:rules', { description: 'Regenerate RULES.md from the policy rules' });
+rulesDoc.exec('jest test/policy/rules-md.test.ts --coverage=false', { env: { UPDATE_RULES_MD: '1' } });
+
 project.addPackageIgnore('/examples/');
 project.addPackageIgnore('/bench/');
 project.addPackageIgnore('/.ci/');
