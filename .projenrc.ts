@@ -52,7 +52,11 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   publishToGo: { moduleName: 'github.com/cdk8s-databases/cdk8s-databases-go' },
 
   // The apply-safety check against the previous synth output (src/day2/apply-check-cli.ts).
-  bin: { 'cdk8s-databases-apply-check': 'bin/cdk8s-databases-apply-check' },
+  bin: {
+    'cdk8s-databases-apply-check': 'bin/cdk8s-databases-apply-check',
+    // The policy packs over any YAML (files or folders), for what is not a cdk8s app.
+    'cdk8s-databases-policy-check': 'bin/cdk8s-databases-policy-check',
+  },
 
   // CI is `.ci/run`; no hosted workflows.
   github: false,

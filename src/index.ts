@@ -45,3 +45,4 @@ export { PolicyReport } from './policy/policy-report';
 export { PolicyFinding, RuleTally, FindingStatus } from './policy/policy-finding';
 export { PolicyContext } from './policy/policy-context';
 export { IPolicyRule, RuleLevel, RuleStatus, Verdict } from './policy/rule';
+export { PolicyValidationPlugin, PolicyValidationPluginProps } from './policy/validation-plugin';
