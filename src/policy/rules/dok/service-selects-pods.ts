@@ -1,0 +1,54 @@
+import { runtimeKeysOf, selects, templateLabelsOf } from './runtime-labels';
+import { containersOf, objectNamespace, podTemplateOf } from '../../manifest';
+import { PolicyContext } from '../../policy-context';
+import { IPolicyRule, RuleLevel, Verdict } from '../../rule';
+
+/** Workloads whose pods back Services (the EndpointSlice controller selects pods, whoever owns them). */
+const SERVED_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Pod'];
+
+/** A Service selector without the workload's runtime label keys: those are set on running pods, not in the template. */
+function withoutRuntimeKeys(selector: Record<string, string>, keys: string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(selector).filter(([k]) => !keys.includes(k)));
+}
+
+/** Port names of the template's containers and sidecars (restartable init containers serve too, KEP-753). */
+function portNames(template: any): Set<string> {
+  const names = new Set<string>();
+  for (const { role, container } of containersOf(template?.spec)) {
+    if (role === 'init container') continue;
+    for (const p of Array.isArray(container?.ports) ? container.ports : []) if (typeof p?.name === 'string') names.add(p.name);
+  }
+  return names;
+}
+
+/**
+ * A Service whose selector matches no pod template has no endpoints: clients get connection refused, and nothing fails at
+ * apply time. A named targetPort resolves per pod against its containers' port names (EndpointSlice controller,
+ * podutil.FindPort): a name no container has gives no endpoint for that port.
+ */
+export const serviceSelectsPods: IPolicyRule = {
+  id: 'DOK-SERVICE-SELECTS-PODS',
+  level: RuleLevel.ERROR,
+  finding: 'A Service selects no pod template in its namespace, or targets a port name no selected container has.',
+  explanation: 'A Service with a selector gets endpoints only from pods whose labels match it and, for a named targetPort, whose '
+    + 'containers declare a port of that name. Fix the selector or the port names; labels set at runtime (a role label, hint '
+    + '`cdk8s-databases.io/runtime-labels`) are not required in the template.',
+  evaluate(o: any, context: PolicyContext): Verdict {
+    const selector = o?.spec?.selector;
+    if (o.kind !== 'Service' || o.spec?.type === 'ExternalName' || !selector || typeof selector !== 'object' || Object.keys(selector).length === 0) {
+      return Verdict.notApplicable();
+    }
+    const namespace = objectNamespace(o);
+    const selected = SERVED_KINDS.flatMap((k) => context.inNamespace(k, namespace)).filter((w) => {
+      const template = podTemplateOf(w);
+      return template && selects(withoutRuntimeKeys(selector, runtimeKeysOf(w)), templateLabelsOf(w, template));
+    });
+    const shown = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(', ');
+    if (selected.length === 0) return Verdict.nonCompliant(`its selector (${shown}) matches no pod template in namespace \`${namespace}\`: the Service has no endpoints`);
+    const names = new Set(selected.flatMap((w) => [...portNames(podTemplateOf(w))]));
+    const problems = (Array.isArray(o.spec.ports) ? o.spec.ports : [])
+      .filter((p: any) => typeof p?.targetPort === 'string' && !names.has(p.targetPort))
+      .map((p: any) => `port \`${p.name ?? p.port}\` targets the port name \`${p.targetPort}\`, which no container of the selected pods declares, so it gets no endpoints`);
+    return Verdict.fromProblems(problems);
+  },
+};
