@@ -60,7 +60,11 @@ describe('examples', () => {
         expect([typeof obj.apiVersion, typeof obj.kind, typeof obj.metadata?.name]).toEqual(['string', 'string', 'string']);
       }
     }
-    expect(fs.readdirSync(path.join(outdirOf(name), 'cdk8s-databases-report')).sort()).toEqual(['report.json', 'report.md']);
+    // The report: the whole app's report.json and report.md, and a folder per chart (its report and pictures).
+    const reportDir = path.join(outdirOf(name), 'cdk8s-databases-report');
+    const charts = files.map((f) => f.name.replace(/\.k8s\.yaml$/, ''));
+    expect(fs.readdirSync(reportDir).sort()).toEqual(['report.json', 'report.md', ...charts].sort());
+    for (const chart of charts) expect(fs.readdirSync(path.join(reportDir, chart))).toEqual(expect.arrayContaining(['report.json', 'report.md']));
   });
 
   test('the replicated example writes the synth report beside its YAML', () => {

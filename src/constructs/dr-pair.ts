@@ -260,6 +260,18 @@ export class DRPair extends Construct {
         failback: this.runbook.failback,
       },
       notes: [...this.notes, ...o.rpo.notes, ...o.rto.notes],
+      charts: sites.map((p) => p.chart.node.path),
+      // Each site's picture draws an arrow to its peer: the active site ships to it, the passive site follows it.
+      links: Object.fromEntries(sites.map((p) => {
+        const peer = sites.find((q) => q !== p)!;
+        return [p.database.name, [{
+          peer: `${peer.site.name} (${peer.database.name})`,
+          strategy: this.strategyKind,
+          rpo: describeDuration(o.rpo.seconds),
+          rto: describeDuration(o.rto.seconds),
+          direction: p.site.name === this.activeSite ? 'to' as const : 'from' as const,
+        }]];
+      })),
     };
   }
 }

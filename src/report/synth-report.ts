@@ -2,6 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { ChartReport, chartReports, flatten } from './chart-report';
+import { DiagramLink } from './diagram/database-diagram';
+import { renderSvgSync } from './diagram/render-svg';
 import { PolicyReport } from '../policy/policy-report';
 
 /** One section of the report: a database's tolerance, a backup schedule's RPO and restore paths, or a DR pair's figures and runbook. */
@@ -13,6 +16,10 @@ export interface ReportEntry {
   /** Scalars and lists shown as bullet points; notes are listed last. */
   readonly details: Record<string, string | number | string[] | undefined>;
   readonly notes: string[];
+  /** Paths of the charts this entry belongs to, besides the one its path is in (a DR pair's site charts). */
+  readonly charts?: string[];
+  /** DR links drawn in the pictures, by database instance name. */
+  readonly links?: Record<string, DiagramLink[]>;
 }
 
 /** Anything that writes a section into the report. */
@@ -29,8 +36,9 @@ export const REPORT_DIR = 'cdk8s-databases-report';
 export const REPORT_FILE = 'report';
 
 /**
- * The synth-time report: when the app synthesizes, it writes `report.json` and `report.md` into
- * `<outdir>/cdk8s-databases-report/`. It hooks the App's validation pass, the last step before the YAML is written.
+ * The synth-time report: when the app synthesizes, it writes `report.json` and `report.md` (the whole app) into
+ * `<outdir>/cdk8s-databases-report/`, and a folder per chart with its own `report.json`, `report.md` and a picture of
+ * each database (`<database>.svg`). It hooks the App's validation pass, the last step before the YAML is written.
  */
 export class SynthReport extends Construct {
   public static register(scope: IConstruct, entry: Reported): void {
@@ -59,6 +67,7 @@ export class SynthReport extends Construct {
       databases: entries.filter((e) => e.kind === 'database').map(flatten),
       backups: entries.filter((e) => e.kind === 'backup').map(flatten),
       disasterRecovery: entries.filter((e) => e.kind === 'dr').map(flatten),
+      policy: this.policy?.toJson(),
     };
     const dir = path.join(this.app.outdir, REPORT_DIR);
     fs.mkdirSync(dir, { recursive: true });
@@ -74,12 +83,22 @@ export class SynthReport extends Construct {
       md.push('');
     }
     fs.writeFileSync(path.join(dir, `${REPORT_FILE}.md`), md.join('\n'));
+    writeChartReports(dir, chartReports(this.app.charts, entries, this.policy));
     return [];
   }
 }
 
-function flatten(e: ReportEntry): Record<string, unknown> {
-  return { path: e.path, name: e.name, summary: e.summary, ...e.details, notes: e.notes };
+/** Each chart's folder: report.json, report.md and the pictures, all rendered in one Graphviz run. */
+function writeChartReports(dir: string, reports: ChartReport[]): void {
+  const pictures = reports.flatMap((r) => [...r.pictures].map(([file, dot]) => ({ folder: r.folder, file, dot })));
+  const svgs = pictures.length ? renderSvgSync(pictures.map((p) => p.dot)) : [];
+  for (const r of reports) {
+    const folder = path.join(dir, r.folder);
+    fs.mkdirSync(folder, { recursive: true });
+    fs.writeFileSync(path.join(folder, `${REPORT_FILE}.json`), JSON.stringify(r.json, null, 2) + '\n');
+    fs.writeFileSync(path.join(folder, `${REPORT_FILE}.md`), r.markdown);
+  }
+  pictures.forEach((p, i) => fs.writeFileSync(path.join(dir, p.folder, p.file), svgs[i]));
 }
 
 /** Hands the policy check's outcome to the app's report. */

@@ -1,0 +1,121 @@
+import { ApiObject, Chart } from 'cdk8s';
+import { DatabaseDiagram, DiagramLink, diagramDot } from './diagram/database-diagram';
+import { diagramsOf } from './diagram-model';
+import { scheduleInWords } from './schedule-words';
+import { ReportEntry } from './synth-report';
+import { FindingStatus, PolicyFinding } from '../policy/policy-finding';
+import { PolicyReport } from '../policy/policy-report';
+
+/** One chart's part of the report: its databases, backups, DR pairs, schedules, policy findings and pictures. */
+export interface ChartReport {
+  /** The folder name under the report folder: the chart's id. */
+  readonly folder: string;
+  readonly json: any;
+  readonly markdown: string;
+  /** DOT source of each database's picture, by file name (`<database>.svg`). */
+  readonly pictures: Map<string, string>;
+}
+
+/** The report of each chart that has something to say. */
+export function chartReports(charts: Chart[], entries: ReportEntry[], policy: PolicyReport | undefined): ChartReport[] {
+  const used = new Set<string>();
+  const reports: ChartReport[] = [];
+  for (const chart of charts) {
+    const chartPath = chart.node.path;
+    const own = entries.filter((e) => (e.charts ?? []).includes(chartPath) || e.path === chartPath || e.path.startsWith(`${chartPath}/`));
+    const objects = chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map((o) => o.toJson());
+    const links = new Map<string, DiagramLink[]>();
+    for (const e of own) for (const [db, l] of Object.entries(e.links ?? {})) links.set(db, [...links.get(db) ?? [], ...l]);
+    const summaries = new Map(own.filter((e) => e.kind === 'database').map((e) => [e.name, e.summary]));
+    const diagrams = diagramsOf(objects, links, summaries);
+    const findings = policy?.forPath(chartPath) ?? [];
+    if (own.length === 0 && diagrams.length === 0 && findings.length === 0 && !policy) continue;
+    let folder = (chart.node.id || 'app').replace(/[^A-Za-z0-9._-]/g, '-');
+    while (used.has(folder)) folder += '-';
+    used.add(folder);
+    const schedules = objects.filter((o) => o.kind === 'CronJob').map((c) => ({
+      cronJob: c.metadata?.name, schedule: c.spec?.schedule, timeZone: c.spec?.timeZone, inWords: scheduleInWords(c.spec?.schedule, c.spec?.timeZone),
+    }));
+    const json = {
+      chart: chartPath,
+      namespace: chart.namespace,
+      databases: own.filter((e) => e.kind === 'database').map(flatten),
+      backups: own.filter((e) => e.kind === 'backup').map(flatten),
+      disasterRecovery: own.filter((e) => e.kind === 'dr').map(flatten),
+      schedules,
+      pictures: diagrams.map((d) => pictureFile(d)),
+      policy: policy ? policySection(policy, findings) : undefined,
+    };
+    reports.push({
+      folder,
+      json,
+      markdown: markdownOf(chartPath, own, diagrams, schedules, policy ? json.policy : undefined),
+      pictures: new Map(diagrams.map((d) => [pictureFile(d), diagramDot(d)])),
+    });
+  }
+  return reports;
+}
+
+function pictureFile(d: DatabaseDiagram): string {
+  return `${d.title.split(' ')[0].replace(/[^A-Za-z0-9._-]/g, '-')}.svg`;
+}
+
+export function flatten(e: ReportEntry): Record<string, unknown> {
+  return { path: e.path, name: e.name, summary: e.summary, ...e.details, notes: e.notes };
+}
+
+function policySection(policy: PolicyReport, findings: PolicyFinding[]): any {
+  const count = (status: FindingStatus, level?: string) => findings.filter((f) => f.status === status && (!level || f.level === level)).length;
+  const failing = new Set(policy.failures);
+  return {
+    passed: !findings.some((f) => failing.has(f)),
+    failOn: policy.failOn,
+    packs: [...new Set(policy.tallies.map((t) => t.pack))],
+    summary: {
+      errors: count(FindingStatus.NON_COMPLIANT, 'error'),
+      warnings: count(FindingStatus.NON_COMPLIANT, 'warning'),
+      info: count(FindingStatus.NON_COMPLIANT, 'info'),
+      suppressed: count(FindingStatus.SUPPRESSED),
+      ruleFailures: count(FindingStatus.RULE_FAILED),
+    },
+    findings,
+  };
+}
+
+function markdownOf(chartPath: string, entries: ReportEntry[], diagrams: DatabaseDiagram[], schedules: any[], policy: any): string {
+  const md = [`# ${chartPath}`, ''];
+  if (policy) {
+    const s = policy.summary;
+    md.push('## Policy', '', `**${policy.passed ? 'passed' : 'FAILED'}** (${policy.packs.join(', ')}; fails on ${policy.failOn}): `
+      + `${s.errors} errors, ${s.warnings} warnings, ${s.info} info, ${s.suppressed} suppressed, ${s.ruleFailures} rule failures`, '');
+    if (policy.findings.length) {
+      md.push('| rule | level | object | finding | status |', '| --- | --- | --- | --- | --- |');
+      for (const f of policy.findings as PolicyFinding[]) {
+        const status = f.status === FindingStatus.SUPPRESSED ? `suppressed: ${f.suppressionReason}` : f.status;
+        md.push(`| ${f.ruleId} | ${f.level} | ${f.object} | ${cell(f.detail)} | ${cell(status)} |`);
+      }
+      md.push('');
+    }
+  }
+  for (const d of diagrams) md.push(`![${d.title}](${pictureFile(d)})`, '');
+  for (const e of entries) {
+    md.push(`## ${e.name}${typeof e.details.engine === 'string' ? ` (${e.details.engine})` : ''}${e.kind === 'backup' ? ' backups' : ''}`, '',
+      `\`${e.path}\``, '', `**${e.summary}**`, '');
+    for (const [k, v] of Object.entries(e.details)) {
+      if (v === undefined) continue;
+      md.push(Array.isArray(v) ? `- ${k}:${v.map((x) => `\n  - ${x}`).join('')}` : `- ${k}: ${v}`);
+    }
+    for (const n of e.notes) md.push(`- note: ${n}`);
+    md.push('');
+  }
+  if (schedules.length) {
+    md.push('## Schedules', '');
+    for (const s of schedules) md.push(`- ${s.cronJob}: ${s.inWords} (\`${s.schedule}\`)`);
+    md.push('');
+  }
+  return md.join('\n');
+}
+
+function cell(text: string): string {
+  return String(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
