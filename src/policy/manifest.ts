@@ -78,10 +78,11 @@ export interface ContainerEntry {
 
 /** Every container of a pod spec, init containers and sidecars included. */
 export function containersOf(spec: any): ContainerEntry[] {
-  const init = (spec?.initContainers ?? []).map((c: any): ContainerEntry => ({
+  const init = (Array.isArray(spec?.initContainers) ? spec.initContainers : []).map((c: any): ContainerEntry => ({
     role: c?.restartPolicy === 'Always' ? 'sidecar' : 'init container', container: c,
   }));
-  return [...init, ...(spec?.containers ?? []).map((c: any): ContainerEntry => ({ role: 'container', container: c }))];
+  const main = Array.isArray(spec?.containers) ? spec.containers : [];
+  return [...init, ...main.map((c: any): ContainerEntry => ({ role: 'container', container: c }))];
 }
 
 /** Whether a label selector (`matchLabels` / `matchExpressions`, or a plain map as Services use) selects `labels`. */
@@ -89,10 +90,13 @@ export function selectorMatches(selector: any, labels: Record<string, string>): 
   if (!selector || typeof selector !== 'object') return false;
   const isLabelSelector = 'matchLabels' in selector || 'matchExpressions' in selector;
   const matchLabels: Record<string, string> = isLabelSelector ? selector.matchLabels ?? {} : selector;
+  if (typeof matchLabels !== 'object') return false;
   for (const [k, v] of Object.entries(matchLabels)) if (labels[k] !== v) return false;
-  for (const e of isLabelSelector ? selector.matchExpressions ?? [] : []) {
+  const expressions = isLabelSelector && Array.isArray(selector.matchExpressions) ? selector.matchExpressions : [];
+  for (const e of expressions) {
+    if (!e || typeof e.key !== 'string') return false;
     const has = e.key in labels;
-    const values: string[] = e.values ?? [];
+    const values: string[] = Array.isArray(e.values) ? e.values : [];
     switch (e.operator) {
       case 'In': if (!has || !values.includes(labels[e.key])) return false; break;
       case 'NotIn': if (has && values.includes(labels[e.key])) return false; break;
