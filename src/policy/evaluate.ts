@@ -73,13 +73,15 @@ function judge(rule: IPolicyRule, pack: string, object: any, context: PolicyCont
   let verdict: Verdict;
   try {
     verdict = rule.evaluate(object, context);
-    if (!(verdict instanceof Verdict)) throw new Error(`returned ${JSON.stringify(verdict)} instead of a Verdict`);
+    // By shape, not `instanceof`: a pack may be built with another copy of this library (a project's own, beside the
+    // one cdk8s-cli installed the plugin from).
+    if (!Object.values(RuleStatus).includes((verdict as any)?.status)) throw new Error(`returned ${JSON.stringify(verdict)} instead of a Verdict`);
   } catch (e) {
     return finding(rule, pack, object, constructPath, FindingStatus.RULE_FAILED, `the rule failed on this object: ${(e as Error)?.message ?? e}`);
   }
   if (verdict.status === RuleStatus.NOT_APPLICABLE) return undefined;
   if (verdict.status === RuleStatus.COMPLIANT) return 'compliant';
-  const detail = verdict.detail ?? rule.finding;
+  const detail = typeof verdict.detail === 'string' && verdict.detail ? verdict.detail : rule.finding;
   const reason = suppressionOf(rule.id, object, suppressions);
   if (reason !== undefined && reason.trim().length >= MIN_REASON_LENGTH) {
     return finding(rule, pack, object, constructPath, FindingStatus.SUPPRESSED, detail, reason.trim());

@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { MIN_REASON_LENGTH, PolicySuppression } from './evaluate';
 import { PolicyPack } from './policy-pack';
-import { IPolicyRule, RuleLevel, RuleStatus, Verdict } from './rule';
+import { RuleLevel } from './rule';
 
 // The plugin's properties come from cdk8s.yaml, unchecked by any compiler: each is checked here, and an error names the
 // property, what is wrong and the fix (the CLI prints it as the synth's error).
@@ -74,36 +74,11 @@ function packsOfModule(spec: string, cwd: string, prefix: string): PolicyPack[] 
   return packs.map((p) => {
     if (p instanceof PolicyPack) return p;
     try {
-      return PolicyPack.of(p.name, p.rules.map(adoptRule));
+      return PolicyPack.of(p.name, p.rules);
     } catch (e) {
       throw new Error(`${prefix}: \`packs\` entry '${spec}': ${(e as Error).message}`);
     }
   });
-}
-
-/**
- * A rule of a pack built with another copy of this library (the project's, beside the CLI's plugin install): its
- * Verdicts are of that copy's class, which the engine would not recognise (`instanceof`), so they are rebuilt here.
- */
-function adoptRule(rule: any): IPolicyRule {
-  if (typeof rule?.evaluate !== 'function') return rule; // PolicyPack.of refuses it, naming the rule
-  return {
-    id: rule.id,
-    level: rule.level,
-    finding: rule.finding,
-    explanation: rule.explanation,
-    evaluate: (object, context) => localVerdict(rule.evaluate(object, context), String(rule.finding)),
-  };
-}
-
-function localVerdict(v: any, finding: string): Verdict {
-  if (v instanceof Verdict) return v;
-  switch (v?.status) {
-    case RuleStatus.COMPLIANT: return Verdict.compliant();
-    case RuleStatus.NOT_APPLICABLE: return Verdict.notApplicable();
-    case RuleStatus.NON_COMPLIANT: return Verdict.nonCompliant(typeof v.detail === 'string' && v.detail ? v.detail : finding);
-    default: return v; // not a verdict: the engine reports what the rule returned
-  }
 }
 
 export function checkFailOn(failOn: unknown): RuleLevel {
