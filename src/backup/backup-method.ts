@@ -2,6 +2,7 @@ import { Cron, Duration, JsonPatch, ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { backupHints, retentionInWords } from './backup-hints';
 import { ParsedCron, parseCron, worstGapMinutes } from './cron';
 import { EngineBackup, engineBackupFor } from './engine-backup';
 import { LABEL_CRONJOB, S3_IMAGE, backupCronJob, jobIdentity } from './jobs';
@@ -166,11 +167,13 @@ class VolumeSnapshotMethod extends BackupMethod {
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
       { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'], resourceNames: members },
     ]);
+    const worstCaseRpoSeconds = rpoOf(scope, 'volumeSnapshot', parsed, this.options.schedule.expressionString, ctx.timeZone);
     backupCronJob(scope, 'SnapshotCronJob', {
       name,
       schedule: this.options.schedule.expressionString,
       timeZone: ctx.timeZone,
       labels: ctx.labels,
+      annotations: backupHints(a.name, worstCaseRpoSeconds, retentionInWords(this.options.retention, 'snapshot runs')),
       serviceAccountName: name,
       needsApiToken: true,
       runAsUser: 65534,
@@ -200,7 +203,7 @@ class VolumeSnapshotMethod extends BackupMethod {
     return {
       method: 'volume snapshots',
       cronJobName: name,
-      worstCaseRpoSeconds: rpoOf(scope, 'volumeSnapshot', parsed, this.options.schedule.expressionString, ctx.timeZone),
+      worstCaseRpoSeconds,
       restorePath: `Restore.fromVolumeSnapshot('<${name}-RUN-POD>') on a new database`,
     };
   }
@@ -268,11 +271,13 @@ class LogicalDumpMethod extends BackupMethod {
       };
     const keepLast = this.options.retention.keepLastCount;
     const maxAgeSeconds = this.options.retention.maxAgeSeconds;
+    const worstCaseRpoSeconds = rpoOf(scope, 'logicalDump', parsed, this.options.schedule.expressionString, ctx.timeZone);
     backupCronJob(scope, 'DumpCronJob', {
       name,
       schedule: this.options.schedule.expressionString,
       timeZone: ctx.timeZone,
       labels: ctx.labels,
+      annotations: backupHints(a.name, worstCaseRpoSeconds, retentionInWords(this.options.retention, 'dumps')),
       serviceAccountName: name,
       needsApiToken: viaExec,
       runAsUser: a.replication?.runAsUser ?? a.def.runAsUser,
@@ -305,7 +310,7 @@ class LogicalDumpMethod extends BackupMethod {
     return {
       method: 'logical dumps',
       cronJobName: name,
-      worstCaseRpoSeconds: rpoOf(scope, 'logicalDump', parsed, this.options.schedule.expressionString, ctx.timeZone),
+      worstCaseRpoSeconds,
       restorePath: 'Restore.fromDump({ target }) on a new database (checksum verified, loaded once on first start)',
       target: this.options.target,
       dumpExtension: backup.dumpExtension,
@@ -361,6 +366,9 @@ class ContinuousArchivingMethod extends BackupMethod {
     ApiObject.of(a.configMap).addJsonPatch(JsonPatch.replace('/data/spilo.yaml', spilo));
     for (const sts of a.statefulSets) {
       ApiObject.of(sts).addJsonPatch(JsonPatch.add('/spec/template/metadata/annotations/cdk8s-databases.io~1archiving', `${s3!.bucket}/${s3!.prefix ?? ''}`));
+      // No CronJob runs these backups (Spilo's own cron does, in the pods): the hints go on the StatefulSets' metadata.
+      const hints = backupHints(a.name, timeout, `${retentionInWords(retention, 'base backups')} and the WAL they need`);
+      for (const [key, value] of Object.entries(hints)) sts.metadata.addAnnotation(key, value);
     }
     return {
       method: 'continuous archiving (WAL-G)',

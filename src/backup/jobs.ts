@@ -27,6 +27,8 @@ export interface BackupCronJobOptions {
   readonly volumes?: k8s.Volume[];
   readonly deadlineSeconds: number;
   readonly imagePullSecrets?: string[];
+  /** On the CronJob's own metadata (the policy hints): a change there starts no Job and restarts no pod. */
+  readonly annotations?: Record<string, string>;
 }
 
 function container(c: JobContainer, runAsUser: number): k8s.Container {
@@ -40,7 +42,7 @@ function container(c: JobContainer, runAsUser: number): k8s.Container {
 export function backupCronJob(scope: Construct, id: string, o: BackupCronJobOptions): ApiObject {
   const podLabels = { ...o.labels, [LABEL_CRONJOB]: o.name };
   return new k8s.KubeCronJob(scope, id, {
-    metadata: { name: o.name, labels: o.labels },
+    metadata: { name: o.name, labels: o.labels, annotations: o.annotations },
     spec: {
       schedule: o.schedule,
       timeZone: o.timeZone,

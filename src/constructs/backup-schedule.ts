@@ -4,6 +4,7 @@ import { IDatabase } from './database';
 import { checkSameNamespace } from '../assembly/cross-namespace';
 import { databaseRecord } from '../assembly/database-record';
 import { backupAlertRules } from '../backup/alerts';
+import { verificationHints } from '../backup/backup-hints';
 import { BackupMethod, BoundBackup, checkSchedule, cronJobName, engineBackup } from '../backup/backup-method';
 import { timeZoneProblem } from '../backup/cron';
 import { S3_IMAGE, backupCronJob, jobIdentity } from '../backup/jobs';
@@ -162,6 +163,7 @@ export class BackupSchedule extends Construct {
       schedule: o.schedule.expressionString,
       timeZone,
       labels,
+      annotations: verificationHints(a.name),
       serviceAccountName: name,
       needsApiToken: false,
       runAsUser: a.def.runAsUser,

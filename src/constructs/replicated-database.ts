@@ -14,6 +14,7 @@ import { Engine } from '../engines/engine';
 import { ReplicationPlan, RoleLabel } from '../engines/engine-definition';
 import { ReplicationMode } from '../engines/engine-port';
 import { DatabaseConnections } from '../network/connections';
+import { HINT_QUORUM, HINT_RUNTIME_LABELS, HINT_ZONES, SUPPRESSION_PREFIX } from '../policy/manifest';
 import { checkFlag } from '../private/choices';
 import { connectionEnv } from '../private/connection-env';
 import { takeSiteMembership } from '../private/dr-membership';
@@ -162,6 +163,13 @@ export class ReplicatedDatabase extends Construct implements IDatabase {
         `losing one zone loses quorum: ${layout.replicas} replicas over ${layout.zoneCount} zone(s) put up to ${t.maxMembersPerZone} in one zone, and ${this.quorum} must stay up. Spread over more zones (\`zones\`, \`zoneSpread\`), change \`replicas\`, or accept it with \`allowQuorumLossOnZoneFailure: true\`.`);
     }
 
+    writePolicyHints(this.statefulSets, {
+      quorum: this.quorum,
+      zones: layout.zoneCount,
+      roleLabel: this.plan.roleLabel,
+      quorumLossAccepted: props.allowQuorumLossOnZoneFailure === true,
+    });
+
     registerDatabase(this, {
       assembly: this.assembly,
       members: groups.flatMap((g) => Array.from({ length: g.replicas }, (_, i) => `${g.name}-${i}`)),
@@ -254,6 +262,27 @@ export class ReplicatedDatabase extends Construct implements IDatabase {
       notes: t.notes,
     };
   }
+}
+
+/** The rule that the zone-loss check waived by `allowQuorumLossOnZoneFailure` corresponds to. */
+const ZONE_QUORUM_RULE = 'DOK-ZONE-QUORUM';
+
+/**
+ * What the policy rules over rendered YAML cannot work out from it: the quorum the tolerance figures use (for rings,
+ * replicas of one token range), the zones declared, the label keys the engine sets on pods at runtime, and the
+ * user's acceptance of quorum loss on a zone failure as a suppression with its reason. On the StatefulSets' own
+ * metadata: annotating a controller restarts no pod.
+ */
+function writePolicyHints(statefulSets: ApiObject[],
+  hints: { quorum: number; zones?: number; roleLabel?: RoleLabel; quorumLossAccepted: boolean }): void {
+  const annotations: Record<string, string> = { [HINT_QUORUM]: String(hints.quorum) };
+  if (hints.zones !== undefined) annotations[HINT_ZONES] = String(hints.zones);
+  if (hints.roleLabel) annotations[HINT_RUNTIME_LABELS] = hints.roleLabel.key;
+  if (hints.quorumLossAccepted) {
+    annotations[SUPPRESSION_PREFIX + ZONE_QUORUM_RULE] = 'the user accepted quorum loss on a zone failure: '
+      + '`allowQuorumLossOnZoneFailure: true` on this ReplicatedDatabase';
+  }
+  for (const sts of statefulSets) for (const [key, value] of Object.entries(annotations)) sts.metadata.addAnnotation(key, value);
 }
 
 /** Where a custom engine's role label comes from, for the messages. */
