@@ -67,6 +67,12 @@ function diagramOf(sets: any[], objects: any[], links: Map<string, DiagramLink[]
       rpo: numberHint(c, HINT_RPO_SECONDS) !== undefined ? describeDuration(numberHint(c, HINT_RPO_SECONDS)) : 'not stated',
       verified,
     }));
+  // Continuous archiving runs inside the database pods (no CronJob): its hints are on the StatefulSet.
+  const archiving = sets.find((s) => annotationsOf(s)[HINT_BACKS_UP] === instance);
+  if (archiving) {
+    const rpo = numberHint(archiving, HINT_RPO_SECONDS);
+    backups.push({ method: 'continuous archiving', schedule: 'each WAL segment', rpo: rpo !== undefined ? describeDuration(rpo) : 'not stated', verified: false });
+  }
   return {
     title: engine ? `${instance} (${engine})` : instance,
     zones,
