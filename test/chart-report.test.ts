@@ -71,3 +71,19 @@ describe('the report of each chart', () => {
     fs.writeFileSync(path.resolve(__dirname, '../test-reports/report-orders.png'), png);
   });
 });
+
+describe('pictures can be turned off for very large apps', () => {
+  test('context cdk8s-databases/report-pictures: false writes no SVG, and the report says why', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'chart-report-'));
+    const app = new App({ outdir });
+    app.node.setContext('cdk8s-databases/report-pictures', false);
+    const chart = new Chart(app, 'shop', { namespace: 'shop' });
+    new ReplicatedDatabase(chart, 'orders', { name: 'orders', engine: Engine.postgres({ version: PostgresVersion.V16 }), zones: ZONES });
+    app.synth();
+    const dir = path.join(outdir, 'cdk8s-databases-report', 'shop');
+    expect(fs.readdirSync(dir).sort()).toEqual(['report.json', 'report.md']);
+    const json = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8'));
+    expect([json.pictures, json.picturesSkipped]).toEqual([[], 'the app\'s context sets cdk8s-databases/report-pictures to false']);
+    expect(fs.readFileSync(path.join(dir, 'report.md'), 'utf8')).not.toContain('.svg');
+  });
+});

@@ -16,6 +16,9 @@ export interface ChartReport {
   readonly pictures: Map<string, string>;
 }
 
+/** The kinds a chart's report reads: database controllers, their budgets, backup and verification CronJobs. */
+const REPORTED_KINDS = new Set(['StatefulSet', 'PodDisruptionBudget', 'CronJob']);
+
 /** The report of each chart that has something to say. */
 export function chartReports(charts: Chart[], entries: ReportEntry[], policy: PolicyReport | undefined): ChartReport[] {
   const used = new Set<string>();
@@ -23,7 +26,8 @@ export function chartReports(charts: Chart[], entries: ReportEntry[], policy: Po
   for (const chart of charts) {
     const chartPath = chart.node.path;
     const own = entries.filter((e) => (e.charts ?? []).includes(chartPath) || e.path === chartPath || e.path.startsWith(`${chartPath}/`));
-    const objects = chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject).map((o) => o.toJson());
+    // Only the kinds the pictures and schedules read are rendered: rendering is most of a synth's cost.
+    const objects = chart.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject && REPORTED_KINDS.has(c.kind)).map((o) => o.toJson());
     const links = new Map<string, DiagramLink[]>();
     for (const e of own) for (const [db, l] of Object.entries(e.links ?? {})) links.set(db, [...links.get(db) ?? [], ...l]);
     const summaries = new Map(own.filter((e) => e.kind === 'database').map((e) => [e.name, e.summary]));

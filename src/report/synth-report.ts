@@ -34,6 +34,8 @@ const REPORT_ID = 'cdk8s-databases-report';
  */
 export const REPORT_DIR = 'cdk8s-databases-report';
 export const REPORT_FILE = 'report';
+/** App context that turns the report's pictures off (`app.node.setContext(PICTURES_CONTEXT, false)`). */
+export const PICTURES_CONTEXT = 'cdk8s-databases/report-pictures';
 
 /**
  * The synth-time report: when the app synthesizes, it writes `report.json` and `report.md` (the whole app) into
@@ -83,20 +85,24 @@ export class SynthReport extends Construct {
       md.push('');
     }
     fs.writeFileSync(path.join(dir, `${REPORT_FILE}.md`), md.join('\n'));
-    writeChartReports(dir, chartReports(this.app.charts, entries, this.policy));
+    // The pictures cost a few milliseconds per database (Graphviz in a child process): an app of thousands can skip
+    // them with the context `cdk8s-databases/report-pictures: false`; the report then says so.
+    const pictures = this.app.node.tryGetContext(PICTURES_CONTEXT) !== false && this.app.node.tryGetContext(PICTURES_CONTEXT) !== 'false';
+    writeChartReports(dir, chartReports(this.app.charts, entries, this.policy), pictures);
     return [];
   }
 }
 
 /** Each chart's folder: report.json, report.md and the pictures, all rendered in one Graphviz run. */
-function writeChartReports(dir: string, reports: ChartReport[]): void {
-  const pictures = reports.flatMap((r) => [...r.pictures].map(([file, dot]) => ({ folder: r.folder, file, dot })));
+function writeChartReports(dir: string, reports: ChartReport[], drawPictures: boolean): void {
+  const pictures = drawPictures ? reports.flatMap((r) => [...r.pictures].map(([file, dot]) => ({ folder: r.folder, file, dot }))) : [];
   const svgs = pictures.length ? renderSvgSync(pictures.map((p) => p.dot)) : [];
   for (const r of reports) {
     const folder = path.join(dir, r.folder);
     fs.mkdirSync(folder, { recursive: true });
-    fs.writeFileSync(path.join(folder, `${REPORT_FILE}.json`), JSON.stringify(r.json, null, 2) + '\n');
-    fs.writeFileSync(path.join(folder, `${REPORT_FILE}.md`), r.markdown);
+    const json = drawPictures ? r.json : { ...r.json, pictures: [], picturesSkipped: `the app's context sets ${PICTURES_CONTEXT} to false` };
+    fs.writeFileSync(path.join(folder, `${REPORT_FILE}.json`), JSON.stringify(json, null, 2) + '\n');
+    fs.writeFileSync(path.join(folder, `${REPORT_FILE}.md`), drawPictures ? r.markdown : r.markdown.replace(/^!\[.*\]\(.*\.svg\)\n\n/gm, ''));
   }
   pictures.forEach((p, i) => fs.writeFileSync(path.join(dir, p.folder, p.file), svgs[i]));
 }

@@ -27,6 +27,8 @@ export const budgetOverlap: IPolicyRule = {
     for (const workload of BUDGETED_KINDS.flatMap((k) => context.inNamespace(k, namespace))) {
       const labels = templateLabelsOf(workload, podTemplateOf(workload));
       const keys = runtimeKeysOf(workload);
+      // Only the workloads this budget selects can be shared with another: a first pass keeps the rule linear.
+      if (commonMatch([budgetSelector(o)], labels, keys) === undefined) continue;
       for (const other of others) {
         const both = commonMatch([budgetSelector(o), budgetSelector(other)], labels, keys);
         if (both !== undefined) {

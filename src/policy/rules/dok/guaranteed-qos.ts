@@ -1,4 +1,4 @@
-import { LABEL_INSTANCE, containersOf, instanceMembers, isDatabaseWorkload, labelsOf, objectNamespace, podSpecOf, quantityValue } from '../../manifest';
+import { LABEL_INSTANCE, containersOf, isDatabaseWorkload, labelsOf, objectNamespace, podSpecOf, quantityValue } from '../../manifest';
 import { PolicyContext } from '../../policy-context';
 import { IPolicyRule, RuleLevel, Verdict } from '../../rule';
 
@@ -34,6 +34,7 @@ function appliesTo(o: any, context: PolicyContext): boolean {
   if (isDatabaseWorkload(o)) return true;
   if (o.kind !== 'Job' && o.kind !== 'CronJob') return false;
   const instance = labelsOf(o)[LABEL_INSTANCE];
-  return !!instance && context.inNamespace('StatefulSet', objectNamespace(o))
-    .some((s) => isDatabaseWorkload(s) && instanceMembers(s, context.objects).length > 0 && labelsOf(s)[LABEL_INSTANCE] === instance);
+  const instances: Set<string> = context.memo('database-instances', () => new Set(context.ofKind('StatefulSet')
+    .filter(isDatabaseWorkload).map((s) => `${objectNamespace(s)}/${labelsOf(s)[LABEL_INSTANCE]}`)));
+  return !!instance && instances.has(`${objectNamespace(o)}/${instance}`);
 }
