@@ -1,6 +1,8 @@
-import { App, Chart, Size } from 'cdk8s';
+import { ApiObject, App, Chart, Cron, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { Engine, PortRole, StatefulDatabase } from '../../src';
+import {
+  BackupMethod, BackupSchedule, DatabasePriorityClass, Engine, Policy, PortRole, Retention, StatefulDatabase,
+} from '../../src';
 
 // Any other database image through Engine.custom(): ClickHouse, as its official image runs
 // (ClickHouse/ClickHouse docker/server: Dockerfile, entrypoint.sh, docker_related_config.xml).
@@ -29,14 +31,32 @@ const clickhouse = Engine.custom({
   writablePaths: ['/tmp', '/var/log/clickhouse-server', '/etc/clickhouse-server/users.d'],
   minimumMemory: Size.gibibytes(1),
 });
+const priority = new DatabasePriorityClass(chart, 'priority', { name: 'database' });
 const db = new StatefulDatabase(chart, 'db', {
   name: 'events',
   engine: clickhouse,
   storageSize: Size.gibibytes(100),
   memory: Size.gibibytes(8),
+  priorityClassName: priority.name,
 });
+// CSI snapshots of the volume every 6 hours (8 kept), crash-consistent: a custom engine has no dumps, so no restore test.
+new BackupSchedule(chart, 'backups', {
+  database: db,
+  methods: [BackupMethod.volumeSnapshot({
+    snapshotClassName: 'ebs-csi-snapclass',
+    schedule: Cron.schedule({ minute: '0', hour: '*/6' }),
+    retention: Retention.keepLast(8),
+  })],
+});
+Policy.suppress(db, 'DOK-RESTORE-VERIFIED', 'the library has no restore test for a custom engine (Engine.custom has no logical dumps to restore)');
 const api = new kplus.Deployment(chart, 'api', {
   containers: [{ image: 'ghcr.io/example/events-api:3.1.0', envVariables: db.connectionEnv() }],
 });
+// The restricted Pod Security Standard: cdk8s-plus-28 sets neither the seccomp profile nor the dropped capabilities.
+ApiObject.of(api).addJsonPatch(
+  JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
+  JsonPatch.add('/spec/template/spec/containers/0/securityContext/capabilities', { drop: ['ALL'] }),
+);
 db.connections.allowFrom(api);
+Policy.enforce(app);
 app.synth();

@@ -64,7 +64,7 @@ export function evaluate(objects: any[], options: PolicyOptions = {}, constructP
       tallies.push({ ruleId: rule.id, pack: pack.name, level: rule.level, finding: rule.finding, ...tally });
     }
   }
-  findings.sort((a, b) => LEVEL_WEIGHT[b.level] - LEVEL_WEIGHT[a.level] || a.ruleId.localeCompare(b.ruleId) || a.object.localeCompare(b.object));
+  findings.sort(mostSevereFirst);
   return new PolicyReport(findings, tallies, options.failOn ?? RuleLevel.ERROR);
 }
 
@@ -115,4 +115,29 @@ function finding(rule: IPolicyRule, pack: string, object: any, constructPath: st
     explanation: rule.explanation,
     suppressionReason,
   };
+}
+
+/** One report of several checked sets (one per cluster): findings together, tallies summed by rule. */
+export function mergeReports(reports: PolicyReport[]): PolicyReport {
+  if (reports.length === 1) return reports[0];
+  const tallies = new Map<string, RuleTally>();
+  for (const t of reports.flatMap((r) => r.tallies)) {
+    const sum = tallies.get(t.ruleId);
+    tallies.set(t.ruleId, !sum ? t : {
+      ...sum,
+      compliant: sum.compliant + t.compliant,
+      nonCompliant: sum.nonCompliant + t.nonCompliant,
+      notApplicable: sum.notApplicable + t.notApplicable,
+      suppressed: sum.suppressed + t.suppressed,
+      failed: sum.failed + t.failed,
+    });
+  }
+  const findings = reports.flatMap((r) => r.findings);
+  findings.sort(mostSevereFirst);
+  return new PolicyReport(findings, [...tallies.values()], reports[0].failOn);
+}
+
+/** Errors first, then by rule and object: the order of every report. */
+function mostSevereFirst(a: PolicyFinding, b: PolicyFinding): number {
+  return LEVEL_WEIGHT[b.level] - LEVEL_WEIGHT[a.level] || a.ruleId.localeCompare(b.ruleId) || a.object.localeCompare(b.object);
 }

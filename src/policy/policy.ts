@@ -1,8 +1,9 @@
 import { ApiObject, App } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { PolicyOptions, evaluate } from './evaluate';
+import { PolicyOptions, evaluate, mergeReports } from './evaluate';
 import { PolicyReport } from './policy-report';
 import { addSuppression, applySuppressions } from './suppressions';
+import { clusterOf } from '../private/clusters';
 import { SynthReport, recordPolicy } from '../report/synth-report';
 
 /** The synth-time policy check: rules over the rendered objects, in-process or over any YAML. */
@@ -23,15 +24,19 @@ export class Policy {
   /** Checks the app's rendered objects now, and returns what was found (for tests). */
   public static checkApp(app: App, options: PolicyOptions = {}): PolicyReport {
     applySuppressions(app);
-    const paths = new Map<any, string>();
-    const objects: any[] = [];
+    // Each cluster is checked on its own (a DRPair's sites are two clusters: the same names on both are no duplicates,
+    // and one site's CronJob does not back up the other's database).
+    const clusters = new Map<string, { objects: any[]; paths: Map<any, string> }>();
     for (const c of app.node.findAll()) {
       if (!(c instanceof ApiObject)) continue;
+      const cluster = clusters.get(clusterOf(c)) ?? { objects: [], paths: new Map<any, string>() };
+      clusters.set(clusterOf(c), cluster);
       const json = c.toJson();
-      paths.set(json, c.node.path);
-      objects.push(json);
+      cluster.paths.set(json, c.node.path);
+      cluster.objects.push(json);
     }
-    return evaluate(objects, options, paths);
+    if (clusters.size === 0) return evaluate([], options);
+    return mergeReports([...clusters.values()].map((c) => evaluate(c.objects, options, c.paths)));
   }
 
   /** Checks plain objects (parsed YAML from any tool). */

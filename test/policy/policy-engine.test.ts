@@ -4,6 +4,7 @@ import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { DatabaseConfigError, FindingStatus, IPolicyRule, Policy, PolicyContext, PolicyPack, RuleLevel, Verdict } from '../../src';
+import { markClusterChart } from '../../src/private/clusters';
 
 /** A team's rule: every ConfigMap carries an `owner` label. */
 const ownerLabel: IPolicyRule = {
@@ -38,7 +39,10 @@ describe('the policy engine', () => {
     const tally = report.tallies.find((t) => t.ruleId === 'TEAM-OWNER-LABEL')!;
     expect([tally.compliant, tally.nonCompliant, tally.notApplicable]).toEqual([1, 1, 0]);
     expect(report.findings).toEqual([expect.objectContaining({
-      ruleId: 'TEAM-OWNER-LABEL', object: 'ConfigMap shop/bad', constructPath: 'shop/bad', status: FindingStatus.NON_COMPLIANT,
+      ruleId: 'TEAM-OWNER-LABEL',
+      object: 'ConfigMap shop/bad',
+      constructPath: 'shop/bad',
+      status: FindingStatus.NON_COMPLIANT,
       detail: 'ConfigMap bad has no `owner` label',
     })]);
     expect(report.passed).toBe(false);
@@ -86,7 +90,10 @@ describe('the policy engine', () => {
   test('a rule that throws becomes an error finding naming the object and the exception, never a crash', () => {
     const report = Policy.check([{ apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: {} }], { packs: [team] });
     expect(report.findings).toEqual([expect.objectContaining({
-      ruleId: 'TEAM-BROKEN', status: FindingStatus.RULE_FAILED, level: RuleLevel.ERROR, object: 'Service default/s',
+      ruleId: 'TEAM-BROKEN',
+      status: FindingStatus.RULE_FAILED,
+      level: RuleLevel.ERROR,
+      object: 'Service default/s',
       detail: 'the rule failed on this object: boom',
     })]);
     expect(report.passed).toBe(false);
@@ -108,6 +115,32 @@ describe('the policy engine', () => {
     configMap(new Chart(app3, 'shop'), 'bad');
     Policy.enforce(app3, { packs: [warnOnly], failOn: RuleLevel.WARNING });
     expect(() => app3.synth()).toThrow(/TEAM-OWNER-LABEL/);
+  });
+
+  test('each cluster is checked on its own: the same object on two DR sites is no duplicate', () => {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'policy-')) });
+    const siteA = new Chart(app, 'orders-site-a', { namespace: 'shop' });
+    const siteB = new Chart(app, 'orders-site-b', { namespace: 'shop' });
+    const shared = new Chart(app, 'shared', { namespace: 'shop' });
+    markClusterChart(siteA, 'site-a');
+    markClusterChart(siteB, 'site-b');
+    for (const chart of [siteA, siteB, shared]) configMap(chart, 'settings', { owner: 'payments' });
+    configMap(shared, 'settings-copy', { owner: 'payments' });
+    const duplicates = PolicyPack.of('dup', [{
+      id: 'TEAM-UNIQUE',
+      level: RuleLevel.ERROR,
+      finding: 'duplicate',
+      explanation: 'rename one',
+      evaluate: (o: any, c: PolicyContext) => (c.ofKind(o.kind).filter((x) => x.metadata.name === o.metadata.name).length > 1
+        ? Verdict.nonCompliant(`${c.objects.length} objects in this cluster`) : Verdict.compliant()),
+    }]);
+    const report = Policy.checkApp(app, { packs: [duplicates] });
+    expect(report.findings).toEqual([]);
+    // The three clusters' tallies add up: four objects, each compliant in its own cluster.
+    expect(report.tallies).toEqual([expect.objectContaining({ ruleId: 'TEAM-UNIQUE', compliant: 4, nonCompliant: 0 })]);
+    // The same objects in one cluster are duplicates.
+    const plain = Policy.check([siteA, siteB].flatMap((c) => c.toJson()), { packs: [duplicates] });
+    expect(plain.findings.map((f) => f.detail)).toEqual(['2 objects in this cluster', '2 objects in this cluster']);
   });
 
   test('a pack refuses bad rules with the reason and the fix', () => {
