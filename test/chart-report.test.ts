@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Resvg } from '@resvg/resvg-js';
-import { App, Chart, Cron, Size } from 'cdk8s';
+import { ApiObject, App, Chart, Cron, Size } from 'cdk8s';
 import { BackupMethod, BackupSchedule, Engine, Policy, PostgresVersion, ReplicatedDatabase, Retention } from '../src';
 
 const ZONES = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
@@ -85,5 +85,37 @@ describe('pictures can be turned off for very large apps', () => {
     const json = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8'));
     expect([json.pictures, json.picturesSkipped]).toEqual([[], 'the app\'s context sets cdk8s-databases/report-pictures to false']);
     expect(fs.readFileSync(path.join(dir, 'report.md'), 'utf8')).not.toContain('.svg');
+  });
+});
+
+describe('file names from ids', () => {
+  test('a chart id of dots stays inside the report folder; two databases of one name in two namespaces get two pictures', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'chart-report-'));
+    const app = new App({ outdir });
+    const chart = new Chart(app, '..');
+    // Other tools' StatefulSets (plain objects): the report draws them too.
+    for (const ns of ['a', 'b']) {
+      new ApiObject(chart, `pg-${ns}`, {
+        apiVersion: 'apps/v1',
+        kind: 'StatefulSet',
+        metadata: { name: 'pg', namespace: ns },
+        spec: {
+          serviceName: 'pg',
+          replicas: 1,
+          selector: { matchLabels: { app: 'pg' } },
+          template: {
+            metadata: { labels: { app: 'pg' } },
+            spec: { containers: [{ name: 'pg', image: 'postgres:16.6' }] },
+          },
+          volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+        },
+      } as any);
+    }
+    Policy.report(app);
+    app.synth();
+    // Only the YAML and the report folder in the outdir: nothing of the report escaped into it.
+    expect(fs.readdirSync(outdir).filter((f) => f !== 'cdk8s-databases-report').every((f) => f.endsWith('.k8s.yaml'))).toBe(true);
+    const dir = path.join(outdir, 'cdk8s-databases-report', '--');
+    expect(fs.readdirSync(dir).sort()).toEqual(['pg-2.svg', 'pg.svg', 'report.json', 'report.md']);
   });
 });

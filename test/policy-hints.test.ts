@@ -5,7 +5,7 @@ import {
 } from '../src';
 import { newChart, only, synthValid } from './support/synth';
 import {
-  HINT_BACKS_UP, HINT_QUORUM, HINT_RETENTION, HINT_RPO_SECONDS, HINT_RPO_TARGET_SECONDS, HINT_RUNTIME_LABELS, HINT_VERIFIES, HINT_ZONES,
+  HINT_BACKS_UP, HINT_QUORUM, HINT_RETENTION, HINT_ROLE_VALUES, HINT_RPO_SECONDS, HINT_RPO_TARGET_SECONDS, HINT_RUNTIME_LABELS, HINT_VERIFIES, HINT_ZONES,
   SUPPRESSION_PREFIX,
 } from '../src/policy/manifest';
 
@@ -21,7 +21,7 @@ describe('hints on the StatefulSets of a ReplicatedDatabase', () => {
     });
     const sts = only(synthValid(chart), 'StatefulSet');
     expect(db.tolerance().quorum).toBe(2);
-    expect(annotations(sts)).toMatchObject({ [HINT_QUORUM]: '2', [HINT_ZONES]: '3', [HINT_RUNTIME_LABELS]: 'spilo-role' });
+    expect(annotations(sts)).toMatchObject({ [HINT_QUORUM]: '2', [HINT_ZONES]: '3', [HINT_RUNTIME_LABELS]: 'spilo-role', [HINT_ROLE_VALUES]: 'master,replica' });
     expect(Object.keys(annotations(sts)).some((k) => k.startsWith(SUPPRESSION_PREFIX))).toBe(false);
     // Metadata only: the pod template carries none of them, so adding them rolls no pod.
     expect(Object.keys(sts.spec.template.metadata.annotations ?? {}).filter((k) => k.includes('quorum') || k.includes('zones'))).toEqual([]);

@@ -14,7 +14,7 @@ import { Engine } from '../engines/engine';
 import { ReplicationPlan, RoleLabel } from '../engines/engine-definition';
 import { ReplicationMode } from '../engines/engine-port';
 import { DatabaseConnections } from '../network/connections';
-import { HINT_QUORUM, HINT_RUNTIME_LABELS, HINT_ZONES, SUPPRESSION_PREFIX } from '../policy/manifest';
+import { HINT_QUORUM, HINT_ROLE_VALUES, HINT_RUNTIME_LABELS, HINT_ZONES, SUPPRESSION_PREFIX } from '../policy/manifest';
 import { checkFlag } from '../private/choices';
 import { connectionEnv } from '../private/connection-env';
 import { takeSiteMembership } from '../private/dr-membership';
@@ -277,7 +277,10 @@ function writePolicyHints(statefulSets: ApiObject[],
   hints: { quorum: number; zones?: number; roleLabel?: RoleLabel; quorumLossAccepted: boolean }): void {
   const annotations: Record<string, string> = { [HINT_QUORUM]: String(hints.quorum) };
   if (hints.zones !== undefined) annotations[HINT_ZONES] = String(hints.zones);
-  if (hints.roleLabel) annotations[HINT_RUNTIME_LABELS] = hints.roleLabel.key;
+  if (hints.roleLabel) {
+    annotations[HINT_RUNTIME_LABELS] = hints.roleLabel.key;
+    annotations[HINT_ROLE_VALUES] = `${hints.roleLabel.primaryValue},${hints.roleLabel.replicaValue}`;
+  }
   if (hints.quorumLossAccepted) {
     annotations[SUPPRESSION_PREFIX + ZONE_QUORUM_RULE] = 'the user accepted quorum loss on a zone failure: '
       + '`allowQuorumLossOnZoneFailure: true` on this ReplicatedDatabase';

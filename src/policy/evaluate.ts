@@ -43,14 +43,20 @@ export const MIN_REASON_LENGTH = 10;
 /** Runs every rule of every pack over every object. A rule that throws is a finding, never a crash. */
 export function evaluate(objects: any[], options: PolicyOptions = {}, constructPaths?: Map<any, string>): PolicyReport {
   const packs = options.packs ?? PolicyPack.builtIns();
-  const context = new PolicyContext(objects);
+  const failOn = checkFailOn(options.failOn);
+  const context = new PolicyContext(expandLists(objects));
   const findings: PolicyFinding[] = [];
   const tallies: RuleTally[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, IPolicyRule>();
   for (const pack of packs) {
     for (const rule of pack.rules) {
-      if (seen.has(rule.id)) continue; // a rule in two packs runs once
-      seen.add(rule.id);
+      const first = seen.get(rule.id);
+      if (first === rule) continue; // one rule in two packs runs once
+      if (first) {
+        throw new Error(`Policy: two different rules have the id ${rule.id} (one in pack '${pack.name}'): suppressions and reports name rules by id, `
+          + 'so ids must be unique across the packs checked together. Rename your rule.');
+      }
+      seen.set(rule.id, rule);
       const tally = { compliant: 0, nonCompliant: 0, notApplicable: 0, suppressed: 0, failed: 0 };
       for (const object of context.objects) {
         const outcome = judge(rule, pack.name, object, context, options.suppressions ?? [], constructPaths?.get(object));
@@ -65,7 +71,7 @@ export function evaluate(objects: any[], options: PolicyOptions = {}, constructP
     }
   }
   findings.sort(mostSevereFirst);
-  return new PolicyReport(findings, tallies, options.failOn ?? RuleLevel.ERROR);
+  return new PolicyReport(findings, tallies, failOn);
 }
 
 function judge(rule: IPolicyRule, pack: string, object: any, context: PolicyContext, suppressions: PolicySuppression[],
@@ -90,12 +96,28 @@ function judge(rule: IPolicyRule, pack: string, object: any, context: PolicyCont
   return finding(rule, pack, object, constructPath, FindingStatus.NON_COMPLIANT, detail + note);
 }
 
+/** The reason a finding is accepted: the object's annotation, else a suppression given in the options (a valid one wins). */
 function suppressionOf(ruleId: string, object: any, suppressions: PolicySuppression[]): string | undefined {
   const annotated = annotationsOf(object)[SUPPRESSION_PREFIX + ruleId];
-  if (annotated !== undefined) return String(annotated);
   const given = suppressions.find((s) => s.ruleId === ruleId && (!s.kind || s.kind === object.kind)
-    && (!s.namespace || s.namespace === objectNamespace(object)) && (!s.name || s.name === object.metadata?.name));
-  return given?.reason;
+    && (!s.namespace || s.namespace === objectNamespace(object)) && (!s.name || s.name === object.metadata?.name))?.reason;
+  const reasons = [annotated, given].filter((r): r is string => r !== undefined).map(String);
+  return reasons.find((r) => r.trim().length >= MIN_REASON_LENGTH) ?? reasons[0];
+}
+
+/** `kind: List` (what `kubectl get -o yaml` writes) and `*List` kinds hold their objects in `items`. */
+function expandLists(objects: any[]): any[] {
+  return (Array.isArray(objects) ? objects : []).flatMap((o) => (o && typeof o.kind === 'string' && /List$/.test(o.kind) && Array.isArray(o.items)
+    ? expandLists(o.items) : [o]));
+}
+
+/** The level that fails a check: a misspelt one would otherwise pass everything. */
+export function checkFailOn(failOn: unknown): RuleLevel {
+  if (failOn === undefined) return RuleLevel.ERROR;
+  if (!Object.values(RuleLevel).includes(failOn as RuleLevel)) {
+    throw new Error(`Policy: \`failOn\` is ${JSON.stringify(failOn)}: use RuleLevel.ERROR, RuleLevel.WARNING or RuleLevel.INFO ('error', 'warning', 'info').`);
+  }
+  return failOn as RuleLevel;
 }
 
 function finding(rule: IPolicyRule, pack: string, object: any, constructPath: string | undefined, status: FindingStatus,

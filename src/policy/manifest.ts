@@ -23,6 +23,8 @@ export const HINT_RPO_TARGET_SECONDS = 'cdk8s-databases.io/rpo-target-seconds';
 export const HINT_RETENTION = 'cdk8s-databases.io/retention';
 /** On a CronJob that restores a backup into a scratch instance and checks it. */
 export const HINT_VERIFIES = 'cdk8s-databases.io/verifies-restore-of';
+/** The values of the runtime role label, `<primary>,<replica>` (e.g. `master,replica`): which pods a role budget selects. */
+export const HINT_ROLE_VALUES = 'cdk8s-databases.io/role-values';
 /** Suppressions: `ignore-check.cdk8s-databases.io/<RULE-ID>: <reason>` on the object. */
 export const SUPPRESSION_PREFIX = 'ignore-check.cdk8s-databases.io/';
 
@@ -143,7 +145,15 @@ export function replicasOf(o: any): number {
 
 /** Label keys set on the pods at runtime, from the controller's hint annotation. */
 export function runtimeLabelKeys(o: any): string[] {
-  return (annotationsOf(o)[HINT_RUNTIME_LABELS] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const value = annotationsOf(o)[HINT_RUNTIME_LABELS];
+  return typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : [];
+}
+
+/** The primary's and the replicas' values of the runtime role label, from the controller's hint; undefined without one. */
+export function runtimeRoleValues(o: any): { primary: string; replica: string } | undefined {
+  const value = annotationsOf(o)[HINT_ROLE_VALUES];
+  const [primary, replica] = typeof value === 'string' ? value.split(',').map((s) => s.trim()) : [];
+  return primary && replica ? { primary, replica } : undefined;
 }
 
 const QUANTITY_SUFFIX: Record<string, number> = {

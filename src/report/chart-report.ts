@@ -32,9 +32,11 @@ export function chartReports(charts: Chart[], entries: ReportEntry[], policy: Po
     for (const e of own) for (const [db, l] of Object.entries(e.links ?? {})) links.set(db, [...links.get(db) ?? [], ...l]);
     const summaries = new Map(own.filter((e) => e.kind === 'database').map((e) => [e.name, e.summary]));
     const diagrams = diagramsOf(objects, links, summaries);
+    const files = pictureFiles(diagrams);
     const findings = policy?.forPath(chartPath) ?? [];
     if (own.length === 0 && diagrams.length === 0 && findings.length === 0 && !policy) continue;
-    let folder = (chart.node.id || 'app').replace(/[^A-Za-z0-9._-]/g, '-');
+    // The chart's id as a folder name, never `.` or `..` (which would write into the report's or the YAML's folder).
+    let folder = (chart.node.id || 'app').replace(/[^A-Za-z0-9._-]/g, '-').replace(/^\.+$/, (dots) => '-'.repeat(dots.length));
     while (used.has(folder)) folder += '-';
     used.add(folder);
     const schedules = objects.filter((o) => o.kind === 'CronJob').map((c) => ({
@@ -47,21 +49,29 @@ export function chartReports(charts: Chart[], entries: ReportEntry[], policy: Po
       backups: own.filter((e) => e.kind === 'backup').map(flatten),
       disasterRecovery: own.filter((e) => e.kind === 'dr').map(flatten),
       schedules,
-      pictures: diagrams.map((d) => pictureFile(d)),
+      pictures: files,
       policy: policy ? policySection(policy, findings) : undefined,
     };
     reports.push({
       folder,
       json,
-      markdown: markdownOf(chartPath, own, diagrams, schedules, policy ? json.policy : undefined),
-      pictures: new Map(diagrams.map((d) => [pictureFile(d), diagramDot(d)])),
+      markdown: markdownOf(chartPath, own, diagrams, files, schedules, policy ? json.policy : undefined),
+      pictures: new Map(diagrams.map((d, i) => [files[i], diagramDot(d)])),
     });
   }
   return reports;
 }
 
-function pictureFile(d: DatabaseDiagram): string {
-  return `${d.title.split(' ')[0].replace(/[^A-Za-z0-9._-]/g, '-')}.svg`;
+/** `<database>.svg` for each picture; a name two databases share (in two namespaces) gets a number. */
+function pictureFiles(diagrams: DatabaseDiagram[]): string[] {
+  const used = new Set<string>();
+  return diagrams.map((d) => {
+    const base = d.title.split(' ')[0].replace(/[^A-Za-z0-9._-]/g, '-').replace(/^\./, '-');
+    let file = `${base}.svg`;
+    for (let n = 2; used.has(file); n++) file = `${base}-${n}.svg`;
+    used.add(file);
+    return file;
+  });
 }
 
 export function flatten(e: ReportEntry): Record<string, unknown> {
@@ -86,7 +96,7 @@ function policySection(policy: PolicyReport, findings: PolicyFinding[]): any {
   };
 }
 
-function markdownOf(chartPath: string, entries: ReportEntry[], diagrams: DatabaseDiagram[], schedules: any[], policy: any): string {
+function markdownOf(chartPath: string, entries: ReportEntry[], diagrams: DatabaseDiagram[], files: string[], schedules: any[], policy: any): string {
   const md = [`# ${chartPath}`, ''];
   if (policy) {
     const s = policy.summary;
@@ -101,7 +111,7 @@ function markdownOf(chartPath: string, entries: ReportEntry[], diagrams: Databas
       md.push('');
     }
   }
-  for (const d of diagrams) md.push(`![${d.title}](${pictureFile(d)})`, '');
+  diagrams.forEach((d, i) => md.push(`![${d.title}](${files[i]})`, ''));
   for (const e of entries) {
     md.push(`## ${e.name}${typeof e.details.engine === 'string' ? ` (${e.details.engine})` : ''}${e.kind === 'backup' ? ' backups' : ''}`, '',
       `\`${e.path}\``, '', `**${e.summary}**`, '');

@@ -3,7 +3,7 @@ import { scheduleInWords } from './schedule-words';
 import { describeDuration } from '../dr/recovery-objectives';
 import {
   HINT_BACKS_UP, HINT_RPO_SECONDS, HINT_VERIFIES, HINT_ZONES, LABEL_INSTANCE, annotationsOf, isDatabaseWorkload, labelsOf,
-  numberHint, objectNamespace, podSpecOf, podTemplateOf, replicasOf, runtimeLabelKeys, selectorMatches,
+  numberHint, objectNamespace, podSpecOf, podTemplateOf, replicasOf, runtimeLabelKeys, runtimeRoleValues, selectorMatches,
 } from '../policy/manifest';
 import { ANNOTATION_DECISION, ANNOTATION_ENGINE } from '../private/labels';
 
@@ -51,7 +51,7 @@ function diagramOf(sets: any[], objects: any[], links: Map<string, DiagramLink[]
       const role = runtimeKeys.length ? (si === 0 && i === 0 ? 'primary' : 'replica') : undefined;
       const labels = podTemplateOf(s)?.metadata?.labels ?? {};
       const budget = budgetObjects.find((b) => selectorMatches(withoutKeys(b.spec?.selector, runtimeKeys), labels)
-        && roleMatches(b, runtimeKeys, role));
+        && roleMatches(b, s, runtimeKeys, role));
       members.push({ name: `${s.metadata?.name}-${i}`, zone, role, budget: budget?.metadata?.name });
     }
   });
@@ -112,10 +112,12 @@ function withoutKeys(selector: any, keys: string[]): any {
 }
 
 /** Whether a budget's role term (a runtime label) fits the role the picture gives a member. */
-function roleMatches(budget: any, runtimeKeys: string[], role: string | undefined): boolean {
+function roleMatches(budget: any, controller: any, runtimeKeys: string[], role: string | undefined): boolean {
   const values = Object.entries(budget.spec?.selector?.matchLabels ?? {}).filter(([k]) => runtimeKeys.includes(k)).map(([, v]) => String(v));
   if (values.length === 0) return (budget.spec?.selector?.matchExpressions ?? []).every((e: any) => !runtimeKeys.includes(e?.key));
-  const primary = values.some((v) => /primary|master|leader/i.test(v));
+  // The controller's hint names the primary's value; without one, the usual names.
+  const primaryValue = runtimeRoleValues(controller)?.primary;
+  const primary = values.some((v) => (primaryValue ? v === primaryValue : /^(primary|master|leader|writer)$/i.test(v)));
   return role === 'primary' ? primary : !primary;
 }
 

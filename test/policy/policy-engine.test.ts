@@ -143,6 +143,26 @@ describe('the policy engine', () => {
     expect(plain.findings.map((f) => f.detail)).toEqual(['2 objects in this cluster', '2 objects in this cluster']);
   });
 
+  test('a misspelt failOn, and two different rules under one id, are refused instead of passing everything', () => {
+    expect(() => Policy.check([], { packs: [team], failOn: 'errors' as any })).toThrow(/`failOn` is "errors": use RuleLevel.ERROR/);
+    const impostor = PolicyPack.of('other', [{ ...ownerLabel }]);
+    expect(() => Policy.check([], { packs: [team, impostor] })).toThrow(/two different rules have the id TEAM-OWNER-LABEL \(one in pack 'other'\)/);
+    // The same rule object in two packs runs once.
+    const again = PolicyPack.of('again', [ownerLabel]);
+    expect(Policy.check([], { packs: [team, again] }).tallies.map((t) => t.ruleId)).toEqual(['TEAM-OWNER-LABEL', 'TEAM-BROKEN']);
+  });
+
+  test('a List (kubectl get -o yaml) is checked item by item', () => {
+    const list = { apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'in-a-list' } }] };
+    expect(Policy.check([list], { packs: [team] }).findings.map((f) => f.object)).toEqual(['ConfigMap default/in-a-list']);
+  });
+
+  test('a suppression in the options still counts when the object carries a reason too short to', () => {
+    const object = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', annotations: { 'ignore-check.cdk8s-databases.io/TEAM-OWNER-LABEL': 'meh' } } };
+    const report = Policy.check([object], { packs: [team], suppressions: [{ ruleId: 'TEAM-OWNER-LABEL', reason: 'labelled by the platform team' }] });
+    expect(report.findings.map((f) => [f.status, f.suppressionReason])).toEqual([[FindingStatus.SUPPRESSED, 'labelled by the platform team']]);
+  });
+
   test('a pack refuses bad rules with the reason and the fix', () => {
     expect(() => PolicyPack.of('Team', [])).toThrow(/`name` \("Team"\) must be lower case/);
     expect(() => PolicyPack.of('team', [{ ...ownerLabel, id: 'lower-case' }])).toThrow(/rule id "lower-case" must be upper case/);
