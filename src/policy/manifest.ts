@@ -182,3 +182,11 @@ export function quantityValue(value: unknown): number | undefined {
   if (!m || (m[3] && !(m[3] in QUANTITY_SUFFIX))) return undefined;
   return Number(m[1]) * 10 ** Number(m[2] ?? 0) * QUANTITY_SUFFIX[m[3] ?? ''];
 }
+
+/** Whether two quantities are equal (`1` and `1000m`, `0.7` and `700m`), without floating-point noise. */
+export function sameQuantity(a: unknown, b: unknown): boolean {
+  const x = quantityValue(a);
+  const y = quantityValue(b);
+  if (x === undefined || y === undefined) return String(a) === String(b);
+  return Math.abs(x - y) <= 1e-9 * Math.max(Math.abs(x), Math.abs(y));
+}

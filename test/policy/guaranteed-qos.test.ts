@@ -1,4 +1,4 @@
-import { RuleStatus } from '../../src';
+import { PolicyContext, RuleStatus } from '../../src';
 import { guaranteedQos } from '../../src/policy/rules/dok/guaranteed-qos';
 import { expectNonCompliant, statefulSet, verdictOf } from '../support/policy';
 
@@ -15,6 +15,12 @@ describe('DOK-GUARANTEED-QOS', () => {
       },
     });
     expect(verdictOf(guaranteedQos, sts).status).toBe(RuleStatus.COMPLIANT);
+  });
+
+  test('compliant: 0.7 and 700m are the same CPU (no floating-point noise)', () => {
+    // Other tools write decimal quantities (the API server accepts them; our validator wants canonical ones, so the rule is called directly).
+    const sts = statefulSet('orders', { podSpec: { containers: [{ name: 'db', image: 'postgres:16.6', resources: limited('700m', '2.5Gi', '0.7') }] } });
+    expect(guaranteedQos.evaluate(sts, new PolicyContext([sts])).status).toBe(RuleStatus.COMPLIANT);
   });
 
   test('non-compliant: a sidecar without limits makes the pod Burstable', () => {

@@ -1,4 +1,4 @@
-import { LABEL_INSTANCE, containersOf, isDatabaseWorkload, labelsOf, objectNamespace, podSpecOf, quantityValue } from '../../manifest';
+import { LABEL_INSTANCE, containersOf, isDatabaseWorkload, labelsOf, objectNamespace, podSpecOf, sameQuantity } from '../../manifest';
 import { PolicyContext } from '../../policy-context';
 import { IPolicyRule, RuleLevel, Verdict } from '../../rule';
 
@@ -20,7 +20,7 @@ export const guaranteedQos: IPolicyRule = {
       const req = container?.resources?.requests ?? {};
       const lim = container?.resources?.limits ?? {};
       for (const r of ['cpu', 'memory']) {
-        if (lim[r] === undefined) {problems.push(`${role} \`${container?.name}\` has no ${r} limit`);} else if (req[r] !== undefined && quantityValue(req[r]) !== quantityValue(lim[r])) {
+        if (lim[r] === undefined) {problems.push(`${role} \`${container?.name}\` has no ${r} limit`);} else if (req[r] !== undefined && !sameQuantity(req[r], lim[r])) {
           problems.push(`${role} \`${container?.name}\` requests ${req[r]} ${r} but is limited to ${lim[r]}`);
         }
       }
