@@ -15,7 +15,9 @@ export class PolicyContext {
       list.push(o);
       this.byKind.set(o.kind, list);
       const key = `${o.kind}\0${objectNamespace(o)}`;
-      this.byKindAndNamespace.set(key, [...this.byKindAndNamespace.get(key) ?? [], o]);
+      const inNamespace = this.byKindAndNamespace.get(key) ?? [];
+      inNamespace.push(o);
+      this.byKindAndNamespace.set(key, inNamespace);
     }
   }
 
@@ -32,6 +34,7 @@ export class PolicyContext {
   /**
    * A value computed once per check (an index a rule needs for every object), under a key of the rule's choosing.
    * Rules run over every object: without it, a rule comparing objects costs the square of their number.
+   * @jsii ignore jsii has no function types: for rules written in TypeScript
    */
   public memo(key: string, build: () => any): any {
     if (!this.memos.has(key)) this.memos.set(key, build());
@@ -43,6 +46,13 @@ export class PolicyContext {
    * @returns undefined when the set has none
    */
   public find(kind: string, namespace: string, name: string): any | undefined {
-    return this.inNamespace(kind, namespace).find((o) => o.metadata?.name === name);
+    if (Number.isNaN(name as unknown)) return undefined; // `===` never matches NaN, a Map would
+    // By name, built once per kind and namespace: rules look up a Service or ServiceAccount for every workload.
+    const byName: Map<unknown, any> = this.memo(`context:by-name:${kind}\0${namespace}`, () => {
+      const index = new Map<unknown, any>();
+      for (const o of this.inNamespace(kind, namespace)) if (!index.has(o.metadata?.name)) index.set(o.metadata?.name, o);
+      return index;
+    });
+    return byName.get(name);
   }
 }

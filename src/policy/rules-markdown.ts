@@ -1,5 +1,5 @@
-import { PolicyPack } from './policy-pack';
 import { SUPPRESSION_PREFIX } from './manifest';
+import { PolicyPack } from './policy-pack';
 
 /** RULES.md: every rule of the built-in packs, generated from the rules themselves (test/policy/rules-md.test.ts). */
 export function rulesMarkdown(packs: PolicyPack[] = PolicyPack.builtIns()): string {

@@ -1,6 +1,7 @@
+import { instanceMembersIn } from './instance-index';
 import { parseCron, timeZoneProblem, worstGapMinutes } from '../../../backup/cron';
 import {
-  HINT_BACKS_UP, HINT_RETENTION, HINT_VERIFIES, LABEL_INSTANCE, annotationsOf, instanceMembers, isDatabaseWorkload, labelsOf, replicasOf,
+  HINT_BACKS_UP, HINT_RETENTION, HINT_VERIFIES, LABEL_INSTANCE, annotationsOf, isDatabaseWorkload, labelsOf, replicasOf,
 } from '../../manifest';
 import { PolicyContext } from '../../policy-context';
 
@@ -22,15 +23,32 @@ export function databaseInstance(o: any): string | undefined {
  * StatefulSets when they carry it (continuous archiving runs in the pods, Spilo's cron takes the base backups).
  */
 export function backupCarriers(context: PolicyContext, namespace: string, instance: string): any[] {
-  const cronJobs = context.inNamespace('CronJob', namespace).filter((c) => annotationsOf(c)[HINT_BACKS_UP] === instance);
-  const members = context.inNamespace('StatefulSet', namespace)
-    .filter((s) => isDatabaseWorkload(s) && databaseInstance(s) === instance && annotationsOf(s)[HINT_BACKS_UP] === instance);
+  const cronJobs = byAnnotation(context, 'CronJob', HINT_BACKS_UP, namespace).get(instance) ?? [];
+  const members = (byAnnotation(context, 'StatefulSet', HINT_BACKS_UP, namespace).get(instance) ?? [])
+    .filter((s) => isDatabaseWorkload(s) && databaseInstance(s) === instance);
   return [...cronJobs, ...members];
 }
 
 /** The CronJobs in `namespace` that restore `instance`'s backups and check them. */
 export function verificationCronJobs(context: PolicyContext, namespace: string, instance: string): any[] {
-  return context.inNamespace('CronJob', namespace).filter((c) => annotationsOf(c)[HINT_VERIFIES] === instance);
+  return byAnnotation(context, 'CronJob', HINT_VERIFIES, namespace).get(instance) ?? [];
+}
+
+/**
+ * The objects of a kind in a namespace by the value of one annotation, in the set's order, built once per check (the
+ * backup rules look up every database's backups): `get(v)` is the objects whose annotation is `=== v`.
+ */
+function byAnnotation(context: PolicyContext, kind: string, annotation: string, namespace: string): Map<unknown, any[]> {
+  return context.memo(`backup-objects:${kind}-by-${annotation}:${namespace}`, () => {
+    const index = new Map<unknown, any[]>();
+    for (const o of context.inNamespace(kind, namespace)) {
+      const value = annotationsOf(o)[annotation];
+      const list = index.get(value) ?? [];
+      list.push(o);
+      index.set(value, list);
+    }
+    return index;
+  });
 }
 
 /** Why a CronJob never runs (invalid schedule or time zone, a date that never comes, suspended), or undefined. */
@@ -70,5 +88,5 @@ export function statedRetention(o: any): string | undefined {
  * Racks of one ring are one database: it runs when any of its StatefulSets does.
  */
 export function isRunningDatabase(o: any, context: PolicyContext): boolean {
-  return isDatabaseWorkload(o) && instanceMembers(o, context.objects).some((s) => replicasOf(s) > 0);
+  return isDatabaseWorkload(o) && instanceMembersIn(o, context).some((s) => replicasOf(s) > 0);
 }

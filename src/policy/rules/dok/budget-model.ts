@@ -1,5 +1,6 @@
-import { commonMatch, runtimeKeysOf, selects, templateLabelsOf, valuesNamed } from './runtime-labels';
-import { HINT_QUORUM, LABEL_INSTANCE, instanceMembers, isDatabaseWorkload, labelsOf, numberHint, objectNamespace, replicasOf } from '../../manifest';
+import { instanceMembersIn } from './instance-index';
+import { runtimeKeysOf, selects, templateLabelsOf, valuesNamed } from './runtime-labels';
+import { HINT_QUORUM, LABEL_INSTANCE, labelsOf, numberHint, replicasOf } from '../../manifest';
 import { PolicyContext } from '../../policy-context';
 
 /**
@@ -35,19 +36,13 @@ export function budgetSelector(budget: any): any {
   return budget?.spec?.selector;
 }
 
-/** The database StatefulSets of the namespace whose pods a budget may select at runtime. */
-export function databasesSelectedBy(budget: any, context: PolicyContext): any[] {
-  return context.inNamespace('StatefulSet', objectNamespace(budget)).filter((s) => isDatabaseWorkload(s)
-    && commonMatch([budgetSelector(budget)], templateLabelsOf(s, s.spec?.template), runtimeKeysOf(s)) !== undefined);
-}
-
 /** The database instances (their StatefulSets) among `sets`, each once. */
 export function instancesOf(sets: any[], context: PolicyContext): any[][] {
   const seen = new Set<any>();
   const instances: any[][] = [];
   for (const s of sets) {
     if (seen.has(s)) continue;
-    const members = instanceMembers(s, context.objects);
+    const members = instanceMembersIn(s, context);
     members.forEach((m) => seen.add(m));
     instances.push(members.includes(s) ? members : [s, ...members]);
   }
@@ -71,7 +66,7 @@ export function instanceQuorum(members: any[]): number {
 }
 
 /** Values the namespace's budgets name for a runtime key, split into the primary's and the replicas'. */
-function roleValues(key: string, budgets: any[]): { primary: string; replica: string } {
+export function roleValues(key: string, budgets: any[]): { primary: string; replica: string } {
   const named = budgets.flatMap((b) => valuesNamed(budgetSelector(b), key));
   return {
     primary: named.find((v) => PRIMARY_VALUES.has(v)) ?? 'primary',
@@ -79,12 +74,15 @@ function roleValues(key: string, budgets: any[]): { primary: string; replica: st
   };
 }
 
-/** The running members of an instance, labelled as in its steady state. */
-export function steadyMembers(members: any[], budgets: any[]): SteadyMember[] {
+/**
+ * The running members of an instance, labelled as in its steady state.
+ * @param roles the role values of a runtime key (by default read from `budgets`; a check passes them memoized)
+ */
+export function steadyMembers(members: any[], budgets: any[], roles = (key: string) => roleValues(key, budgets)): SteadyMember[] {
   return members.flatMap((s, si) => Array.from({ length: Math.max(0, replicasOf(s)) }, (_, i) => {
     const labels: Record<string, string> = { ...templateLabelsOf(s, s.spec?.template) };
     for (const key of runtimeKeysOf(s)) {
-      const values = roleValues(key, budgets);
+      const values = roles(key);
       labels[key] = si === 0 && i === 0 ? values.primary : values.replica;
     }
     return { pod: `${s.metadata?.name}-${i}`, controller: s, labels };

@@ -1,11 +1,9 @@
+import { namespaceBudgets, workloadsOfBudget } from './budget-index';
 import { budgetSelector } from './budget-model';
 import { commonMatch, describeAssignment, runtimeKeysOf, templateLabelsOf } from './runtime-labels';
 import { objectNamespace, objectRef, podTemplateOf } from '../../manifest';
 import { PolicyContext } from '../../policy-context';
 import { IPolicyRule, RuleLevel, Verdict } from '../../rule';
-
-/** Workloads whose pods budgets protect (Jobs run to completion and are not drained gracefully anyway). */
-const BUDGETED_KINDS = ['StatefulSet', 'Deployment', 'ReplicaSet', 'DaemonSet', 'Pod'];
 
 /**
  * The eviction API refuses to evict a pod that more than one budget selects ("This pod has more than one
@@ -21,15 +19,13 @@ export const budgetOverlap: IPolicyRule = {
     + 'so `kubectl drain` and node upgrades hang on its node. Make the selectors disjoint, e.g. one budget per role value plus one `DoesNotExist` on the role key.',
   evaluate(o: any, context: PolicyContext): Verdict {
     if (o.kind !== 'PodDisruptionBudget') return Verdict.notApplicable();
-    const namespace = objectNamespace(o);
-    const others = context.inNamespace('PodDisruptionBudget', namespace).filter((b) => b !== o);
+    const index = namespaceBudgets(context, objectNamespace(o));
     const problems: string[] = [];
-    for (const workload of BUDGETED_KINDS.flatMap((k) => context.inNamespace(k, namespace))) {
+    // Only the workloads this budget selects can be shared with another, and only with a budget that selects them too.
+    for (const workload of workloadsOfBudget(o, index)) {
       const labels = templateLabelsOf(workload, podTemplateOf(workload));
       const keys = runtimeKeysOf(workload);
-      // Only the workloads this budget selects can be shared with another: a first pass keeps the rule linear.
-      if (commonMatch([budgetSelector(o)], labels, keys) === undefined) continue;
-      for (const other of others) {
+      for (const other of (index.selecting.get(workload) ?? []).filter((b) => b !== o)) {
         const both = commonMatch([budgetSelector(o), budgetSelector(other)], labels, keys);
         if (both !== undefined) {
           problems.push(`PodDisruptionBudget \`${other.metadata?.name}\` also selects the pods of ${objectRef(workload)}${describeAssignment(both, [budgetSelector(o), budgetSelector(other)])}, `

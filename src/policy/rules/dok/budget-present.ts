@@ -1,3 +1,4 @@
+import { namespaceBudgets } from './budget-index';
 import { budgetSelector } from './budget-model';
 import { commonMatch, runtimeKeysOf, templateLabelsOf } from './runtime-labels';
 import { isDatabaseWorkload, objectNamespace, replicasOf } from '../../manifest';
@@ -19,8 +20,8 @@ export const budgetPresent: IPolicyRule = {
     if (!isDatabaseWorkload(o) || replicasOf(o) <= 1) return Verdict.notApplicable();
     const labels = templateLabelsOf(o, o.spec?.template);
     const keys = runtimeKeysOf(o);
-    const covered = context.inNamespace('PodDisruptionBudget', objectNamespace(o))
-      .some((b) => commonMatch([budgetSelector(b)], labels, keys) !== undefined);
+    const covered = (namespaceBudgets(context, objectNamespace(o)).selecting.get(o)
+      ?? context.inNamespace('PodDisruptionBudget', objectNamespace(o)).filter((b) => commonMatch([budgetSelector(b)], labels, keys) !== undefined)).length > 0;
     if (covered) return Verdict.compliant();
     const shown = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(', ');
     return Verdict.nonCompliant(`no PodDisruptionBudget in namespace \`${objectNamespace(o)}\` selects its ${replicasOf(o)} pods (template labels ${shown || 'none'})`);

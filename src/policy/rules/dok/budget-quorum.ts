@@ -1,5 +1,6 @@
+import { databasesSelectedBy, namespaceBudgets } from './budget-index';
 import {
-  budgetFigures, databasesSelectedBy, instanceName, instanceQuorum, instanceReplicas, instancesOf, steadyMembers,
+  budgetFigures, instanceName, instanceQuorum, instanceReplicas, instancesOf, roleValues, steadyMembers,
 } from './budget-model';
 import { objectNamespace } from '../../manifest';
 import { PolicyContext } from '../../policy-context';
@@ -22,10 +23,12 @@ export const budgetQuorum: IPolicyRule = {
     if (o.kind !== 'PodDisruptionBudget') return Verdict.notApplicable();
     const sets = databasesSelectedBy(o, context);
     if (sets.length === 0) return Verdict.notApplicable();
-    const budgets = context.inNamespace('PodDisruptionBudget', objectNamespace(o));
+    const namespace = objectNamespace(o);
+    const budgets = context.inNamespace('PodDisruptionBudget', namespace);
+    const roles = (key: string) => context.memo(`DOK-BUDGET-QUORUM:role-values:${namespace}:${key}`, () => roleValues(key, budgets));
     const problems: string[] = [];
     for (const members of instancesOf(sets, context)) {
-      const running = steadyMembers(members, budgets);
+      const running = steadyMembers(members, budgets, roles);
       const mine = budgetFigures(o, running);
       const name = instanceName(members);
       if (mine.selected.length > 1 && mine.allowed === 0) {
@@ -34,7 +37,8 @@ export const budgetQuorum: IPolicyRule = {
       const total = instanceReplicas(members);
       if (total <= 1 || mine.allowed === 0) continue;
       const quorum = instanceQuorum(members);
-      const others = budgets.filter((b) => b !== o)
+      // A budget allows evictions only of members it selects: the others allow none and are left out below anyway.
+      const others = namespaceBudgets(context, namespace).budgets.candidates(running.map((m) => m.labels)).filter((b) => b !== o)
         .map((b) => ({ name: b.metadata?.name, allowed: budgetFigures(b, running).allowed }))
         .filter((b) => b.allowed > 0);
       const evictable = mine.allowed + others.reduce((n, b) => n + b.allowed, 0);

@@ -32,7 +32,7 @@ export const crossNamespaceReference: IPolicyRule = {
     const problems: string[] = [];
     for (const ref of [...podReferences(spec), ...claims.flatMap((c) => snapshotReferences(c.spec, c.where))]) {
       if (context.find(ref.kind, namespace, ref.name)) continue;
-      const elsewhere = [...new Set(context.ofKind(ref.kind).filter((x) => x.metadata?.name === ref.name).map(objectNamespace))];
+      const elsewhere = namespacesByName(context, ref.kind).get(ref.name) ?? [];
       if (elsewhere.length) {
         problems.push(`${ref.where} refers to ${ref.kind} \`${ref.name}\`, which the set holds only in namespace `
           + `${elsewhere.map((n) => `\`${n}\``).join(', ')}, not in \`${namespace}\``);
@@ -48,6 +48,19 @@ export const crossNamespaceReference: IPolicyRule = {
     return Verdict.fromProblems(problems);
   },
 };
+
+/** The namespaces holding an object of `kind` by each name, in the set's order, built once per check and kind. */
+function namespacesByName(context: PolicyContext, kind: string): Map<unknown, string[]> {
+  return context.memo(`DOK-CROSS-NAMESPACE-REFERENCE:namespaces-by-name:${kind}`, () => {
+    const index = new Map<unknown, Set<string>>();
+    for (const x of context.ofKind(kind)) {
+      const namespaces = index.get(x.metadata?.name) ?? new Set<string>();
+      namespaces.add(objectNamespace(x));
+      index.set(x.metadata?.name, namespaces);
+    }
+    return new Map([...index].map(([name, namespaces]) => [name, [...namespaces]]));
+  });
+}
 
 /** Secrets and ConfigMaps a pod spec names: volumes (projected included), env, envFrom, imagePullSecrets. */
 function podReferences(spec: any): Reference[] {

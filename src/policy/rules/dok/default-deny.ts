@@ -1,4 +1,5 @@
 import { templateLabels, workloadName } from './database-pod';
+import { SelectorIndex, requiredLabels } from './selector-index';
 import { isDatabaseWorkload, objectNamespace, selectorMatches } from '../../manifest';
 import { PolicyContext } from '../../policy-context';
 import { IPolicyRule, RuleLevel, Verdict } from '../../rule';
@@ -18,7 +19,10 @@ export const defaultDeny: IPolicyRule = {
   evaluate(o: any, context: PolicyContext): Verdict {
     if (!isDatabaseWorkload(o)) return Verdict.notApplicable();
     const labels = templateLabels(o);
-    const selecting = context.inNamespace('NetworkPolicy', objectNamespace(o))
+    const namespace = objectNamespace(o);
+    const policies: SelectorIndex<any> = context.memo(`DOK-DEFAULT-DENY:network-policies:${namespace}`,
+      () => new SelectorIndex(context.inNamespace('NetworkPolicy', namespace), (p) => requiredLabels(p.spec?.podSelector ?? {})));
+    const selecting = policies.candidates([labels])
       .filter((p) => selectorMatches(p.spec?.podSelector ?? {}, labels) && appliesToIngress(p));
     if (selecting.length === 0) {
       return Verdict.nonCompliant(`no NetworkPolicy of namespace ${objectNamespace(o)} selects the pods of ${workloadName(o)} for Ingress: `

@@ -1,5 +1,7 @@
+import { instanceMembersIn } from './instance-index';
 import { runtimeKeysOf, selects, templateLabelsOf } from './runtime-labels';
-import { containersOf, instanceMembers, isDatabaseWorkload, labelsOf, objectNamespace, objectRef, replicasOf } from '../../manifest';
+import { SelectorIndex } from './selector-index';
+import { containersOf, isDatabaseWorkload, labelsOf, objectNamespace, objectRef, replicasOf } from '../../manifest';
 import { PolicyContext } from '../../policy-context';
 import { IPolicyRule, RuleLevel, Verdict } from '../../rule';
 
@@ -20,6 +22,15 @@ function lenient(selector: any, keys: string[]): any {
     matchLabels: Object.fromEntries(Object.entries(selector.matchLabels ?? {}).filter(([k]) => !keys.includes(k))),
     matchExpressions: (Array.isArray(selector.matchExpressions) ? selector.matchExpressions : []).filter((e: any) => !keys.includes(e?.key)),
   };
+}
+
+/**
+ * The matchLabels every pod a policy selects must have (`lenient` drops the runtime keys, which the index looks up by
+ * key); undefined for a selector of another shape, which the index then tries on every pod.
+ */
+function matchLabelsOf(selector: any): Record<string, unknown> | undefined {
+  const matchLabels = selector && typeof selector === 'object' ? selector.matchLabels : undefined;
+  return matchLabels && typeof matchLabels === 'object' && !Array.isArray(matchLabels) ? matchLabels : undefined;
 }
 
 /** The ports the members serve each other on: every declared container port but the metrics ones. */
@@ -80,12 +91,15 @@ export const peerTraffic: IPolicyRule = {
     + 'isolated) must admit the database\'s own pods on every port the members serve (metrics ports aside), or replication and '
     + 'failover break. Add a rule whose podSelector matches the pod template, with those ports.',
   evaluate(o: any, context: PolicyContext): Verdict {
-    if (!isDatabaseWorkload(o) || instanceMembers(o, context.objects).reduce((n, s) => n + replicasOf(s), 0) <= 1) return Verdict.notApplicable();
+    if (!isDatabaseWorkload(o) || instanceMembersIn(o, context).reduce((n, s) => n + replicasOf(s), 0) <= 1) return Verdict.notApplicable();
     const keys = runtimeKeysOf(o);
     const labels = templateLabelsOf(o, o.spec?.template);
     const ports = peerPorts(o);
     // The policies of its namespace that select its pods; a term on a runtime role label may select them.
-    const mine = context.inNamespace('NetworkPolicy', objectNamespace(o)).filter((p) => selects(lenient(p.spec?.podSelector, keys), labels));
+    const namespace = objectNamespace(o);
+    const policies: SelectorIndex<any> = context.memo(`DOK-PEER-TRAFFIC:network-policies:${namespace}`,
+      () => new SelectorIndex(context.inNamespace('NetworkPolicy', namespace), (p) => matchLabelsOf(p.spec?.podSelector)));
+    const mine = policies.candidates([labels], keys).filter((p) => selects(lenient(p.spec?.podSelector, keys), labels));
     if (mine.length === 0) return Verdict.notApplicable();
     return Verdict.fromProblems([
       ...unreachable('ingress', mine.filter((p) => isolates(p, 'Ingress')), 'from', o, ports, context),

@@ -20,8 +20,8 @@ export function boundRules(context: PolicyContext, saNamespace: string, saName: 
   const rules: any[] = [];
   const unknown: string[] = [];
   const bindings = [
-    ...context.ofKind('ClusterRoleBinding'),
-    ...(clusterScoped ? [] : context.inNamespace('RoleBinding', namespace)),
+    ...bindingsNaming(context, 'ClusterRoleBinding', undefined, saNamespace, saName),
+    ...(clusterScoped ? [] : bindingsNaming(context, 'RoleBinding', namespace, saNamespace, saName)),
   ].filter((b) => (Array.isArray(b.subjects) ? b.subjects : []).some((s: any) => subjectMatches(s, b, saNamespace, saName)));
   for (const b of bindings) {
     const ref = b.roleRef ?? {};
@@ -31,6 +31,36 @@ export function boundRules(context: PolicyContext, saNamespace: string, saName: 
     else rules.push(...(Array.isArray(role.rules) ? role.rules : []));
   }
   return { rules, unknown };
+}
+
+/**
+ * The bindings (of a kind, in a namespace or all of them) with a subject that may name the ServiceAccount, in the set's
+ * order: from an index by subject kind and name built once per check, since every Job's every API call asks.
+ */
+function bindingsNaming(context: PolicyContext, kind: string, namespace: string | undefined, saNamespace: string, saName: string): any[] {
+  const index: { bySubject: Map<string, any[]>; position: Map<any, number> } = context.memo(`rbac-grants:${kind}-by-subject:${namespace ?? '*'}`, () => {
+    const bindings = namespace === undefined ? context.ofKind(kind) : context.inNamespace(kind, namespace);
+    const bySubject = new Map<string, any[]>();
+    for (const b of bindings) {
+      const keys = new Set<string>((Array.isArray(b.subjects) ? b.subjects : []).map((s: any) => subjectKey(s?.kind, s?.name)));
+      for (const key of keys) {
+        const named = bySubject.get(key) ?? [];
+        named.push(b);
+        bySubject.set(key, named);
+      }
+    }
+    return { bySubject, position: new Map(bindings.map((b, i) => [b, i])) };
+  });
+  const keys = [
+    subjectKey('ServiceAccount', saName),
+    ...['system:serviceaccounts', `system:serviceaccounts:${saNamespace}`, 'system:authenticated'].map((g) => subjectKey('Group', g)),
+    subjectKey('User', `system:serviceaccount:${saNamespace}:${saName}`),
+  ];
+  return [...new Set(keys.flatMap((k) => index.bySubject.get(k) ?? []))].sort((a, b) => index.position.get(a)! - index.position.get(b)!);
+}
+
+function subjectKey(kind: unknown, name: unknown): string {
+  return `${String(kind)}\u0000${String(name)}`;
 }
 
 function subjectMatches(s: any, binding: any, saNamespace: string, saName: string): boolean {

@@ -1,4 +1,5 @@
 import { runtimeKeysOf, selects, templateLabelsOf } from './runtime-labels';
+import { LabelledIndex } from './selector-index';
 import { containersOf, objectNamespace, podTemplateOf } from '../../manifest';
 import { PolicyContext } from '../../policy-context';
 import { IPolicyRule, RuleLevel, Verdict } from '../../rule';
@@ -9,6 +10,11 @@ const SERVED_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'P
 /** A Service selector without the workload's runtime label keys: those are set on running pods, not in the template. */
 function withoutRuntimeKeys(selector: Record<string, string>, keys: string[]): Record<string, string> {
   return Object.fromEntries(Object.entries(selector).filter(([k]) => !keys.includes(k)));
+}
+
+/** A Service's selector as the label map it requires, unless it looks like a LabelSelector (then nothing is narrowed). */
+function plainMapSelector(selector: any): Record<string, unknown> | undefined {
+  return 'matchLabels' in selector || 'matchExpressions' in selector ? undefined : selector;
 }
 
 /** Port names of the template's containers and sidecars (restartable init containers serve too, KEP-753). */
@@ -39,7 +45,10 @@ export const serviceSelectsPods: IPolicyRule = {
       return Verdict.notApplicable();
     }
     const namespace = objectNamespace(o);
-    const selected = SERVED_KINDS.flatMap((k) => context.inNamespace(k, namespace)).filter((w) => {
+    const served: LabelledIndex<any> = context.memo(`DOK-SERVICE-SELECTS-PODS:workloads:${namespace}`, () => new LabelledIndex(
+      SERVED_KINDS.flatMap((k) => context.inNamespace(k, namespace)), (w) => templateLabelsOf(w, podTemplateOf(w)), runtimeKeysOf));
+    // A selector key that is not a runtime key must hold in the template: only workloads with one of its pairs qualify.
+    const selected = served.candidates(plainMapSelector(selector)).filter((w) => {
       const template = podTemplateOf(w);
       return template && selects(withoutRuntimeKeys(selector, runtimeKeysOf(w)), templateLabelsOf(w, template));
     });

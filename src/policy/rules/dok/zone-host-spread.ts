@@ -1,6 +1,7 @@
 import { templateLabels } from './database-pod';
+import { instanceMembersIn } from './instance-index';
 import { HOST_KEY, ZONE_KEY } from '../../../topology/spread';
-import { instanceMembers, isDatabaseWorkload, objectNamespace, podSpecOf, replicasOf, selectorMatches } from '../../manifest';
+import { isDatabaseWorkload, objectNamespace, podSpecOf, replicasOf, selectorMatches } from '../../manifest';
 import { PolicyContext } from '../../policy-context';
 import { IPolicyRule, RuleLevel, Verdict } from '../../rule';
 
@@ -71,5 +72,5 @@ function pinnedZone(o: any): string | undefined {
 function zonePinnedAmongRacks(o: any, context: PolicyContext): boolean {
   const zone = pinnedZone(o);
   if (zone === undefined) return false;
-  return instanceMembers(o, context.objects).some((m) => m !== o && replicasOf(m) > 0 && (pinnedZone(m) ?? zone) !== zone);
+  return instanceMembersIn(o, context).some((m) => m !== o && replicasOf(m) > 0 && (pinnedZone(m) ?? zone) !== zone);
 }

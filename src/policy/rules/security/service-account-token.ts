@@ -54,11 +54,25 @@ function tokenMount(spec: any, account: any): string | undefined {
  * binding's own (the RBAC authorizer's appliesToUser).
  */
 function isBound(name: string, namespace: string, context: PolicyContext): boolean {
-  return [...context.ofKind('RoleBinding'), ...context.ofKind('ClusterRoleBinding')].some((b) => (Array.isArray(b?.subjects) ? b.subjects : [])
-    .some((s: any) => {
+  const subjects = context.memo('SEC-SERVICE-ACCOUNT-TOKEN:bound-subjects', () => boundSubjects(context));
+  return subjects.groups.has('system:serviceaccounts') || subjects.groups.has(`system:serviceaccounts:${namespace}`)
+    || (subjects.serviceAccounts.get(name)?.has(namespace) ?? false);
+}
+
+/** The subjects every binding of the set names, read once per check: ServiceAccount name to namespaces, and the groups. */
+function boundSubjects(context: PolicyContext): { serviceAccounts: Map<unknown, Set<unknown>>; groups: Set<unknown> } {
+  const serviceAccounts = new Map<unknown, Set<unknown>>();
+  const groups = new Set<unknown>();
+  for (const b of [...context.ofKind('RoleBinding'), ...context.ofKind('ClusterRoleBinding')]) {
+    for (const s of Array.isArray(b?.subjects) ? b.subjects : []) {
       if (s?.kind === 'ServiceAccount') {
-        return s.name === name && (s.namespace || (b.kind === 'RoleBinding' ? objectNamespace(b) : '')) === namespace;
+        const namespaces = serviceAccounts.get(s.name) ?? new Set<unknown>();
+        namespaces.add(s.namespace || (b.kind === 'RoleBinding' ? objectNamespace(b) : ''));
+        serviceAccounts.set(s.name, namespaces);
+      } else if (s?.kind === 'Group') {
+        groups.add(s.name);
       }
-      return s?.kind === 'Group' && (s.name === 'system:serviceaccounts' || s.name === `system:serviceaccounts:${namespace}`);
-    }));
+    }
+  }
+  return { serviceAccounts, groups };
 }
