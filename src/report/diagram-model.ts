@@ -20,10 +20,37 @@ export function diagramsOf(objects: any[], links = new Map<string, DiagramLink[]
     const key = `${objectNamespace(o)}/${labelsOf(o)[LABEL_INSTANCE] ?? o.metadata?.name}`;
     byInstance.set(key, [...byInstance.get(key) ?? [], o]);
   }
-  return [...byInstance.values()].map((sets) => diagramOf(sets, objects, links, summaries));
+  const index = indexOf(objects);
+  return [...byInstance.values()].map((sets) => diagramOf(sets, index, links, summaries));
 }
 
-function diagramOf(sets: any[], objects: any[], links: Map<string, DiagramLink[]>, summaries: Map<string, string>): DatabaseDiagram {
+/** Budgets and backup CronJobs by namespace and instance, built once: a chart of a thousand databases stays linear. */
+interface ReportIndex {
+  /** Budgets by `<namespace>/<instance label of their selector>`; `<namespace>/` holds those without one. */
+  readonly budgets: Map<string, any[]>;
+  /** CronJobs by `<namespace>/<backs-up or verifies-restore-of>`. */
+  readonly backups: Map<string, any[]>;
+  readonly verifications: Set<string>;
+}
+
+function indexOf(objects: any[]): ReportIndex {
+  const budgets = new Map<string, any[]>();
+  const backups = new Map<string, any[]>();
+  const verifications = new Set<string>();
+  const add = (map: Map<string, any[]>, key: string, o: any) => map.set(key, [...map.get(key) ?? [], o]);
+  for (const o of objects) {
+    const ns = objectNamespace(o);
+    if (o.kind === 'PodDisruptionBudget') add(budgets, `${ns}/${o.spec?.selector?.matchLabels?.[LABEL_INSTANCE] ?? ''}`, o);
+    if (o.kind !== 'CronJob') continue;
+    const backsUp = annotationsOf(o)[HINT_BACKS_UP];
+    if (backsUp !== undefined) add(backups, `${ns}/${backsUp}`, o);
+    const verifies = annotationsOf(o)[HINT_VERIFIES];
+    if (verifies !== undefined) verifications.add(`${ns}/${verifies}`);
+  }
+  return { budgets, backups, verifications };
+}
+
+function diagramOf(sets: any[], index: ReportIndex, links: Map<string, DiagramLink[]>, summaries: Map<string, string>): DatabaseDiagram {
   const first = sets[0];
   const namespace = objectNamespace(first);
   const instance = labelsOf(first)[LABEL_INSTANCE] ?? first.metadata?.name;
@@ -36,8 +63,7 @@ function diagramOf(sets: any[], objects: any[], links: Map<string, DiagramLink[]
   }
   const runtimeKeys = runtimeLabelKeys(first);
   const templates = sets.map((s) => podTemplateOf(s)?.metadata?.labels ?? {});
-  const budgetObjects = objects
-    .filter((o) => o.kind === 'PodDisruptionBudget' && objectNamespace(o) === namespace)
+  const budgetObjects = [...index.budgets.get(`${namespace}/${instance}`) ?? [], ...index.budgets.get(`${namespace}/`) ?? []]
     .filter((b) => templates.some((labels) => selectorMatches(withoutKeys(b.spec?.selector, runtimeKeys), labels)));
   const members: DiagramMember[] = [];
   sets.forEach((s, si) => {
@@ -58,9 +84,8 @@ function diagramOf(sets: any[], objects: any[], links: Map<string, DiagramLink[]
   const budgets: DiagramBudget[] = budgetObjects.map((b) => ({
     name: b.metadata?.name, selects: selectsText(b.spec?.selector, runtimeKeys), allows: allowsText(b),
   }));
-  const verified = objects.some((o) => o.kind === 'CronJob' && objectNamespace(o) === namespace && annotationsOf(o)[HINT_VERIFIES] === instance);
-  const backups: DiagramBackup[] = objects
-    .filter((o) => o.kind === 'CronJob' && objectNamespace(o) === namespace && annotationsOf(o)[HINT_BACKS_UP] === instance)
+  const verified = index.verifications.has(`${namespace}/${instance}`);
+  const backups: DiagramBackup[] = (index.backups.get(`${namespace}/${instance}`) ?? [])
     .map((c) => ({
       method: methodOf(c.metadata?.name ?? '', instance),
       schedule: scheduleInWords(c.spec?.schedule, c.spec?.timeZone),
