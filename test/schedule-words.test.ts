@@ -37,7 +37,11 @@ describe('schedules in words', () => {
     expect(scheduleInWords('0 0 * * 7')).toBe('"0 0 * * 7" (not a schedule the CronJob controller accepts: it has an invalid day of week field "7" '
       + '(values 0-6; Sunday is 0, the CronJob controller refuses 7))');
     expect(scheduleInWords('CRON_TZ=UTC 0 2 * * *')).toMatch(/^"CRON_TZ=UTC 0 2 \* \* \*" \(not a schedule .*names a time zone/);
-    expect(scheduleInWords('@every 1h')).toMatch(/@every interval/);
+  });
+
+  test('@every, which the API server and controller accept (robfig ParseStandard), is an interval, not a refused schedule', () => {
+    expect(scheduleInWords('@every 1h30m')).toBe('every 1h30m, counted from the CronJob\'s last scheduled run (or its creation), not the calendar');
+    expect(scheduleInWords('@every soon')).toMatch(/^"@every soon" \(not a schedule the CronJob controller accepts/);
   });
 
   test('a date that never comes is "never"', () => {

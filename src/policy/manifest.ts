@@ -127,7 +127,8 @@ export function workloadsSelectedBy(selector: any, namespace: string, objects: a
  */
 export function isDatabaseWorkload(o: any): boolean {
   if (o?.kind !== 'StatefulSet') return false;
-  return (o.spec?.volumeClaimTemplates ?? []).length > 0 || labelsOf(o)[LABEL_COMPONENT] === 'database';
+  const templates = o.spec?.volumeClaimTemplates;
+  return (Array.isArray(templates) && templates.length > 0) || labelsOf(o)[LABEL_COMPONENT] === 'database';
 }
 
 /** The database controllers of the same instance (Cassandra racks are several StatefulSets of one ring). */

@@ -14,6 +14,10 @@ import { ParsedCron, parseCron } from '../backup/cron';
  * @see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/#time-zones
  */
 export function scheduleInWords(schedule: string, timeZone?: string): string {
+  const interval = EVERY.exec(schedule.trim());
+  if (interval) {
+    return `every ${interval[1]}, counted from the CronJob's last scheduled run (or its creation), not the calendar`;
+  }
   const parsed = parseCron(schedule.trim());
   if (typeof parsed === 'string') return `"${schedule}" (not a schedule the CronJob controller accepts: it ${parsed})`;
   const [minutes, hours, doms, months, dows] = parsed.sets.map(valuesOf);
@@ -33,6 +37,12 @@ export function scheduleInWords(schedule: string, timeZone?: string): string {
   const zoned = hours.length === 24 && everyDay ? '' : `, ${inZone}`;
   return `${clock}${days}${monthWords}${zoned}`;
 }
+
+/**
+ * `@every <Go duration>`: robfig's ParseStandard (which the API server's CronJob validation and the controller call)
+ * takes it as a constant delay, so Kubernetes accepts it; src/backup/cron.ts refuses it for BackupSchedules only.
+ */
+const EVERY = /^@every ((?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+)$/;
 
 const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const MONTHS = ['', 'January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];

@@ -55,6 +55,27 @@ describe('DOK-BUDGET-QUORUM', () => {
       /drains may evict 2 of the 3 members of `orders` at once \(1 under this budget, 1 under `orders-primary`\) with minAvailable 1 of 2 selected pods, leaving 1, below its quorum of 2/);
   });
 
+  test('compliant: without a quorum hint, one of a primary/standby pair keeps serving (quorum 1, not 2 of 2)', () => {
+    const pair = statefulSet('orders', { replicas: 2 });
+    expect(verdictOf(budgetQuorum, budget('orders', all, { maxUnavailable: 1 }), [pair]).status).toBe(RuleStatus.COMPLIANT);
+    expectNonCompliant(verdictOf(budgetQuorum, budget('orders', all, { maxUnavailable: 2 }), [pair]),
+      /drains may evict 2 of the 2 members of `orders` at once with maxUnavailable 2 of 2 expected pods, leaving 0, below its quorum of 1/);
+  });
+
+  test('the role-values hint names the roles: `rw` selects the primary alone, `ro` the 4 replicas as the disruption controller counts them', () => {
+    const hints = { 'cdk8s-databases.io/runtime-labels': 'example.com/role', 'cdk8s-databases.io/role-values': 'rw,ro', 'cdk8s-databases.io/quorum': '3' };
+    const sts = statefulSet('kv', { replicas: 5, annotations: hints });
+    const kv = { 'app.kubernetes.io/instance': 'kv' };
+    const rwRole = { matchLabels: { ...kv, 'example.com/role': 'rw' } };
+    const roRole = { matchLabels: { ...kv, 'example.com/role': 'ro' } };
+    const rw = budget('kv-rw', rwRole, { minAvailable: 1 });
+    const ro = budget('kv-ro', roRole, { maxUnavailable: 1 });
+    expect(verdictOf(budgetQuorum, rw, [sts, ro]).status).toBe(RuleStatus.COMPLIANT);
+    // expected pods are the StatefulSet's 5 replicas: desiredHealthy 4 of the 4 selected leaves no eviction.
+    expectNonCompliant(verdictOf(budgetQuorum, ro, [sts, rw]),
+      /it allows no eviction of the 4 members of `kv` it selects \(maxUnavailable 1 of 5 expected pods\): node drains hang/);
+  });
+
   test('not applicable: a budget over a stateless Deployment', () => {
     const deployment = {
       apiVersion: 'apps/v1',

@@ -1,5 +1,5 @@
 import { App, Chart, Testing } from 'cdk8s';
-import { Engine, PostgresVersion, Restore, RuleStatus, StatefulDatabase } from '../../src';
+import { Engine, PolicyContext, PostgresVersion, Restore, RuleStatus, StatefulDatabase } from '../../src';
 import { crossNamespaceReference } from '../../src/policy/rules/dok/cross-namespace-reference';
 import { expectNonCompliant, statefulSet, verdictOf } from '../support/policy';
 import { synthValid } from '../support/synth';
@@ -36,6 +36,37 @@ describe('DOK-CROSS-NAMESPACE-REFERENCE', () => {
   test('non-compliant: the Secret of the env exists only in another namespace', () => {
     expectNonCompliant(verdictOf(crossNamespaceReference, orders(), [secret('orders-credentials', 'vault'), configMap('orders-config', 'db')]),
       /^container `db` env POSTGRES_PASSWORD refers to Secret `orders-credentials`, which the set holds only in namespace `vault`, not in `db`$/);
+  });
+
+  test('compliant: a reference marked `optional: true` does not keep the pod from starting', () => {
+    const optional = orders();
+    optional.spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.optional = true;
+    optional.spec.template.spec.volumes[0].configMap.optional = true;
+    expect(verdictOf(crossNamespaceReference, optional, [secret('orders-credentials', 'vault'), configMap('orders-config', 'vault')]).status)
+      .toBe(RuleStatus.COMPLIANT);
+  });
+
+  test('a Secret a generator of the pod\'s namespace creates is present (ExternalSecret target, SealedSecret, Certificate); one elsewhere is not', () => {
+    const others = [secret('orders-credentials', 'vault'), configMap('orders-config', 'db')];
+    const certificate = (namespace: string) => ({
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: { name: 'orders-tls', namespace },
+      spec: { secretName: 'orders-credentials', dnsNames: ['orders.db.svc'], issuerRef: { name: 'ca', kind: 'ClusterIssuer' } },
+    });
+    expect(verdictOf(crossNamespaceReference, orders(), [...others, certificate('db')]).status).toBe(RuleStatus.COMPLIANT);
+    expectNonCompliant(verdictOf(crossNamespaceReference, orders(), [...others, certificate('vault')]), /refers to Secret `orders-credentials`, which the set holds only in namespace `vault`/);
+    // No schema is known for these CRDs, so they are evaluated without the validation verdictOf does.
+    const externalSecret = {
+      apiVersion: 'external-secrets.io/v1beta1',
+      kind: 'ExternalSecret',
+      metadata: { name: 'orders', namespace: 'db' },
+      spec: { target: { name: 'orders-credentials' }, secretStoreRef: { name: 'vault' } },
+    };
+    const sealedSecret = { apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', metadata: { name: 'orders-credentials', namespace: 'db' }, spec: {} };
+    for (const generator of [externalSecret, sealedSecret]) {
+      expect(crossNamespaceReference.evaluate(orders(), new PolicyContext([orders(), ...others, generator])).status).toBe(RuleStatus.COMPLIANT);
+    }
   });
 
   test('non-compliant: a claim restoring a VolumeSnapshot of another namespace, and a cross-namespace dataSourceRef', () => {

@@ -36,6 +36,37 @@ describe('DOK-DEFAULT-DENY', () => {
       /^NetworkPolicy db\/open selects the pods of StatefulSet db\/orders with an ingress rule that allows every source on every port$/);
   });
 
+  test('non-compliant: a rule without `from` admits every source whatever its ports', () => {
+    const portOnly = networkPolicy('port-only', { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ ports: [{ port: 5432, protocol: 'TCP' }] }] });
+    expectNonCompliant(verdictOf(defaultDeny, statefulSet('orders'), [portOnly]),
+      /^NetworkPolicy db\/port-only selects the pods of StatefulSet db\/orders with an ingress rule that allows every source on port 5432\/TCP$/);
+  });
+
+  test('non-compliant: peers `namespaceSelector: {}` and ipBlock 0.0.0.0/0 (except the metadata endpoint) admit every source', () => {
+    const everyNamespace = networkPolicy('every-namespace', { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ namespaceSelector: {} }] }] });
+    const everyAddress = networkPolicy('every-address', {
+      podSelector: {},
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.169.254/32'] } }], ports: [{ port: 5432, protocol: 'TCP' }] }],
+    });
+    expectNonCompliant(verdictOf(defaultDeny, statefulSet('orders'), [everyNamespace, everyAddress]),
+      /^NetworkPolicy db\/every-namespace .* allows every source on every port; NetworkPolicy db\/every-address .* allows every source on port 5432\/TCP$/);
+  });
+
+  test('compliant: an ipBlock 0.0.0.0/0 whose except covers the pod network, and a namespaceSelector {} narrowed by a podSelector', () => {
+    const outsideOnly = networkPolicy('outside', {
+      podSelector: {},
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8'] } }, { namespaceSelector: {}, podSelector: { matchLabels: { app: 'api' } } }] }],
+    });
+    expect(verdictOf(defaultDeny, statefulSet('orders'), [outsideOnly]).status).toBe(RuleStatus.COMPLIANT);
+  });
+
+  test('malformed ingress (not a list) does not throw', () => {
+    const broken = networkPolicy('broken', { podSelector: {}, policyTypes: ['Ingress'], ingress: 0 });
+    expect(defaultDeny.evaluate(statefulSet('orders'), new PolicyContext([statefulSet('orders'), broken])).status).toBe(RuleStatus.COMPLIANT);
+  });
+
   test('not applicable: a stateless StatefulSet', () => {
     const stateless = statefulSet('cache', { labels: { app: 'cache' } });
     delete stateless.spec.volumeClaimTemplates;

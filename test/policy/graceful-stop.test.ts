@@ -40,4 +40,11 @@ describe('DOK-GRACEFUL-STOP', () => {
     const manifests = synthValid(chart);
     expect(gracefulStop.evaluate(only(manifests, 'StatefulSet'), new PolicyContext(manifests)).status).toBe(RuleStatus.COMPLIANT);
   });
+
+  test('malformed containers or ports (not lists) do not make the rule throw', () => {
+    const noList = statefulSet('orders', { podSpec: { containers: 0 } });
+    expect(gracefulStop.evaluate(noList, new PolicyContext([noList])).status).toBe(RuleStatus.COMPLIANT);
+    const badPorts = statefulSet('orders', { podSpec: { containers: [{ name: 'db', image: 'postgres:16.6', ports: 0 }] } });
+    expectNonCompliant(gracefulStop.evaluate(badPorts, new PolicyContext([badPorts])), /no preStop hook on container `db`$/);
+  });
 });

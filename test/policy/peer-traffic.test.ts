@@ -44,6 +44,24 @@ describe('DOK-PEER-TRAFFIC', () => {
       /^egress is isolated by `orders-egress` and no rule lets the members of StatefulSet db\/orders reach each other on 5432\/TCP \(postgresql\), 8008\/TCP \(patroni\)$/);
   });
 
+  test('API defaults: no policyTypes and an empty egress list isolate ingress only; `policyTypes: []` is defaulted the same way', () => {
+    const sts = statefulSet('orders', { podSpec: DB_CONTAINERS });
+    const noTypes = networkPolicy('orders', { podSelector: { matchLabels: DB_LABELS }, ingress: [{ from: [peers] }], egress: [] });
+    expect(verdictOf(peerTraffic, sts, [noTypes]).status).toBe(RuleStatus.COMPLIANT);
+    const emptyTypes = networkPolicy('orders', { podSelector: { matchLabels: DB_LABELS }, policyTypes: [], ingress: [{ from: [clients], ports: tcp(5432) }] });
+    expectNonCompliant(verdictOf(peerTraffic, sts, [emptyTypes]),
+      /^ingress is isolated by `orders` and no rule lets the members of StatefulSet db\/orders reach each other on 5432\/TCP \(postgresql\), 8008\/TCP/);
+  });
+
+  test('compliant: an ipBlock 0.0.0.0/0 except the metadata endpoint admits the members; except 10.0.0.0/8 may not', () => {
+    const sts = statefulSet('orders', { podSpec: DB_CONTAINERS });
+    const anywhere = (except: string[]) => networkPolicy('orders', {
+      podSelector: { matchLabels: DB_LABELS }, policyTypes: ['Ingress'], ingress: [{ from: [{ ipBlock: { cidr: '0.0.0.0/0', except } }] }],
+    });
+    expect(verdictOf(peerTraffic, sts, [anywhere(['169.254.169.254/32'])]).status).toBe(RuleStatus.COMPLIANT);
+    expectNonCompliant(verdictOf(peerTraffic, sts, [anywhere(['10.0.0.0/8'])]), /^ingress is isolated by `orders` and no rule lets the members/);
+  });
+
   test('compliant: a port range covers the peer ports', () => {
     const sts = statefulSet('orders', { podSpec: DB_CONTAINERS });
     const policy = networkPolicy('orders', { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [peers], ports: [{ port: 5000, endPort: 9000, protocol: 'TCP' }] }] });

@@ -50,4 +50,11 @@ describe('DOK-PROBES', () => {
     const manifests = synthValid(chart);
     expect(probes.evaluate(only(manifests, 'StatefulSet'), new PolicyContext(manifests)).status).toBe(RuleStatus.COMPLIANT);
   });
+
+  test('malformed containers or ports (not lists) do not make the rule throw', () => {
+    const noList = statefulSet('orders', { podSpec: { containers: 0 } });
+    expect(probes.evaluate(noList, new PolicyContext([noList])).status).toBe(RuleStatus.COMPLIANT);
+    const badPorts = statefulSet('orders', { podSpec: { containers: [{ name: 'db', image: 'postgres:16.6', ports: 0 }] } });
+    expectNonCompliant(probes.evaluate(badPorts, new PolicyContext([badPorts])), /^container `db` has no readinessProbe and no livenessProbe$/);
+  });
 });

@@ -1,4 +1,4 @@
-import { RuleStatus } from '../../src';
+import { PolicyContext, RuleStatus } from '../../src';
 import { serviceSelectsPods } from '../../src/policy/rules/dok/service-selects-pods';
 import { DB_CONTAINERS, DB_LABELS, service, synthesizedDatabases, verdictsOver } from '../support/disruption-objects';
 import { expectNonCompliant, statefulSet, verdictOf } from '../support/policy';
@@ -30,6 +30,25 @@ describe('DOK-SERVICE-SELECTS-PODS', () => {
     const svc = service('orders', DB_LABELS, [{ name: 'postgresql', port: 5432, targetPort: 'postgres' }, { name: 'metrics', port: 9187, targetPort: 'metrics' }]);
     expectNonCompliant(verdictOf(serviceSelectsPods, svc, [sts]),
       /^port `postgresql` targets the port name `postgres`, which no container of the selected pods declares, so it gets no endpoints$/);
+  });
+
+  test('compliant: pods of a CronJob\'s job template, a Job and a ReplicationController back Services too', () => {
+    const template = { metadata: { labels: { app: 'report' } }, spec: { restartPolicy: 'Never', containers: [{ name: 'report', image: 'report:1.0', ports: [{ name: 'http', containerPort: 8080 }] }] } };
+    const cronJob = { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'report', namespace: 'db' }, spec: { schedule: '0 * * * *', jobTemplate: { spec: { template } } } };
+    const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'report', namespace: 'db' }, spec: { template } };
+    const rcTemplate = { ...template, spec: { ...template.spec, restartPolicy: 'Always' } };
+    const rc = { apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'report', namespace: 'db' }, spec: { selector: { app: 'report' }, template: rcTemplate } };
+    const svc = service('report', { app: 'report' }, [{ name: 'http', port: 80, targetPort: 'http' }]);
+    for (const workload of [cronJob, job, rc]) expect(verdictOf(serviceSelectsPods, svc, [workload]).status).toBe(RuleStatus.COMPLIANT);
+  });
+
+  test('not applicable: a custom resource an operator turns into pods is in the namespace; a passive one (ServiceMonitor) is not enough', () => {
+    const svc = service('orders', DB_LABELS, [{ name: 'postgresql', port: 5432, targetPort: 'postgresql' }]);
+    const cluster = { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'orders', namespace: 'db' }, spec: { instances: 3 } };
+    const monitor = { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'orders', namespace: 'db' }, spec: { selector: {}, endpoints: [] } };
+    // No schema is known for an operator's CRD, so this one is evaluated without the validation verdictOf does.
+    expect(serviceSelectsPods.evaluate(svc, new PolicyContext([svc, cluster])).status).toBe(RuleStatus.NOT_APPLICABLE);
+    expectNonCompliant(verdictOf(serviceSelectsPods, svc, [monitor]), /matches no pod template in namespace `db`/);
   });
 
   test('not applicable: ExternalName and selector-less Services', () => {

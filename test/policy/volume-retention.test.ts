@@ -58,4 +58,12 @@ describe('DOK-VOLUME-RETENTION', () => {
     expectNonCompliant(volumeRetention.evaluate(only(rendered, 'StatefulSet'), new PolicyContext(rendered)),
       /^persistentVolumeClaimRetentionPolicy\.whenScaled is Delete$/);
   });
+
+  test('malformed volumeClaimTemplates (not a list) do not make the rule throw', () => {
+    for (const templates of [7, {}, true]) {
+      const sts = statefulSet('orders');
+      sts.spec.volumeClaimTemplates = templates;
+      expect(volumeRetention.evaluate(sts, new PolicyContext([sts])).status).toBe(RuleStatus.COMPLIANT);
+    }
+  });
 });

@@ -34,10 +34,17 @@ describe('DOK-ZONE-HOST-SPREAD', () => {
     expect(verdictOf(zoneHostSpread, sts).status).toBe(RuleStatus.COMPLIANT);
   });
 
+  test('compliant: preferred pod anti-affinity on both keys is a soft spread, like ScheduleAnyway (the Bitnami charts\' default)', () => {
+    const preferred = (topologyKey: string) => ({ weight: 1, podAffinityTerm: { topologyKey, labelSelector: { matchLabels: labels } } });
+    const affinity = { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [preferred(ZONE), preferred(HOST)] } };
+    const sts = statefulSet('orders', { podSpec: { containers: [db], affinity } });
+    expect(verdictOf(zoneHostSpread, sts).status).toBe(RuleStatus.COMPLIANT);
+  });
+
   test('non-compliant: no zone spread, and a host spread whose selector selects other pods', () => {
     const sts = statefulSet('orders', { podSpec: { containers: [db], topologySpreadConstraints: [spread(HOST, 'DoNotSchedule', { app: 'web' })] } });
     expectNonCompliant(verdictOf(zoneHostSpread, sts),
-      /^its 3 replicas are not spread over zones: no topologySpreadConstraint or required podAntiAffinity on `topology\.kubernetes\.io\/zone` selects its pod template; its 3 replicas are not spread over hosts: .* on `kubernetes\.io\/hostname`/);
+      /^its 3 replicas are not spread over zones: no topologySpreadConstraint or podAntiAffinity on `topology\.kubernetes\.io\/zone` selects its pod template; its 3 replicas are not spread over hosts: .* on `kubernetes\.io\/hostname`/);
   });
 
   test('non-compliant: a lone rack pinned to one zone is not a zone spread', () => {

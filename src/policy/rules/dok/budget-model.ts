@@ -1,6 +1,6 @@
 import { instanceMembersIn } from './instance-index';
 import { runtimeKeysOf, selects, templateLabelsOf, valuesNamed } from './runtime-labels';
-import { HINT_QUORUM, LABEL_INSTANCE, labelsOf, numberHint, replicasOf } from '../../manifest';
+import { HINT_QUORUM, LABEL_INSTANCE, labelsOf, numberHint, replicasOf, runtimeRoleValues } from '../../manifest';
 import { PolicyContext } from '../../policy-context';
 
 /**
@@ -59,13 +59,21 @@ export function instanceReplicas(members: any[]): number {
   return members.reduce((n, s) => n + replicasOf(s), 0);
 }
 
-/** The quorum hint of an instance, or the majority of its members. */
+/**
+ * The quorum hint of an instance; without one, the majority of three or more members, else 1: a primary/standby pair
+ * (Bitnami charts' two replicas) keeps serving on one member, so "2 of 2" would fail every budget over it.
+ */
 export function instanceQuorum(members: any[]): number {
   const hinted = members.map((s) => numberHint(s, HINT_QUORUM)).find((q) => q !== undefined);
-  return hinted ?? Math.floor(instanceReplicas(members) / 2) + 1;
+  if (hinted !== undefined) return hinted;
+  const replicas = instanceReplicas(members);
+  return replicas >= 3 ? Math.floor(replicas / 2) + 1 : 1;
 }
 
-/** Values the namespace's budgets name for a runtime key, split into the primary's and the replicas'. */
+/**
+ * Values the namespace's budgets name for a runtime key, split into the primary's and the replicas': the guess used when
+ * the controller gives no `cdk8s-databases.io/role-values` hint (see steadyMembers).
+ */
 export function roleValues(key: string, budgets: any[]): { primary: string; replica: string } {
   const named = budgets.flatMap((b) => valuesNamed(budgetSelector(b), key));
   return {
@@ -81,8 +89,11 @@ export function roleValues(key: string, budgets: any[]): { primary: string; repl
 export function steadyMembers(members: any[], budgets: any[], roles = (key: string) => roleValues(key, budgets)): SteadyMember[] {
   return members.flatMap((s, si) => Array.from({ length: Math.max(0, replicasOf(s)) }, (_, i) => {
     const labels: Record<string, string> = { ...templateLabelsOf(s, s.spec?.template) };
-    for (const key of runtimeKeysOf(s)) {
-      const values = roles(key);
+    const keys = runtimeKeysOf(s);
+    const hinted = runtimeRoleValues(s);
+    for (const key of keys) {
+      // The controller's hint names the values of its role label (its first runtime key); the guess covers the rest.
+      const values = hinted && key === keys[0] ? hinted : roles(key);
       labels[key] = si === 0 && i === 0 ? values.primary : values.replica;
     }
     return { pod: `${s.metadata?.name}-${i}`, controller: s, labels };

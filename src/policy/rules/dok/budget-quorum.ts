@@ -16,7 +16,8 @@ export const budgetQuorum: IPolicyRule = {
   id: 'DOK-BUDGET-QUORUM',
   level: RuleLevel.ERROR,
   finding: 'A PodDisruptionBudget lets drains take a database below quorum, or allows no eviction of several members.',
-  explanation: 'Budgets must keep at least the quorum (annotation `cdk8s-databases.io/quorum`, by default a majority) of the members up '
+  explanation: 'Budgets must keep at least the quorum (annotation `cdk8s-databases.io/quorum`, by default a majority of three or more members, '
+    + 'one of a primary/standby pair) of the members up '
     + 'during voluntary disruptions, and still allow one eviction when they select several members, or node drains hang forever. '
     + 'Set maxUnavailable to members - quorum (at least 1), or minAvailable to the quorum.',
   evaluate(o: any, context: PolicyContext): Verdict {

@@ -23,7 +23,8 @@ export const crossNamespaceReference: IPolicyRule = {
   explanation: 'Pods read Secrets and ConfigMaps, and claims restore VolumeSnapshots, of their own namespace only: the pod '
     + 'never starts, the claim never binds. Create the object (a copy of the Secret, a snapshot of the volume) in the '
     + 'namespace of the workload, or move the workload. A cross-namespace `dataSourceRef` needs a ReferenceGrant and '
-    + 'the alpha CrossNamespaceVolumeDataSource feature gate.',
+    + 'the alpha CrossNamespaceVolumeDataSource feature gate. References marked `optional: true`, and Secrets an ExternalSecret, '
+    + 'SealedSecret or cert-manager Certificate of the workload\'s namespace creates, are not held against it.',
   evaluate(o: any, context: PolicyContext): Verdict {
     const claims = claimSpecsOf(o);
     const spec = podSpecOf(o);
@@ -32,6 +33,7 @@ export const crossNamespaceReference: IPolicyRule = {
     const problems: string[] = [];
     for (const ref of [...podReferences(spec), ...claims.flatMap((c) => snapshotReferences(c.spec, c.where))]) {
       if (context.find(ref.kind, namespace, ref.name)) continue;
+      if (ref.kind === 'Secret' && generatedSecrets(context).has(`${namespace}/${ref.name}`)) continue;
       const elsewhere = namespacesByName(context, ref.kind).get(ref.name) ?? [];
       if (elsewhere.length) {
         problems.push(`${ref.where} refers to ${ref.kind} \`${ref.name}\`, which the set holds only in namespace `
@@ -62,34 +64,57 @@ function namespacesByName(context: PolicyContext, kind: string): Map<unknown, st
   });
 }
 
-/** Secrets and ConfigMaps a pod spec names: volumes (projected included), env, envFrom, imagePullSecrets. */
+/**
+ * Secrets that objects of the set will create, as `namespace/name`: an ExternalSecret's target (external-secrets.io,
+ * `spec.target.name`, by default its own name), a SealedSecret's (bitnami.com, its own name), a cert-manager Certificate's
+ * `spec.secretName`. A pod waits for them to appear in its namespace, so a reference to one is resolved.
+ */
+function generatedSecrets(context: PolicyContext): Set<string> {
+  return context.memo('DOK-CROSS-NAMESPACE-REFERENCE:generated-secrets', () => {
+    const names = new Set<string>();
+    const add = (o: any, name: unknown) => {
+      if (typeof name === 'string' && name) names.add(`${objectNamespace(o)}/${name}`);
+    };
+    const group = (o: any) => (typeof o?.apiVersion === 'string' ? o.apiVersion.split('/')[0] : '');
+    for (const o of context.ofKind('ExternalSecret')) if (group(o) === 'external-secrets.io') add(o, o.spec?.target?.name || o.metadata?.name);
+    for (const o of context.ofKind('SealedSecret')) if (group(o) === 'bitnami.com') add(o, o.metadata?.name);
+    for (const o of context.ofKind('Certificate')) if (group(o) === 'cert-manager.io') add(o, o.spec?.secretName);
+    return names;
+  });
+}
+
+/**
+ * Secrets and ConfigMaps a pod spec names: volumes (projected included), env, envFrom, imagePullSecrets. A reference
+ * marked `optional: true` is left out: the kubelet starts the pod without it (core/v1 SecretVolumeSource.optional).
+ */
 function podReferences(spec: any): Reference[] {
   if (!spec) return [];
   const refs: Reference[] = [];
-  const add = (kind: Reference['kind'], name: unknown, where: string) => {
-    if (typeof name === 'string' && name) refs.push({ kind, name, where });
+  const add = (kind: Reference['kind'], ref: any, nameField: string, where: string) => {
+    const name = ref?.[nameField];
+    if (typeof name === 'string' && name && ref?.optional !== true) refs.push({ kind, name, where });
   };
   for (const v of asArray(spec.volumes)) {
-    add('Secret', v?.secret?.secretName, `volume \`${v?.name}\``);
-    add('ConfigMap', v?.configMap?.name, `volume \`${v?.name}\``);
-    add('Secret', v?.csi?.nodePublishSecretRef?.name, `CSI volume \`${v?.name}\``);
+    add('Secret', v?.secret, 'secretName', `volume \`${v?.name}\``);
+    add('ConfigMap', v?.configMap, 'name', `volume \`${v?.name}\``);
+    add('Secret', v?.csi?.nodePublishSecretRef, 'name', `CSI volume \`${v?.name}\``);
     for (const s of asArray(v?.projected?.sources)) {
-      add('Secret', s?.secret?.name, `projected volume \`${v?.name}\``);
-      add('ConfigMap', s?.configMap?.name, `projected volume \`${v?.name}\``);
+      add('Secret', s?.secret, 'name', `projected volume \`${v?.name}\``);
+      add('ConfigMap', s?.configMap, 'name', `projected volume \`${v?.name}\``);
     }
   }
   for (const { role, container } of containersOf(spec)) {
     const where = `${role} \`${container?.name}\``;
     for (const e of asArray(container?.env)) {
-      add('Secret', e?.valueFrom?.secretKeyRef?.name, `${where} env ${e?.name}`);
-      add('ConfigMap', e?.valueFrom?.configMapKeyRef?.name, `${where} env ${e?.name}`);
+      add('Secret', e?.valueFrom?.secretKeyRef, 'name', `${where} env ${e?.name}`);
+      add('ConfigMap', e?.valueFrom?.configMapKeyRef, 'name', `${where} env ${e?.name}`);
     }
     for (const e of asArray(container?.envFrom)) {
-      add('Secret', e?.secretRef?.name, `${where} envFrom`);
-      add('ConfigMap', e?.configMapRef?.name, `${where} envFrom`);
+      add('Secret', e?.secretRef, 'name', `${where} envFrom`);
+      add('ConfigMap', e?.configMapRef, 'name', `${where} envFrom`);
     }
   }
-  for (const s of asArray(spec.imagePullSecrets)) add('Secret', s?.name, 'imagePullSecrets');
+  for (const s of asArray(spec.imagePullSecrets)) add('Secret', s, 'name', 'imagePullSecrets');
   return refs;
 }
 

@@ -17,8 +17,10 @@ function isMetricsPort(port: any): boolean {
  * and role labellers are helpers: whether they are probed does not decide whether the database serves.
  */
 export function databaseContainers(o: any): any[] {
-  const containers: any[] = (podSpecOf(o)?.containers ?? []).filter((c: any) => c && typeof c === 'object');
-  const serving = containers.filter((c) => (c.ports ?? []).some((p: any) => !isMetricsPort(p)));
+  const declared = podSpecOf(o)?.containers;
+  // Anything but a list (other tools' malformed YAML) has no containers to judge.
+  const containers: any[] = (Array.isArray(declared) ? declared : []).filter((c: any) => c && typeof c === 'object');
+  const serving = containers.filter((c) => Array.isArray(c.ports) && c.ports.some((p: any) => !isMetricsPort(p)));
   return serving.length > 0 ? serving : containers.slice(0, 1);
 }
 

@@ -29,7 +29,7 @@ export const gracefulStop: IPolicyRule = {
     const replicas = replicasOf(o);
     if (replicas > 1 && typeof grace !== 'number') {
       const containers = databaseContainers(o);
-      if (!containers.some((c) => c?.lifecycle?.preStop)) {
+      if (containers.length > 0 && !containers.some((c) => c?.lifecycle?.preStop)) {
         return Verdict.nonCompliant(`its ${replicas} replicas stop with the API default terminationGracePeriodSeconds of ${DEFAULT_GRACE_SECONDS} `
           + `and no preStop hook on container ${containers.map((c) => `\`${c?.name}\``).join(', ')}`);
       }

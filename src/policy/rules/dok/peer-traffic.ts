@@ -1,4 +1,5 @@
 import { instanceMembersIn } from './instance-index';
+import { ipBlockAdmitsAll, isolatesDirection } from './network-peers';
 import { runtimeKeysOf, selects, templateLabelsOf } from './runtime-labels';
 import { SelectorIndex } from './selector-index';
 import { containersOf, isDatabaseWorkload, labelsOf, objectNamespace, objectRef, replicasOf } from '../../manifest';
@@ -51,7 +52,7 @@ function namespaceLabels(namespace: string, context: PolicyContext): Record<stri
 function peerAdmits(peer: any, policy: any, sts: any, context: PolicyContext): boolean {
   const keys = runtimeKeysOf(sts);
   const labels = templateLabelsOf(sts, sts.spec?.template);
-  if (peer?.ipBlock) return peer.ipBlock.cidr === '0.0.0.0/0' && !(peer.ipBlock.except ?? []).length;
+  if (peer?.ipBlock) return ipBlockAdmitsAll(peer.ipBlock);
   const namespaceOk = peer?.namespaceSelector
     ? selects(peer.namespaceSelector, namespaceLabels(objectNamespace(sts), context))
     : objectNamespace(policy) === objectNamespace(sts);
@@ -68,13 +69,6 @@ function portAdmits(rulePorts: any, port: MemberPort): boolean {
     if (typeof p.port === 'string') return p.port === port.name;
     return typeof p.endPort === 'number' ? port.number >= p.port && port.number <= p.endPort : p.port === port.number;
   });
-}
-
-/** Whether a policy isolates the direction (policyTypes default: Ingress, plus Egress when it has egress rules). */
-function isolates(policy: any, direction: 'Ingress' | 'Egress'): boolean {
-  const types = policy?.spec?.policyTypes;
-  if (Array.isArray(types)) return types.includes(direction);
-  return direction === 'Ingress' || Array.isArray(policy?.spec?.egress);
 }
 
 /**
@@ -102,8 +96,8 @@ export const peerTraffic: IPolicyRule = {
     const mine = policies.candidates([labels], keys).filter((p) => selects(lenient(p.spec?.podSelector, keys), labels));
     if (mine.length === 0) return Verdict.notApplicable();
     return Verdict.fromProblems([
-      ...unreachable('ingress', mine.filter((p) => isolates(p, 'Ingress')), 'from', o, ports, context),
-      ...unreachable('egress', mine.filter((p) => isolates(p, 'Egress')), 'to', o, ports, context),
+      ...unreachable('ingress', mine.filter((p) => isolatesDirection(p, 'Ingress')), 'from', o, ports, context),
+      ...unreachable('egress', mine.filter((p) => isolatesDirection(p, 'Egress')), 'to', o, ports, context),
     ]);
   },
 };

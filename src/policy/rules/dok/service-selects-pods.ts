@@ -1,11 +1,31 @@
 import { runtimeKeysOf, selects, templateLabelsOf } from './runtime-labels';
 import { LabelledIndex } from './selector-index';
-import { containersOf, objectNamespace, podTemplateOf } from '../../manifest';
+import { CLUSTER_SCOPED_KINDS, containersOf, objectNamespace, podTemplateOf } from '../../manifest';
 import { PolicyContext } from '../../policy-context';
 import { IPolicyRule, RuleLevel, Verdict } from '../../rule';
 
-/** Workloads whose pods back Services (the EndpointSlice controller selects pods, whoever owns them). */
-const SERVED_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Pod'];
+/** Workloads whose pods back Services (the EndpointSlice controller selects pods, whoever owns them: a Job's too). */
+const SERVED_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob', 'Pod'];
+
+/**
+ * Custom resource groups known to create no pods (monitoring, certificates, snapshots, service export, volume replication,
+ * Stork policies, secret generators). A custom resource of any other group may be an operator's database or app whose pods
+ * exist only at runtime, so a Service beside it is not judged.
+ */
+export const PASSIVE_CRD_GROUPS = new Set([
+  'monitoring.coreos.com', 'cert-manager.io', 'acme.cert-manager.io', 'snapshot.storage.k8s.io', 'multicluster.x-k8s.io',
+  'replication.storage.openshift.io', 'stork.libopenstorage.org', 'external-secrets.io', 'bitnami.com', 'gateway.networking.k8s.io',
+]);
+
+/** Kubernetes' own API groups with a dot, `*.k8s.io` (the others have none: core, apps, batch, policy, autoscaling). */
+const BUILT_IN_GROUP = /(^|\.)k8s\.io$/;
+
+/** Whether an object is a custom resource that an operator may turn into pods. */
+function mayCreatePods(o: any): boolean {
+  const apiVersion = typeof o?.apiVersion === 'string' ? o.apiVersion : '';
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+  return group.includes('.') && !PASSIVE_CRD_GROUPS.has(group) && !BUILT_IN_GROUP.test(group) && !CLUSTER_SCOPED_KINDS.has(o.kind);
+}
 
 /** A Service selector without the workload's runtime label keys: those are set on running pods, not in the template. */
 function withoutRuntimeKeys(selector: Record<string, string>, keys: string[]): Record<string, string> {
@@ -38,13 +58,20 @@ export const serviceSelectsPods: IPolicyRule = {
   finding: 'A Service selects no pod template in its namespace, or targets a port name no selected container has.',
   explanation: 'A Service with a selector gets endpoints only from pods whose labels match it and, for a named targetPort, whose '
     + 'containers declare a port of that name. Fix the selector or the port names; labels set at runtime (a role label, hint '
-    + '`cdk8s-databases.io/runtime-labels`) are not required in the template.',
+    + '`cdk8s-databases.io/runtime-labels`) are not required in the template. Pods of Deployments, StatefulSets, DaemonSets, '
+    + 'ReplicaSets, ReplicationControllers, Jobs, CronJobs and bare Pods count; a Service is not judged when its namespace holds a '
+    + 'custom resource an operator may turn into pods (any group but monitoring.coreos.com, cert-manager.io, acme.cert-manager.io, '
+    + 'snapshot.storage.k8s.io, multicluster.x-k8s.io, replication.storage.openshift.io, stork.libopenstorage.org, '
+    + 'external-secrets.io, bitnami.com, gateway.networking.k8s.io and the Kubernetes API groups).',
   evaluate(o: any, context: PolicyContext): Verdict {
     const selector = o?.spec?.selector;
     if (o.kind !== 'Service' || o.spec?.type === 'ExternalName' || !selector || typeof selector !== 'object' || Object.keys(selector).length === 0) {
       return Verdict.notApplicable();
     }
     const namespace = objectNamespace(o);
+    const operated = context.memo(`DOK-SERVICE-SELECTS-PODS:custom-resources:${namespace}`,
+      () => context.objects.some((x) => objectNamespace(x) === namespace && mayCreatePods(x)));
+    if (operated) return Verdict.notApplicable();
     const served: LabelledIndex<any> = context.memo(`DOK-SERVICE-SELECTS-PODS:workloads:${namespace}`, () => new LabelledIndex(
       SERVED_KINDS.flatMap((k) => context.inNamespace(k, namespace)), (w) => templateLabelsOf(w, podTemplateOf(w)), runtimeKeysOf));
     // A selector key that is not a runtime key must hold in the template: only workloads with one of its pairs qualify.

@@ -25,7 +25,7 @@ export const volumeRetention: IPolicyRule = {
     }
     const classes = context.ofKind('StorageClass');
     const seen = new Set<string>();
-    for (const template of o.spec?.volumeClaimTemplates ?? []) {
+    for (const template of Array.isArray(o.spec?.volumeClaimTemplates) ? o.spec.volumeClaimTemplates : []) {
       const named = template?.spec?.storageClassName;
       // "" asks for a volume without a class (pre-provisioned); absent takes the default class.
       if (named === '') continue;

@@ -8,7 +8,8 @@ import { IPolicyRule, RuleLevel, Verdict } from '../../rule';
 /**
  * A replicated database survives the loss of a node or a zone only when its members are in different ones. A spread
  * counts whether it is `DoNotSchedule` or `ScheduleAnyway` (that the scheduler may relax it is the business of the
- * disruption rules); required pod anti-affinity on the key counts too. A Cassandra rack is one StatefulSet pinned to a
+ * disruption rules); pod anti-affinity on the key counts too, required or preferred (a preferred term is the soft
+ * spread ScheduleAnyway is, and the Bitnami charts' default). A Cassandra rack is one StatefulSet pinned to a
  * zone by required node affinity: it counts as zone-placed when other members of its instance are pinned elsewhere.
  */
 export const zoneHostSpread: IPolicyRule = {
@@ -16,7 +17,7 @@ export const zoneHostSpread: IPolicyRule = {
   level: RuleLevel.ERROR,
   finding: 'A replicated database does not spread its pods over zones and hosts.',
   explanation: 'Give the StatefulSet a topologySpreadConstraint over `topology.kubernetes.io/zone` and one over `kubernetes.io/hostname` '
-    + 'whose labelSelector selects its own pods (or required podAntiAffinity on those keys): otherwise the scheduler may put every '
+    + 'whose labelSelector selects its own pods (or podAntiAffinity, required or preferred, on those keys): otherwise the scheduler may put every '
     + 'replica in one zone or on one node, and losing it loses the database (DoK whitepaper: spread replicas across failure domains). '
     + 'Racks pinned to one zone each by required nodeAffinity count as a zone spread.',
   evaluate(o: any, context: PolicyContext): Verdict {
@@ -32,18 +33,21 @@ export const zoneHostSpread: IPolicyRule = {
 };
 
 function missing(o: any, key: string, domains: string): string {
-  return `its ${replicasOf(o)} replicas are not spread over ${domains}: no topologySpreadConstraint or required podAntiAffinity `
+  return `its ${replicasOf(o)} replicas are not spread over ${domains}: no topologySpreadConstraint or podAntiAffinity `
     + `on \`${key}\` selects its pod template`;
 }
 
-/** A topologySpreadConstraint, or a required anti-affinity term, on `key` that counts the workload's own pods. */
+/** A topologySpreadConstraint, or an anti-affinity term (required or preferred), on `key` that counts the workload's own pods. */
 function spreadsOver(o: any, key: string): boolean {
   const spec = podSpecOf(o) ?? {};
   const labels = templateLabels(o);
   const spreads: any[] = Array.isArray(spec.topologySpreadConstraints) ? spec.topologySpreadConstraints : [];
   if (spreads.some((c) => c?.topologyKey === key && selectorMatches(c.labelSelector, labels))) return true;
-  const terms = spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
-  return Array.isArray(terms) && terms.some((t: any) => t?.topologyKey === key && selectorMatches(t.labelSelector, labels)
+  const antiAffinity = spec.affinity?.podAntiAffinity;
+  const list = (v: unknown): any[] => (Array.isArray(v) ? v : []);
+  const required = list(antiAffinity?.requiredDuringSchedulingIgnoredDuringExecution);
+  const preferred = list(antiAffinity?.preferredDuringSchedulingIgnoredDuringExecution).map((p: any) => p?.podAffinityTerm);
+  return [...required, ...preferred].some((t: any) => t?.topologyKey === key && selectorMatches(t.labelSelector, labels)
     && coversOwnNamespace(t, objectNamespace(o)));
 }
 
