@@ -3,6 +3,8 @@
  * Everything here takes plain JSON and tolerates missing fields: rules also read other tools' YAML.
  */
 
+import { QUANTITY_FACTORS } from '../private/quantity';
+
 /** Kinds without a namespace (the built-in ones and the CRDs the library emits or reads). */
 export const CLUSTER_SCOPED_KINDS = new Set([
   'Namespace', 'Node', 'PersistentVolume', 'PriorityClass', 'StorageClass', 'ClusterRole', 'ClusterRoleBinding',
@@ -157,31 +159,12 @@ export function runtimeRoleValues(o: any): { primary: string; replica: string } 
   return primary && replica ? { primary, replica } : undefined;
 }
 
-const QUANTITY_SUFFIX: Record<string, number> = {
-  'n': 1e-9,
-  'u': 1e-6,
-  'm': 1e-3,
-  '': 1,
-  'k': 1e3,
-  'M': 1e6,
-  'G': 1e9,
-  'T': 1e12,
-  'P': 1e15,
-  'E': 1e18,
-  'Ki': 2 ** 10,
-  'Mi': 2 ** 20,
-  'Gi': 2 ** 30,
-  'Ti': 2 ** 40,
-  'Pi': 2 ** 50,
-  'Ei': 2 ** 60,
-};
-
 /** A resource quantity as a number (`500m` is 0.5, `1Gi` is 1073741824); undefined when it is not one. */
 export function quantityValue(value: unknown): number | undefined {
   if (typeof value === 'number') return value;
   const m = typeof value === 'string' ? /^([+-]?\d+(?:\.\d+)?)(?:[eE]([+-]?\d+))?([numkMGTPE]i?)?$/.exec(value.trim()) : null;
-  if (!m || (m[3] && !(m[3] in QUANTITY_SUFFIX))) return undefined;
-  return Number(m[1]) * 10 ** Number(m[2] ?? 0) * QUANTITY_SUFFIX[m[3] ?? ''];
+  if (!m || (m[3] && !(m[3] in QUANTITY_FACTORS))) return undefined;
+  return Number(m[1]) * 10 ** Number(m[2] ?? 0) * QUANTITY_FACTORS[m[3] ?? ''];
 }
 
 /** Whether two quantities are equal (`1` and `1000m`, `0.7` and `700m`), without floating-point noise. */

@@ -6,8 +6,11 @@ export function quantityOf(size: Size): string {
   return mib % 1024 === 0 ? `${mib / 1024}Gi` : `${mib}Mi`;
 }
 
-/** Binary and decimal suffixes of resource.Quantity, for comparing storage sizes. */
-const QUANTITY_FACTORS: Record<string, number> = {
+/** Binary and decimal suffixes of resource.Quantity (the sub-unit ones for CPU), for comparing sizes and requests. */
+export const QUANTITY_FACTORS: Record<string, number> = {
+  'n': 1e-9,
+  'u': 1e-6,
+  'm': 1e-3,
   '': 1,
   'k': 1e3,
   'M': 1e6,
