@@ -3,15 +3,11 @@
  * Everything here takes plain JSON and tolerates missing fields: rules also read other tools' YAML.
  */
 
+import { CLUSTER_SCOPED } from '../private/cluster-scoped';
 import { QUANTITY_FACTORS } from '../private/quantity';
 
 /** Kinds without a namespace (the built-in ones and the CRDs the library emits or reads). */
-export const CLUSTER_SCOPED_KINDS = new Set([
-  'Namespace', 'Node', 'PersistentVolume', 'PriorityClass', 'StorageClass', 'ClusterRole', 'ClusterRoleBinding',
-  'CustomResourceDefinition', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'ValidatingAdmissionPolicy',
-  'ValidatingAdmissionPolicyBinding', 'APIService', 'CSIDriver', 'CSINode', 'VolumeAttachment', 'RuntimeClass', 'IngressClass',
-  'VolumeSnapshotClass', 'VolumeSnapshotContent', 'VolumeReplicationClass', 'SchedulePolicy', 'ClusterIssuer',
-]);
+export const CLUSTER_SCOPED_KINDS = CLUSTER_SCOPED;
 
 /** Annotations the library writes on database controllers, and that users may set on their own, for the rules. */
 export const HINT_QUORUM = 'cdk8s-databases.io/quorum';

@@ -1,8 +1,11 @@
 import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 
-/** Kinds without a namespace: one name per cluster. */
+/** Kinds without a namespace, one name per cluster: the built-in ones and the CRDs the library emits or reads. */
 export const CLUSTER_SCOPED = new Set([
-  'PriorityClass', 'StorageClass', 'ClusterRole', 'ClusterRoleBinding', 'VolumeSnapshotClass', 'VolumeReplicationClass', 'SchedulePolicy',
+  'Namespace', 'Node', 'PersistentVolume', 'PriorityClass', 'StorageClass', 'ClusterRole', 'ClusterRoleBinding',
+  'CustomResourceDefinition', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding', 'APIService', 'CSIDriver', 'CSINode', 'VolumeAttachment', 'RuntimeClass', 'IngressClass',
+  'VolumeSnapshotClass', 'VolumeSnapshotContent', 'VolumeReplicationClass', 'SchedulePolicy', 'ClusterIssuer',
 ]);
 
 /** The namespace an object lands in: its own, else its chart's; none for a cluster-scoped kind. */
