@@ -50,9 +50,12 @@ function build(chart: Chart, kind: Kind, n: number): void {
   }
 }
 
-/** Ours: synthesized to YAML in memory. */
+/**
+ * Ours: synthesized to YAML in memory, with the synth report but without its pictures (the floor writes no report; the
+ * pictures' cost is a fixed child process plus a little per database, timed and targeted on its own below).
+ */
 function ours(kind: Kind, n: number): string {
-  const { app, chart } = newApp();
+  const { app, chart } = newApp(false);
   build(chart, kind, n);
   return app.synthYaml();
 }
@@ -158,14 +161,18 @@ const met = (ok: boolean) => (ok ? ': met' : ': NOT MET');
 
 /** The synth report's share of ours: its validation alone, with and without the pictures (one Graphviz child process). */
 function reportLines(rows: Row[]): string[] {
-  const lines = ['Synth report (written by the validation `synthYaml` runs, so part of ours above; timed alone on an app built untimed):', '',
-    '| N | report ms | of which pictures ms | report ms / database | ours without the report / floor | ours without the pictures / floor |',
+  const lines = ['Synth report (its JSON and Markdown are part of ours above; timed alone, with and without pictures, on an app built untimed):', '',
+    '| N | report ms | of which pictures ms | report ms / database | ours without the report / floor | ours with the pictures / floor |',
     '|---|---|---|---|---|---|'];
   for (const r of rows) {
     lines.push(`| ${r.n} | ${r.reportMs} | ${round(r.reportMs - r.reportNoPicturesMs, 1)} | ${round(r.reportMs / r.n)} | `
-      + `${round((r.oursMs - r.reportMs) / r.floorMs, 2)} | ${round((r.oursMs - r.reportMs + r.reportNoPicturesMs) / r.floorMs, 2)} |`);
+      + `${round((r.oursMs - r.reportNoPicturesMs) / r.floorMs, 2)} | ${round((r.oursMs - r.reportNoPicturesMs + r.reportMs) / r.floorMs, 2)} |`);
   }
-  return [...lines, ''];
+  // The pictures: one Graphviz child process per synth (its start is the fixed part), then a few ms per database.
+  const by = Object.fromEntries(rows.map((r) => [r.n, r]));
+  const perDatabase = (by[1000].reportMs - by[1000].reportNoPicturesMs - (by[1].reportMs - by[1].reportNoPicturesMs)) / 999;
+  return [...lines, '',
+    `Pictures per database at N=1000 (beyond the fixed start at N=1): ${round(perDatabase, 2)} ms (target <= 3 ms)${met(perDatabase <= 3)}.`, ''];
 }
 
 /**
@@ -248,7 +255,7 @@ function main(): void {
     'Each N runs ours and the floor alternately in one process (11 runs, 5 at N=100, 3 at N=1000, after one warm-up) and reports medians. The floor is the',
     'same manifests built as plain cdk8s ApiObjects from literal JSON (read back from our own output); the benchmark asserts both',
     'produce identical YAML. Peak RSS is the process high-water mark after that N (it only grows over the run).',
-    'Ours includes the synth report with its pictures (the default). The report and the policy check are also timed alone, on apps',
+    'Ours includes the synth report without its pictures (the context cdk8s-databases/report-pictures: false; the floor writes no report). The report, with and without pictures, and the policy check are also timed alone, on apps',
     'built untimed (medians of 9 runs, 3 at N=100, 1 at N=1000).', '',
     ...lines,
     '### Cold start', '',

@@ -13,7 +13,7 @@ export interface PolicySuppression {
   /** @default - every kind */
   readonly kind?: string;
   /** @default - every namespace */
-  readonly namespace?: string;
+  readonly namespaceName?: string;
   /** @default - every name */
   readonly name?: string;
 }
@@ -100,7 +100,7 @@ function judge(rule: IPolicyRule, pack: string, object: any, context: PolicyCont
 function suppressionOf(ruleId: string, object: any, suppressions: PolicySuppression[]): string | undefined {
   const annotated = annotationsOf(object)[SUPPRESSION_PREFIX + ruleId];
   const given = suppressions.find((s) => s.ruleId === ruleId && (!s.kind || s.kind === object.kind)
-    && (!s.namespace || s.namespace === objectNamespace(object)) && (!s.name || s.name === object.metadata?.name))?.reason;
+    && (!s.namespaceName || s.namespaceName === objectNamespace(object)) && (!s.name || s.name === object.metadata?.name))?.reason;
   const reasons = [annotated, given].filter((r): r is string => r !== undefined).map(String);
   return reasons.find((r) => r.trim().length >= MIN_REASON_LENGTH) ?? reasons[0];
 }
@@ -127,9 +127,9 @@ function finding(rule: IPolicyRule, pack: string, object: any, constructPath: st
     pack,
     level: status === FindingStatus.RULE_FAILED ? RuleLevel.ERROR : rule.level,
     status,
-    object: objectRef(object),
+    objectRef: objectRef(object),
     kind: object.kind,
-    namespace: CLUSTER_SCOPED_KINDS.has(object.kind) ? undefined : objectNamespace(object),
+    namespaceName: CLUSTER_SCOPED_KINDS.has(object.kind) ? undefined : objectNamespace(object),
     name: object.metadata?.name ?? '(unnamed)',
     constructPath,
     finding: rule.finding,
@@ -161,5 +161,5 @@ export function mergeReports(reports: PolicyReport[]): PolicyReport {
 
 /** Errors first, then by rule and object: the order of every report. */
 function mostSevereFirst(a: PolicyFinding, b: PolicyFinding): number {
-  return LEVEL_WEIGHT[b.level] - LEVEL_WEIGHT[a.level] || a.ruleId.localeCompare(b.ruleId) || a.object.localeCompare(b.object);
+  return LEVEL_WEIGHT[b.level] - LEVEL_WEIGHT[a.level] || a.ruleId.localeCompare(b.ruleId) || a.objectRef.localeCompare(b.objectRef);
 }

@@ -56,7 +56,7 @@ function parseArguments(argv: string[]): Options | string {
 
 function describe(f: PolicyFinding, file: string | undefined): string[] {
   const status = f.status === FindingStatus.RULE_FAILED ? 'rule failed' : f.level;
-  return [`  ${status}  ${f.ruleId}  ${f.object}${file ? `  (${file})` : ''}`, `    ${f.detail}`, `    fix: ${f.explanation}`];
+  return [`  ${status}  ${f.ruleId}  ${f.objectRef}${file ? `  (${file})` : ''}`, `    ${f.detail}`, `    fix: ${f.explanation}`];
 }
 
 /**
@@ -97,7 +97,7 @@ export function runPolicyCheck(argv: string[], print: (line: string) => void, cw
   // Findings name objects by `Kind namespace/name`: the files of every object of that name (usually one).
   const filesOf = new Map<string, Set<string>>();
   objects.forEach((o) => filesOf.set(objectRef(o), (filesOf.get(objectRef(o)) ?? new Set()).add(path.relative(cwd, manifestOf.get(o)!))));
-  const fileOfFinding = (f: PolicyFinding) => [...filesOf.get(f.object) ?? []].join(', ');
+  const fileOfFinding = (f: PolicyFinding) => [...filesOf.get(f.objectRef) ?? []].join(', ');
 
   if (options.json) {
     print(JSON.stringify({ files, ...report.toJson() }, undefined, 2));
@@ -117,7 +117,7 @@ export function runPolicyCheck(argv: string[], print: (line: string) => void, cw
   }
   if (suppressed.length) {
     print(`SUPPRESSED: ${suppressed.length}`);
-    suppressed.forEach((f) => print(`  ${f.ruleId}  ${f.object}: ${f.suppressionReason}`));
+    suppressed.forEach((f) => print(`  ${f.ruleId}  ${f.objectRef}: ${f.suppressionReason}`));
   }
   const checked = `${objects.length} object(s) in ${files.length} file(s) against ${packs.map((p) => p.name).join(', ')}`;
   print(report.passed

@@ -27,8 +27,8 @@ export class PolicyContext {
   }
 
   /** The objects of one kind in one namespace (`default` for objects that name none). */
-  public inNamespace(kind: string, namespace: string): any[] {
-    return this.byKindAndNamespace.get(`${kind}\0${namespace}`) ?? [];
+  public inNamespace(kind: string, namespaceName: string): any[] {
+    return this.byKindAndNamespace.get(`${kind}\0${namespaceName}`) ?? [];
   }
 
   /**
@@ -45,12 +45,12 @@ export class PolicyContext {
    * One object by kind, namespace and name.
    * @returns undefined when the set has none
    */
-  public find(kind: string, namespace: string, name: string): any | undefined {
+  public find(kind: string, namespaceName: string, name: string): any | undefined {
     if (Number.isNaN(name as unknown)) return undefined; // `===` never matches NaN, a Map would
     // By name, built once per kind and namespace: rules look up a Service or ServiceAccount for every workload.
-    const byName: Map<unknown, any> = this.memo(`context:by-name:${kind}\0${namespace}`, () => {
+    const byName: Map<unknown, any> = this.memo(`context:by-name:${kind}\0${namespaceName}`, () => {
       const index = new Map<unknown, any>();
-      for (const o of this.inNamespace(kind, namespace)) if (!index.has(o.metadata?.name)) index.set(o.metadata?.name, o);
+      for (const o of this.inNamespace(kind, namespaceName)) if (!index.has(o.metadata?.name)) index.set(o.metadata?.name, o);
       return index;
     });
     return byName.get(name);

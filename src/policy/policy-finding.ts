@@ -17,10 +17,10 @@ export interface PolicyFinding {
   readonly level: RuleLevel;
   readonly status: FindingStatus;
   /** `Kind namespace/name` */
-  readonly object: string;
+  readonly objectRef: string;
   readonly kind: string;
   /** @default - cluster-scoped */
-  readonly namespace?: string;
+  readonly namespaceName?: string;
   readonly name: string;
   /**
    * The construct that rendered the object.

@@ -30,7 +30,7 @@ export class PolicyReport {
 
   /** One line per failing finding: `[RULE-ID] Kind ns/name: detail (fix: ...)`. */
   public failureMessages(): string[] {
-    return this.failures.map((f) => `[${f.ruleId}] ${f.object}${f.constructPath ? ` (${f.constructPath})` : ''}: ${f.detail}. ${f.explanation}`);
+    return this.failures.map((f) => `[${f.ruleId}] ${f.objectRef}${f.constructPath ? ` (${f.constructPath})` : ''}: ${f.detail}. ${f.explanation}`);
   }
 
   /** Machine-readable form, as written to `policy.json`. */

@@ -56,7 +56,7 @@ export interface IPolicyRule {
   /** Why it matters and how to fix it. */
   readonly explanation: string;
   /** The verdict on one object; `context` holds every object rendered with it. */
-  evaluate(object: any, context: PolicyContext): Verdict;
+  evaluate(manifest: any, context: PolicyContext): Verdict;
 }
 
 /** The form of a rule id: it becomes part of an annotation key (63 characters at most). */

@@ -117,5 +117,6 @@ export function checkSuppressions(suppressions: unknown, packs: PolicyPack[]): P
       }
     }
   });
-  return suppressions as PolicySuppression[];
+  // cdk8s.yaml says `namespace`, as a manifest does; the API field is `namespaceName` (a reserved word in C#).
+  return suppressions.map((s: any) => ({ ruleId: s.ruleId, reason: s.reason, kind: s.kind, namespaceName: s.namespace, name: s.name }));
 }

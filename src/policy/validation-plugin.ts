@@ -66,9 +66,9 @@ export class PolicyValidationPlugin {
     objects.forEach((o) => byRef.has(objectRef(o)) || byRef.set(objectRef(o), o));
 
     for (const f of report.findings.filter((x) => x.status === FindingStatus.SUPPRESSED)) {
-      log(`PolicyValidationPlugin: ${f.ruleId} suppressed on ${f.object}: ${f.suppressionReason}`);
+      log(`PolicyValidationPlugin: ${f.ruleId} suppressed on ${f.objectRef}: ${f.suppressionReason}`);
     }
-    for (const violation of violationsOf(report, (f) => byRef.get(f.object), manifestOf, namer)) {
+    for (const violation of violationsOf(report, (f) => byRef.get(f.objectRef), manifestOf, namer)) {
       context.report.addViolation(violation);
     }
     for (const problem of unreadable) {
@@ -135,7 +135,7 @@ function violationsOf(report: PolicyReport, objectFor: (f: PolicyFinding) => any
           + `Policy.suppress(scope, '${first.ruleId}', reason) in the app, or an entry of the plugin's \`suppressions\` property.`,
       violatingResources: group.map((f) => {
         const o = objectFor(f);
-        return { resourceName: o ? nameOf(o) : f.object, locations: [`${f.object}: ${f.detail}`], manifestPath: manifestOf.get(o) ?? '(unknown)' };
+        return { resourceName: o ? nameOf(o) : f.objectRef, locations: [`${f.objectRef}: ${f.detail}`], manifestPath: manifestOf.get(o) ?? '(unknown)' };
       }),
     };
   });

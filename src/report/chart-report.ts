@@ -106,7 +106,7 @@ function markdownOf(chartPath: string, entries: ReportEntry[], diagrams: Databas
       md.push('| rule | level | object | finding | status |', '| --- | --- | --- | --- | --- |');
       for (const f of policy.findings as PolicyFinding[]) {
         const status = f.status === FindingStatus.SUPPRESSED ? `suppressed: ${f.suppressionReason}` : f.status;
-        md.push(`| ${f.ruleId} | ${f.level} | ${f.object} | ${cell(f.detail)} | ${cell(status)} |`);
+        md.push(`| ${f.ruleId} | ${f.level} | ${f.objectRef} | ${cell(f.detail)} | ${cell(status)} |`);
       }
       md.push('');
     }

@@ -40,7 +40,7 @@ describe('the policy engine', () => {
     expect([tally.compliant, tally.nonCompliant, tally.notApplicable]).toEqual([1, 1, 0]);
     expect(report.findings).toEqual([expect.objectContaining({
       ruleId: 'TEAM-OWNER-LABEL',
-      object: 'ConfigMap shop/bad',
+      objectRef: 'ConfigMap shop/bad',
       constructPath: 'shop/bad',
       status: FindingStatus.NON_COMPLIANT,
       detail: 'ConfigMap bad has no `owner` label',
@@ -93,7 +93,7 @@ describe('the policy engine', () => {
       ruleId: 'TEAM-BROKEN',
       status: FindingStatus.RULE_FAILED,
       level: RuleLevel.ERROR,
-      object: 'Service default/s',
+      objectRef: 'Service default/s',
       detail: 'the rule failed on this object: boom',
     })]);
     expect(report.passed).toBe(false);
@@ -154,7 +154,7 @@ describe('the policy engine', () => {
 
   test('a List (kubectl get -o yaml) is checked item by item', () => {
     const list = { apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'in-a-list' } }] };
-    expect(Policy.check([list], { packs: [team] }).findings.map((f) => f.object)).toEqual(['ConfigMap default/in-a-list']);
+    expect(Policy.check([list], { packs: [team] }).findings.map((f) => f.objectRef)).toEqual(['ConfigMap default/in-a-list']);
   });
 
   test('a suppression in the options still counts when the object carries a reason too short to', () => {
