@@ -45,9 +45,7 @@ export function chartReports(charts: Chart[], entries: ReportEntry[], policy: Po
     const json = {
       chart: chartPath,
       namespace: chart.namespace,
-      databases: own.filter((e) => e.kind === 'database').map(flatten),
-      backups: own.filter((e) => e.kind === 'backup').map(flatten),
-      disasterRecovery: own.filter((e) => e.kind === 'dr').map(flatten),
+      ...entrySections(own),
       schedules,
       pictures: files,
       policy: policy ? policySection(policy, findings) : undefined,
@@ -74,7 +72,29 @@ function pictureFiles(diagrams: DatabaseDiagram[]): string[] {
   });
 }
 
-export function flatten(e: ReportEntry): Record<string, unknown> {
+/** The entries by section, as both the app's and each chart's report.json list them. */
+export function entrySections(entries: ReportEntry[]): Record<'databases' | 'backups' | 'disasterRecovery', Record<string, unknown>[]> {
+  return {
+    databases: entries.filter((e) => e.kind === 'database').map(flatten),
+    backups: entries.filter((e) => e.kind === 'backup').map(flatten),
+    disasterRecovery: entries.filter((e) => e.kind === 'dr').map(flatten),
+  };
+}
+
+/** One entry in Markdown: a heading, its path and summary, its details as bullets, its notes last. */
+export function entryMarkdown(e: ReportEntry): string[] {
+  const md = [`## ${e.name}${typeof e.details.engine === 'string' ? ` (${e.details.engine})` : ''}${e.kind === 'backup' ? ' backups' : ''}`, '',
+    `\`${e.path}\``, '', `**${e.summary}**`, ''];
+  for (const [k, v] of Object.entries(e.details)) {
+    if (v === undefined) continue;
+    md.push(Array.isArray(v) ? `- ${k}:${v.map((x) => `\n  - ${x}`).join('')}` : `- ${k}: ${v}`);
+  }
+  for (const n of e.notes) md.push(`- note: ${n}`);
+  md.push('');
+  return md;
+}
+
+function flatten(e: ReportEntry): Record<string, unknown> {
   return { path: e.path, name: e.name, summary: e.summary, ...e.details, notes: e.notes };
 }
 
@@ -112,16 +132,7 @@ function markdownOf(chartPath: string, entries: ReportEntry[], diagrams: Databas
     }
   }
   diagrams.forEach((d, i) => md.push(`![${d.title}](${files[i]})`, ''));
-  for (const e of entries) {
-    md.push(`## ${e.name}${typeof e.details.engine === 'string' ? ` (${e.details.engine})` : ''}${e.kind === 'backup' ? ' backups' : ''}`, '',
-      `\`${e.path}\``, '', `**${e.summary}**`, '');
-    for (const [k, v] of Object.entries(e.details)) {
-      if (v === undefined) continue;
-      md.push(Array.isArray(v) ? `- ${k}:${v.map((x) => `\n  - ${x}`).join('')}` : `- ${k}: ${v}`);
-    }
-    for (const n of e.notes) md.push(`- note: ${n}`);
-    md.push('');
-  }
+  for (const e of entries) md.push(...entryMarkdown(e));
   if (schedules.length) {
     md.push('## Schedules', '');
     for (const s of schedules) md.push(`- ${s.cronJob}: ${s.inWords} (\`${s.schedule}\`)`);

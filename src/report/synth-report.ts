@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { ChartReport, chartReports, flatten } from './chart-report';
+import { ChartReport, chartReports, entryMarkdown, entrySections } from './chart-report';
 import { DiagramLink } from './diagram/database-diagram';
 import { renderSvgSync } from './diagram/render-svg';
 import { PolicyReport } from '../policy/policy-report';
@@ -65,29 +65,16 @@ export class SynthReport extends Construct {
 
   private write(): string[] {
     const entries = this.entries.map((e) => e._reportEntry());
-    const json = {
-      databases: entries.filter((e) => e.kind === 'database').map(flatten),
-      backups: entries.filter((e) => e.kind === 'backup').map(flatten),
-      disasterRecovery: entries.filter((e) => e.kind === 'dr').map(flatten),
-      policy: this.policy?.toJson(),
-    };
+    const json = { ...entrySections(entries), policy: this.policy?.toJson() };
     const dir = path.join(this.app.outdir, REPORT_DIR);
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, `${REPORT_FILE}.json`), JSON.stringify(json, null, 2) + '\n');
-    const md = ['# cdk8s-databases report', ''];
-    for (const e of entries) {
-      md.push(`## ${e.name}${typeof e.details.engine === 'string' ? ` (${e.details.engine})` : ''}${e.kind === 'backup' ? ' backups' : ''}`, '', `\`${e.path}\``, '', `**${e.summary}**`, '');
-      for (const [k, v] of Object.entries(e.details)) {
-        if (v === undefined) continue;
-        md.push(Array.isArray(v) ? `- ${k}:${v.map((x) => `\n  - ${x}`).join('')}` : `- ${k}: ${v}`);
-      }
-      for (const n of e.notes) md.push(`- note: ${n}`);
-      md.push('');
-    }
+    const md = ['# cdk8s-databases report', '', ...entries.flatMap(entryMarkdown)];
     fs.writeFileSync(path.join(dir, `${REPORT_FILE}.md`), md.join('\n'));
     // The pictures cost a few milliseconds per database (Graphviz in a child process): an app of thousands can skip
     // them with the context `cdk8s-databases/report-pictures: false`; the report then says so.
-    const pictures = this.app.node.tryGetContext(PICTURES_CONTEXT) !== false && this.app.node.tryGetContext(PICTURES_CONTEXT) !== 'false';
+    const picturesSetting = this.app.node.tryGetContext(PICTURES_CONTEXT);
+    const pictures = picturesSetting !== false && picturesSetting !== 'false';
     writeChartReports(dir, chartReports(this.app.charts, entries, this.policy), pictures);
     return [];
   }
